@@ -1,0 +1,342 @@
+"""The form catalogue: pydantic models, loading from YAML, and name resolution.
+
+Pure: loading reads a file, nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from mgcalc.errors import MgcalcError, literal
+
+Laxative = Literal["none", "mild", "strong"]
+LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "mild", "strong")
+SourceKeys = Annotated[list[str], Field(min_length=1)]
+FormId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+
+#: Environment variable naming a user catalogue, like --catalogue.
+CATALOGUE_ENV = "MGCALC_CATALOGUE"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class Source(_Model):
+    """A citation that figures refer to by key."""
+
+    cite: str = Field(min_length=1)
+    url: str | None = None
+
+
+class Constant(_Model):
+    """A physical constant with its unit and sources."""
+
+    value: float = Field(gt=0)
+    unit: str
+    note: str = ""
+    sources: SourceKeys
+
+
+class Constants(_Model):
+    """Constants the arithmetic uses."""
+
+    mg_molar_mass: Constant
+    mg_charge: Constant
+
+
+class Absorption(_Model):
+    """What a study measured for a form: fraction absorbed at a dose, or only a note."""
+
+    pct: float | None = Field(default=None, gt=0, le=100)
+    dose_mg: float | None = Field(default=None, gt=0)
+    note: str = Field(min_length=1)
+    sources: SourceKeys
+
+
+class FormSources(_Model):
+    """Source keys for each figure of a form."""
+
+    elemental_pct: SourceKeys
+    laxative: SourceKeys
+
+
+class Form(_Model):
+    """One magnesium compound (a salt or hydrate) as sold."""
+
+    id: FormId
+    name: str = Field(min_length=1)
+    family: FormId
+    aliases: list[str] = Field(default_factory=list)
+    formula: str = Field(min_length=1)
+    elemental_pct: float = Field(gt=0, le=100)
+    basis: Literal["stoichiometry", "manufacturer"]
+    absorption: Absorption | None
+    laxative: Laxative
+    notes: str = ""
+    sources: FormSources
+
+    @property
+    def fraction(self) -> float:
+        """Elemental Mg per unit mass of compound."""
+        return self.elemental_pct / 100.0
+
+
+class Catalogue(_Model):
+    """The whole catalogue, cross-checked: unique ids and names, known sources, families."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    constants: Constants
+    families: dict[FormId, FormId]
+    forms: list[Form] = Field(min_length=1)
+    sources: dict[str, Source]
+
+    _by_id: dict[str, Form] = PrivateAttr(default_factory=dict)
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Catalogue:
+        problems: list[str] = []
+        by_id: dict[str, Form] = {}
+        members: dict[str, list[str]] = {}
+        for f in self.forms:
+            if f.id in by_id:
+                problems.append(f"forms[id={f.id}].id: duplicate id")
+            by_id[f.id] = f
+            members.setdefault(f.family, []).append(f.id)
+        for fam, default in self.families.items():
+            if default not in by_id:
+                problems.append(f"families.{fam}: default {default!r} is not a form id")
+            elif by_id[default].family != fam:
+                problems.append(f"families.{fam}: default {default!r} is in family {by_id[default].family!r}")
+        for fam, ids in members.items():
+            if len(ids) > 1 and fam not in self.families:
+                problems.append(f"families: family {fam!r} has {len(ids)} forms ({', '.join(ids)}) but no default")
+        used = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
+        for f in self.forms:
+            keys = [*f.sources.elemental_pct, *f.sources.laxative]
+            keys += f.absorption.sources if f.absorption else []
+            problems += [f"forms[id={f.id}].sources: unknown source {k!r}" for k in keys if k not in self.sources]
+        problems += [f"constants.sources: unknown source {k!r}" for k in used if k not in self.sources]
+        names: dict[str, str] = {}
+
+        def add(key: str, form_id: str, where: str) -> None:
+            if not key:
+                problems.append(f"{where}: name is empty once 'magnesium' is dropped")
+            elif names.setdefault(key, form_id) != form_id:
+                problems.append(f"{where}: name {key!r} also names {names[key]!r}")
+
+        for f in self.forms:
+            # a formula names the stoichiometric entry; a manufacturer's entry
+            # shares its formula and is reached by id or alias
+            formula = (f.formula,) if f.basis == "stoichiometry" else ()
+            for n in (f.id, f.name, *formula, *f.aliases):
+                add(name_key(n), f.id, f"forms[id={f.id}]")
+            if f.basis == "manufacturer" and not any(
+                g.family == f.family and g.basis == "stoichiometry" for g in self.forms
+            ):
+                problems.append(f"forms[id={f.id}].basis: a manufacturer's figure needs a stoichiometric entry in its family")
+        for fam, default in self.families.items():
+            add(name_key(fam), default, f"families.{fam}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        self._by_id.update(by_id)
+        self._names.update(names)
+        return self
+
+    def get(self, form_id: str) -> Form:
+        """The form with this exact id (KeyError if none)."""
+        return self._by_id[form_id]
+
+    @property
+    def ids(self) -> list[str]:
+        """Form ids in catalogue order."""
+        return [f.id for f in self.forms]
+
+    def family_of(self, form: Form) -> list[Form]:
+        """Every form of ``form``'s family, ``form`` itself included, in catalogue order."""
+        return [f for f in self.forms if f.family == form.family]
+
+    def family_default(self, form: Form) -> Form:
+        """The form a bare family name resolves to."""
+        return self._by_id[self.families.get(form.family, form.id)]
+
+    def resolve(self, name: str) -> Form:
+        """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
+
+        Raises MgcalcError naming the closest ids when nothing matches.
+        """
+        key = name_key(name)
+        if not key:
+            raise MgcalcError(f"form name {literal(name)!r} is empty: give a form such as citrate")
+        if key in self._names:
+            return self._by_id[self._names[key]]
+        import difflib
+
+        close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)
+        ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
+        hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
+        raise MgcalcError(f"unknown form {literal(name)!r}; {hint}")
+
+
+_DROP_WORDS = frozenset({"magnesium", "mg"})
+
+
+def name_key(name: str) -> str:
+    """Normalise a form name for lookup.
+
+    Case, "magnesium"/"mg", punctuation, spacing, hyphens and word order do not
+    matter; "MgCl2·6H2O", "MgCl2.6H2O" and "mgcl2 6h2o" are one key.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    words = [w for w in re.split(r"[^0-9a-z]+", text) if w and w not in _DROP_WORDS]
+    return " ".join(sorted(words))
+
+
+def _packaged_path() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "data" / "forms.yaml"
+    if installed.is_file():
+        return installed
+    return here.parent.parent / "data" / "forms.yaml"  # source checkout
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a YAML file with PyYAML's safe loader; MgcalcError if missing or not YAML."""
+    import yaml  # deferred: not needed by every command
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MgcalcError(f"catalogue file {literal(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise MgcalcError(f"cannot read catalogue file {literal(path)!r}: {literal(e)}") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise MgcalcError(f"catalogue file {literal(path)!r} is not valid YAML{at}: {problem}") from None
+
+
+def validation_problems(data: Any) -> list[str]:
+    """Every problem pydantic finds in raw catalogue data, as 'entry field: message' lines."""
+    if not isinstance(data, dict):
+        return [f"the catalogue must be a mapping (schema, constants, families, forms, sources), not {type(data).__name__}"]
+    try:
+        Catalogue.model_validate(data)
+    except ValidationError as e:
+        return [_describe(err, data) for err in e.errors()]
+    return []
+
+
+def _describe(err: Any, data: dict[str, Any]) -> str:
+    loc = list(err["loc"])
+    parts: list[str] = []
+    node: Any = data
+    for i, step in enumerate(loc):
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            node = node[step]
+            ident = node.get("id") if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{'id=' + literal(ident) if ident else step}]"
+            continue
+        node = node.get(step) if isinstance(node, dict) else None
+        parts.append(str(step) if i or not isinstance(step, int) else f"[{step}]")
+    where = ".".join(parts) or "catalogue"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {literal(msg, 500)}"
+
+
+def _validated(data: Any, path: str | os.PathLike[str]) -> Catalogue:
+    problems = validation_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more; see 'mgcalc forms --check')" if len(problems) > 1 else ""
+        raise MgcalcError(f"invalid catalogue {literal(path)!r}: {problems[0]}{more}")
+    return Catalogue.model_validate(data)
+
+
+def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
+    """Load and validate a catalogue: ``path``, else $MGCALC_CATALOGUE, else the packaged one.
+
+    A user catalogue is also checked against stoichiometry (see ``stoichiometry_problems``).
+    Raises MgcalcError with the first problem; ``check_catalogue`` lists them all.
+    """
+    if path is None:
+        path = os.environ.get(CATALOGUE_ENV) or None
+    if path is None:
+        return packaged_catalogue()
+    cat = _validated(read_yaml(Path(path)), path)
+    from mgcalc.chemistry import stoichiometry_problems
+
+    problems = stoichiometry_problems(cat)
+    if problems:
+        more = f" (and {len(problems) - 1} more; see 'mgcalc forms --check')" if len(problems) > 1 else ""
+        raise MgcalcError(f"invalid catalogue {literal(path)!r}: {problems[0]}{more}")
+    return cat
+
+
+def check_catalogue(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem in a catalogue file: structure, cross references and stoichiometry."""
+    data = read_yaml(Path(path))
+    problems = validation_problems(data)
+    if problems:
+        return problems
+    from mgcalc.chemistry import stoichiometry_problems
+
+    return stoichiometry_problems(Catalogue.model_validate(data))
+
+
+def _cache_file(path: Path) -> Path | None:
+    """Where the JSON copy of a YAML catalogue lives, keyed on its size and mtime."""
+    from mgcalc import __version__
+
+    base = os.environ.get("MGCALC_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mgcalc"
+    )
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return Path(base) / f"forms-{__version__}-{st.st_size}-{st.st_mtime_ns}.json"
+
+
+@lru_cache(maxsize=1)
+def packaged_catalogue() -> Catalogue:
+    """The catalogue shipped with mgcalc (validated by the models; stoichiometry by the tests).
+
+    PyYAML is the slowest part of start-up, so the parsed YAML is kept as JSON in
+    the user's cache directory; the JSON is validated by the same models on
+    every load, so a stale or damaged cache can only cost a re-read.
+    """
+    path = _packaged_path()
+    cache = _cache_file(path)
+    if cache is not None:
+        try:
+            return Catalogue.model_validate_json(cache.read_bytes())
+        except (OSError, ValidationError):
+            pass
+    data = read_yaml(path)
+    try:
+        cat = Catalogue.model_validate(data)
+    except ValidationError:
+        return _validated(data, path)  # raises with the first problem, one line
+    if cache is not None:
+        import json
+
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home just means no cache
+    return cat

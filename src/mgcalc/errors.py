@@ -1,0 +1,28 @@
+"""Errors that mean "bad input" and a helper to show user text literally."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+class MgcalcError(ValueError):
+    """Bad input from the user: shown as one line on stderr, exit code 2."""
+
+
+def literal(text: object, limit: int = 200) -> str:
+    """Return ``text`` safe to echo: control and format characters become escapes.
+
+    Escape sequences such as ``\\x1b[2J`` are shown, never interpreted by the
+    terminal; long text is cut to ``limit`` characters.
+    """
+    s = str(text)
+    if len(s) > limit:
+        s = s[:limit] + "..."
+    out = []
+    for ch in s:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
