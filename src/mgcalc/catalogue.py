@@ -118,12 +118,16 @@ class Catalogue(_Model):
                 problems.append(f"families.{fam}: default {default!r} is in family {by_id[default].family!r}")
         for fam, ids in members.items():
             if len(ids) > 1 and fam not in self.families:
-                problems.append(f"families: family {fam!r} has {len(ids)} forms ({', '.join(ids)}) but no default")
+                problems.append(
+                    f"families: family {fam!r} has {len(ids)} forms ({', '.join(ids)}) but no default"
+                )
         used = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
         for f in self.forms:
             keys = [*f.sources.elemental_pct, *f.sources.laxative]
             keys += f.absorption.sources if f.absorption else []
-            problems += [f"forms[id={f.id}].sources: unknown source {k!r}" for k in keys if k not in self.sources]
+            problems += [
+                f"forms[id={f.id}].sources: unknown source {k!r}" for k in keys if k not in self.sources
+            ]
         problems += [f"constants.sources: unknown source {k!r}" for k in used if k not in self.sources]
         names: dict[str, str] = {}
 
@@ -142,7 +146,9 @@ class Catalogue(_Model):
             if f.basis == "manufacturer" and not any(
                 g.family == f.family and g.basis == "stoichiometry" for g in self.forms
             ):
-                problems.append(f"forms[id={f.id}].basis: a manufacturer's figure needs a stoichiometric entry in its family")
+                problems.append(
+                    f"forms[id={f.id}].basis: a manufacturer's figure needs a stoichiometric entry in its family"
+                )
         for fam, default in self.families.items():
             add(name_key(fam), default, f"families.{fam}")
         if problems:
@@ -175,7 +181,7 @@ class Catalogue(_Model):
         """
         key = name_key(name)
         if not key:
-            raise MgcalcError(f"form name {literal(name)!r} is empty: give a form such as citrate")
+            raise MgcalcError(f"form name '{literal(name)}' is empty: give a form such as citrate")
         if key in self._names:
             return self._by_id[self._names[key]]
         import difflib
@@ -183,7 +189,7 @@ class Catalogue(_Model):
         close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)
         ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
         hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
-        raise MgcalcError(f"unknown form {literal(name)!r}; {hint}")
+        raise MgcalcError(f"unknown form '{literal(name)}'; {hint}")
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
@@ -215,23 +221,25 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MgcalcError(f"catalogue file {literal(path)!r} does not exist") from None
+        raise MgcalcError(f"catalogue file '{literal(path)}' does not exist") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise MgcalcError(f"cannot read catalogue file {literal(path)!r}: {literal(e)}") from None
+        raise MgcalcError(f"cannot read catalogue file '{literal(path)}': {literal(e)}") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
         problem = getattr(e, "problem", None) or type(e).__name__
-        raise MgcalcError(f"catalogue file {literal(path)!r} is not valid YAML{at}: {problem}") from None
+        raise MgcalcError(f"catalogue file '{literal(path)}' is not valid YAML{at}: {problem}") from None
 
 
 def validation_problems(data: Any) -> list[str]:
     """Every problem pydantic finds in raw catalogue data, as 'entry field: message' lines."""
     if not isinstance(data, dict):
-        return [f"the catalogue must be a mapping (schema, constants, families, forms, sources), not {type(data).__name__}"]
+        return [
+            f"the catalogue must be a mapping (schema, constants, families, forms, sources), not {type(data).__name__}"
+        ]
     try:
         Catalogue.model_validate(data)
     except ValidationError as e:
@@ -260,7 +268,7 @@ def _validated(data: Any, path: str | os.PathLike[str]) -> Catalogue:
     problems = validation_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more; see 'mgcalc forms --check')" if len(problems) > 1 else ""
-        raise MgcalcError(f"invalid catalogue {literal(path)!r}: {problems[0]}{more}")
+        raise MgcalcError(f"invalid catalogue '{literal(path)}': {problems[0]}{more}")
     return Catalogue.model_validate(data)
 
 
@@ -280,7 +288,7 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     problems = stoichiometry_problems(cat)
     if problems:
         more = f" (and {len(problems) - 1} more; see 'mgcalc forms --check')" if len(problems) > 1 else ""
-        raise MgcalcError(f"invalid catalogue {literal(path)!r}: {problems[0]}{more}")
+        raise MgcalcError(f"invalid catalogue '{literal(path)}': {problems[0]}{more}")
     return cat
 
 
@@ -300,7 +308,8 @@ def _cache_file(path: Path) -> Path | None:
     from mgcalc import __version__
 
     base = os.environ.get("MGCALC_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mgcalc"
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "mgcalc",
     )
     try:
         st = path.stat()

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mgcalc.catalogue import Catalogue, Form, Laxative, packaged_catalogue
-from mgcalc.errors import MgcalcError
+from mgcalc.errors import MgcalcError, literal
 from mgcalc.units import check_mg
 
 #: Stoichiometric entries must agree with their formula to this many percentage points.
@@ -90,7 +90,9 @@ def meq(catalogue: Catalogue, elemental_mg: float) -> float:
     return mmol(catalogue, elemental_mg) * catalogue.constants.mg_charge.value
 
 
-def _variants(catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None) -> list[VariantAmount]:
+def _variants(
+    catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None
+) -> list[VariantAmount]:
     """Other members of the family: same compound weight, or same elemental amount if None."""
     out = []
     for v in catalogue.family_of(form):
@@ -206,13 +208,15 @@ def formula_pct(formula: str) -> float:
     try:
         comp = Formula(formula.replace("·", ".")).composition()
     except (FormulaError, ValueError, KeyError) as e:
-        raise MgcalcError(f"cannot parse formula {formula!r}: {e}") from None
+        raise MgcalcError(f"cannot parse formula '{literal(formula)}': {literal(e)}") from None
     if "Mg" not in comp:
-        raise MgcalcError(f"formula {formula!r} contains no magnesium")
+        raise MgcalcError(f"formula '{literal(formula)}' contains no magnesium")
     return float(comp["Mg"].fraction) * 100.0
 
 
-def stoichiometry_problems(catalogue: Catalogue, tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP) -> list[str]:
+def stoichiometry_problems(
+    catalogue: Catalogue, tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP
+) -> list[str]:
     """Entries whose elemental % disagrees with their formula (basis: stoichiometry only)."""
     problems = []
     for f in catalogue.forms:

@@ -26,17 +26,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    # let "-5" reach the amount parser (and get a clear message) instead of
-    # being taken for an unknown option
-    context_settings={"ignore_unknown_options": True},
 )
+# let "-5" reach the amount parser (and get a clear message) instead of being
+# taken for an unknown option
+NUMBER_ARGS = {"ignore_unknown_options": True}
 
-FormOpt = Annotated[str, typer.Option("--form", "-f", help="Form id, name, alias or formula (e.g. citrate, 'Epsom salt', MgO).")]
+FormOpt = Annotated[
+    str,
+    typer.Option("--form", "-f", help="Form id, name, alias or formula (e.g. citrate, 'Epsom salt', MgO)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 PlainOpt = Annotated[bool, typer.Option("--plain", help="Print only the headline number.")]
 CatalogueOpt = Annotated[
     Path | None,
-    typer.Option("--catalogue", help="Use this catalogue YAML instead of the packaged one (or set MGCALC_CATALOGUE).", show_default=False),
+    typer.Option(
+        "--catalogue",
+        help="Use this catalogue YAML instead of the packaged one (or set MGCALC_CATALOGUE).",
+        show_default=False,
+    ),
 ]
 
 
@@ -45,12 +52,18 @@ def _output_mode(json_: bool, plain: bool) -> None:
         raise MgcalcError("choose one of --json and --plain")
 
 
-@app.command()
+@app.command(context_settings=NUMBER_ARGS)
 def label(
-    amount: Annotated[str, typer.Argument(help="Weight on the label, per tablet or serving: 500, 500mg, 0.5g, 500000mcg.")],
+    amount: Annotated[
+        str,
+        typer.Argument(help="Weight on the label, per tablet or serving: 500, 500mg, 0.5g, 500000mcg."),
+    ],
     form: FormOpt,
     count: Annotated[int, typer.Option("--count", "-n", help="Number of tablets or servings.")] = 1,
-    elemental: Annotated[bool, typer.Option("--elemental", help="AMOUNT is already elemental Mg (a Supplement Facts line).")] = False,
+    elemental: Annotated[
+        bool,
+        typer.Option("--elemental", help="AMOUNT is already elemental Mg (a Supplement Facts line)."),
+    ] = False,
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
@@ -67,11 +80,14 @@ def label(
         render.emit(render.label_view(result))
 
 
-@app.command()
+@app.command(context_settings=NUMBER_ARGS)
 def dose(
     target: Annotated[str, typer.Argument(help="Elemental magnesium wanted: 300, 300mg, 0.3g.")],
     form: FormOpt,
-    tablet: Annotated[str | None, typer.Option("--tablet", help="Compound weight of one tablet: gives whole tablet counts.")] = None,
+    tablet: Annotated[
+        str | None,
+        typer.Option("--tablet", help="Compound weight of one tablet: gives whole tablet counts."),
+    ] = None,
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
@@ -92,7 +108,10 @@ def dose(
 @app.command()
 def forms(
     form: Annotated[str | None, typer.Argument(help="Show this entry in full, with its sources.")] = None,
-    check: Annotated[Path | None, typer.Option("--check", help="Validate a catalogue file and list every problem.", show_default=False)] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Validate a catalogue file and list every problem.", show_default=False),
+    ] = None,
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,
 ) -> None:
@@ -106,7 +125,10 @@ def forms(
         else:
             for p in problems:
                 print(literal(p, 10_000))
-            print(f"{literal(check)}: {len(problems)} problem(s)" if problems else f"{literal(check)}: ok", file=sys.stderr)
+            print(
+                f"{literal(check)}: {len(problems)} problem(s)" if problems else f"{literal(check)}: ok",
+                file=sys.stderr,
+            )
         raise typer.Exit(1 if problems else 0)
     cat = load_catalogue(catalogue)
     if form is None:
@@ -128,7 +150,11 @@ def _source_keys(f: object) -> list[str]:
     from mgcalc.catalogue import Form
 
     assert isinstance(f, Form)
-    keys = [*f.sources.elemental_pct, *f.sources.laxative, *(f.absorption.sources if f.absorption else [])]
+    keys = [
+        *f.sources.elemental_pct,
+        *f.sources.laxative,
+        *(f.absorption.sources if f.absorption else []),
+    ]
     return list(dict.fromkeys(keys))
 
 

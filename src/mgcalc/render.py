@@ -95,7 +95,7 @@ class View:
 def _spread_note(what: str, r_el: float, variants_el: list[float], used: str, family: str) -> str:
     lo, hi = min([r_el, *variants_el]), max([r_el, *variants_el])
     return (
-        f"Label trap: {what} of \"{family}\" holds {mg(lo)} to {mg(hi)} of magnesium depending on "
+        f'Label trap: {what} of "{family}" holds {mg(lo)} to {mg(hi)} of magnesium depending on '
         f"the salt or hydrate; this result uses {used}."
     )
 
@@ -122,15 +122,36 @@ def label_view(r: LabelResult) -> View:
     )
     if r.variants:
         col = "compound weight" if r.input_basis == "elemental" else "elemental Mg"
-        rows = [[r.form, r.formula, num(r.elemental_pct, 2), mg(r.compound_mg if r.input_basis == "elemental" else r.elemental_mg)]]
+        rows = [
+            [
+                r.form,
+                r.formula,
+                num(r.elemental_pct, 2),
+                mg(r.compound_mg if r.input_basis == "elemental" else r.elemental_mg),
+            ]
+        ]
         rows += [
-            [x.form, x.formula, num(x.elemental_pct, 2), mg(x.compound_mg if r.input_basis == "elemental" else x.elemental_mg)]
+            [
+                x.form,
+                x.formula,
+                num(x.elemental_pct, 2),
+                mg(x.compound_mg if r.input_basis == "elemental" else x.elemental_mg),
+            ]
             for x in r.variants
         ]
-        v.tables.append(Table(f"Variants of \"{r.family}\" (* = used)", ["form", "formula", "%Mg", col], rows, highlight=0))
+        v.tables.append(
+            Table(
+                f'Variants of "{r.family}" (* = used)',
+                ["form", "formula", "%Mg", col],
+                rows,
+                highlight=0,
+            )
+        )
         if r.input_basis == "compound":
             what = f"{mg(r.compound_mg)}"
-            v.notes.append(_spread_note(what, r.elemental_mg, [x.elemental_mg for x in r.variants], r.form, r.family))
+            v.notes.append(
+                _spread_note(what, r.elemental_mg, [x.elemental_mg for x in r.variants], r.form, r.family)
+            )
     if r.notes:
         v.notes.append(r.notes)
     return v
@@ -141,7 +162,10 @@ def dose_view(r: DoseResult) -> View:
     v = View(
         title=f"{r.form_name}  [{r.form}]",
         fields=[
-            ("target", f"{mg(r.target_elemental_mg)} elemental Mg ({num(r.target_elemental_mmol, 2)} mmol)"),
+            (
+                "target",
+                f"{mg(r.target_elemental_mg)} elemental Mg ({num(r.target_elemental_mmol, 2)} mmol)",
+            ),
             ("compound weight", f"{mg(r.compound_mg)} of {r.formula}"),
             ("elemental %", f"{num(r.elemental_pct, 2)}%"),
             ("laxative", r.laxative),
@@ -153,7 +177,10 @@ def dose_view(r: DoseResult) -> View:
             Table(
                 f"Tablets of {mg(r.tablet_mg)}",
                 ["tablets", "elemental Mg"],
-                [[str(r.tablets_below), mg(r.elemental_mg_below)], [str(r.tablets_above), mg(r.elemental_mg_above)]]
+                [
+                    [str(r.tablets_below), mg(r.elemental_mg_below)],
+                    [str(r.tablets_above), mg(r.elemental_mg_above)],
+                ]
                 if r.tablets_below != r.tablets_above
                 else [[str(r.tablets_below), mg(r.elemental_mg_below)]],
             )
@@ -161,7 +188,14 @@ def dose_view(r: DoseResult) -> View:
     if r.variants:
         rows = [[r.form, r.formula, num(r.elemental_pct, 2), mg(r.compound_mg)]]
         rows += [[x.form, x.formula, num(x.elemental_pct, 2), mg(x.compound_mg)] for x in r.variants]
-        v.tables.append(Table("Compound weight needed with each variant", ["form", "formula", "%Mg", "compound"], rows, highlight=0))
+        v.tables.append(
+            Table(
+                "Compound weight needed with each variant",
+                ["form", "formula", "%Mg", "compound"],
+                rows,
+                highlight=0,
+            )
+        )
     return v
 
 
@@ -196,14 +230,20 @@ def form_view(cat: Catalogue, f: Form) -> View:
             ("absorption", absorption_cell(f)),
             ("laxative", f.laxative),
             ("aliases", ", ".join(f.aliases) or "-"),
-            ("family", f"{f.family} (default {cat.family_default(f).id})" + (f"; also {', '.join(fam)}" if fam else "")),
+            (
+                "family",
+                f"{f.family} (default {cat.family_default(f).id})"
+                + (f"; also {', '.join(fam)}" if fam else ""),
+            ),
         ],
     )
     if f.absorption is not None:
         v.notes.append(f"Absorption: {f.absorption.note}")
     if f.notes:
         v.notes.append(f.notes)
-    cited = [("elemental %", k) for k in f.sources.elemental_pct] + [("laxative", k) for k in f.sources.laxative]
+    cited = [("elemental %", k) for k in f.sources.elemental_pct] + [
+        ("laxative", k) for k in f.sources.laxative
+    ]
     cited += [("absorption", k) for k in (f.absorption.sources if f.absorption else [])]
     rows = []
     for what, key in cited:
@@ -242,7 +282,9 @@ def text_view(view: View) -> str:
         widths = [max(len(literal(r[i], 10_000)) for r in cells) for i in range(len(t.columns))]
         for n, r in enumerate(cells):
             mark = "* " if t.highlight is not None and n - 1 == t.highlight else "  "
-            lines.append(mark + "  ".join(literal(c, 10_000).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+            lines.append(
+                mark + "  ".join(literal(c, 10_000).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            )
     if view.notes:
         lines.append("")
         lines += [literal(n, 10_000) for n in view.notes]

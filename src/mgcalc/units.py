@@ -58,12 +58,12 @@ def parse_amount(text: str | float | int, what: str = "amount") -> float:
     m = _AMOUNT.match(raw.strip().replace("\u00a0", " ")) if raw.isprintable() else None
     if m is None:
         raise MgcalcError(
-            f"cannot read {what} {literal(raw)!r}: expected a number with an optional unit "
+            f"cannot read {what} '{literal(raw)}': expected a number with an optional unit "
             "(mg, g, mcg, µg), e.g. 500, 500mg, 0.5 g"
         )
     unit = m["unit"].lower()
     if unit not in UNITS_MG:
         raise MgcalcError(
-            f"unknown unit {literal(m['unit'])!r} in {what} {literal(raw)!r}: use mg, g, mcg or µg"
+            f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use mg, g, mcg or µg"
         )
     return check_mg(float(m["num"]) * UNITS_MG[unit], what)

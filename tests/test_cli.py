@@ -1,0 +1,208 @@
+"""The mgcalc command as a real process: output modes, JSON contract, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from molmass import Formula
+
+from mgcalc.catalogue import Catalogue
+
+from .conftest import REPO, run_cli
+
+
+def _molmass_mg(amount: float, formula: str) -> float:
+    return amount * Formula(formula).composition()["Mg"].fraction
+
+
+def test_label_plain_matches_molmass(cat: Catalogue) -> None:
+    for form_id in ("citrate", "citrate-nonahydrate"):
+        r = run_cli("label", "500", "--form", form_id, "--plain")
+        assert r.returncode == 0, r.stderr
+        # rounded half-up from the catalogue's 3-decimal figure
+        assert abs(float(r.stdout) - _molmass_mg(500, cat.get(form_id).formula)) <= 0.051
+    assert run_cli("label", "500", "--form", "citrate", "--plain").stdout == "80.8\n"
+    assert run_cli("label", "500", "--form", "citrate-nonahydrate", "--plain").stdout == "59.5\n"
+
+
+def test_label_human_output_names_variant_and_spread() -> None:
+    r = run_cli("label", "500 mg", "--form", "Magnesium Citrate")
+    assert r.returncode == 0
+    out = r.stdout
+    assert "[citrate]" in out and "80.8 mg" in out
+    assert "citrate-nonahydrate" in out and "59.5 mg" in out and "hydrogen-citrate" in out
+    assert "56.7 mg to 80.8 mg" in out
+    assert "\x1b" not in out  # not a terminal: no escape codes
+
+
+LABEL_KEYS = {
+    "form",
+    "form_name",
+    "compound_mg",
+    "elemental_pct",
+    "elemental_mg",
+    "elemental_mmol",
+    "elemental_meq",
+    "laxative",
+    "variants",
+}
+
+
+def test_label_json_contract(cat: Catalogue) -> None:
+    r = run_cli("label", "0.5g", "--form", "chloride", "--count", "2", "--json")
+    data = json.loads(r.stdout)
+    assert data.keys() >= LABEL_KEYS
+    f = cat.get("chloride")
+    assert data["form"] == "chloride" and data["compound_mg"] == 1000
+    assert abs(data["elemental_mg"] - _molmass_mg(1000, f.formula)) < 0.05
+    assert {"form", "elemental_pct", "elemental_mg"} <= data["variants"][0].keys()
+    assert data["variants"][0]["form"] == "chloride-hexahydrate"
+
+
+def test_label_elemental_reports_compound_weight(cat: Catalogue) -> None:
+    r = run_cli("label", "200", "--form", "citrate", "--elemental", "--json")
+    data = json.loads(r.stdout)
+    assert abs(data["compound_mg"] - 200 / cat.get("citrate").fraction) < 0.01
+    assert data["elemental_mg"] == 200
+    plain = run_cli("label", "200", "--form", "citrate", "--elemental", "--plain").stdout
+    assert abs(float(plain) - data["compound_mg"]) <= 0.05
+
+
+def test_dose_json_contract_and_plain(cat: Catalogue) -> None:
+    data = json.loads(run_cli("dose", "300", "--form", "oxide", "--tablet", "250mg", "--json").stdout)
+    keys = {
+        "form",
+        "target_elemental_mg",
+        "compound_mg",
+        "tablet_mg",
+        "tablets_below",
+        "tablets_above",
+        "elemental_mg_below",
+        "elemental_mg_above",
+    }
+    assert keys <= data.keys()
+    assert abs(data["compound_mg"] - 300 / cat.get("oxide").fraction) < 0.01
+    assert data["tablets_below"] == 1 and data["tablets_above"] == 2
+    plain = run_cli("dose", "300", "--form", "oxide", "--plain")
+    assert abs(float(plain.stdout) - data["compound_mg"]) <= 0.05
+    human = run_cli("dose", "300", "--form", "oxide", "--tablet", "250")
+    assert "Tablets of 250 mg" in human.stdout
+
+
+def test_forms_table_json_and_entry(cat: Catalogue) -> None:
+    data = json.loads(run_cli("forms", "--json").stdout)
+    assert [d["id"] for d in data] == cat.ids
+    assert {"id", "formula", "elemental_pct", "laxative"} <= data[0].keys()
+    table = run_cli("forms").stdout
+    assert all(i in table for i in cat.ids)
+    entry = run_cli("forms", "Epsom salt").stdout
+    assert "[sulfate-heptahydrate]" in entry and "Sources" in entry and "molmass" in entry
+
+
+def test_forms_check(tmp_path: Path) -> None:
+    good = run_cli("forms", "--check", str(REPO / "data" / "forms.yaml"))
+    assert good.returncode == 0 and "ok" in good.stderr
+    data = yaml.safe_load((REPO / "data" / "forms.yaml").read_text(encoding="utf-8"))
+    data["forms"][0]["elemental_pct"] = "lots"
+    data["forms"][3]["formula"] = "Xx9"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    r = run_cli("forms", "--check", str(bad))
+    assert r.returncode == 1
+    assert f"id={data['forms'][0]['id']}" in r.stdout and "elemental_pct" in r.stdout
+
+
+def test_user_catalogue_option_and_env(tmp_path: Path) -> None:
+    data = yaml.safe_load((REPO / "data" / "forms.yaml").read_text(encoding="utf-8"))
+    data["forms"] = [f for f in data["forms"] if f["family"] == "oxide"]
+    data["families"] = {}
+    p = tmp_path / "mine.yaml"
+    p.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert run_cli("label", "100", "--form", "MgO", "--plain", "--catalogue", str(p)).returncode == 0
+    r = run_cli("label", "100", "--form", "citrate", "--plain", env={"MGCALC_CATALOGUE": str(p)})
+    assert r.returncode == 2 and "unknown form" in r.stderr
+
+
+def _one_line_error(r: object) -> None:
+    import subprocess
+
+    assert isinstance(r, subprocess.CompletedProcess)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "\x1b" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["label", "0", "--form", "citrate"], "greater than 0"),
+        (["label", "-5", "--form", "citrate"], "greater than 0"),
+        (["label", "nan", "--form", "citrate"], "finite"),
+        (["label", "inf", "--form", "citrate"], "finite"),
+        (["label", "2000000", "--form", "citrate"], "over the limit"),
+        (["label", "500 oz", "--form", "citrate"], "unknown unit"),
+        (["label", "500", "--form", ""], "empty"),
+        (["label", "500", "--form", "unobtainium"], "unknown form"),
+        (["label", "500", "--form", "citrat"], "closest: citrate"),
+        (["label", "500"], "--form"),
+        (["label", "500", "--form", "citrate", "--json", "--plain"], "--json"),
+        (["dose", "0", "--form", "oxide"], "greater than 0"),
+        (["dose", "300", "--form", "oxide", "--tablet", "0"], "tablet"),
+        (["label", "500", "--form", "citrate", "--count", "0"], "count"),
+        (["label", "500", "--form", "citrate", "--count", "x"], "count"),
+        (["forms", "nonsense"], "unknown form"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], says: str) -> None:
+    r = run_cli(*args)
+    _one_line_error(r)
+    assert says in r.stderr
+
+
+def test_user_text_is_shown_literally() -> None:
+    for text in ("[red]x", "\x1b[2Jevil", "[bold]citrate[/bold]"):
+        r = run_cli("label", "500", "--form", text)
+        _one_line_error(r)
+        assert "[red]x" in r.stderr or "\\x1b[2J" in r.stderr or "[bold]" in r.stderr
+
+
+def _catalogue_file(tmp_path: Path, name: str, text: str | None) -> str:
+    p = tmp_path / name
+    if text is not None:
+        p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (None, "does not exist"),
+        ("forms: [unclosed\n  x: : :", "not valid YAML"),
+        ("- just\n- a list\n", "mapping"),
+        ("schema: 1\nforms: []\n", "invalid catalogue"),
+    ],
+)
+def test_bad_catalogue_files(tmp_path: Path, text: str | None, says: str) -> None:
+    path = _catalogue_file(tmp_path, "c.yaml", text)
+    for args in (
+        ["label", "500", "--form", "citrate", "--catalogue", path],
+        ["forms", "--catalogue", path],
+    ):
+        r = run_cli(*args)
+        _one_line_error(r)
+        assert says in r.stderr
+    r = run_cli("label", "500", "--form", "citrate", env={"MGCALC_CATALOGUE": path})
+    _one_line_error(r)
+
+
+def test_no_color_and_help() -> None:
+    r = run_cli("label", "500", "--form", "oxide", env={"NO_COLOR": "1"})
+    assert r.returncode == 0 and "\x1b" not in r.stdout
+    h = run_cli("--help")
+    assert h.returncode == 0 and "label" in h.stdout and "dose" in h.stdout
