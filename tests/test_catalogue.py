@@ -9,7 +9,7 @@ import yaml
 from molmass import Formula
 
 from mgcalc import MgcalcError, formula_pct
-from mgcalc.catalogue import Catalogue, _packaged_path, check_catalogue, name_key
+from mgcalc.catalogue import Catalogue, check_catalogue, name_key, packaged_path
 from mgcalc.chemistry import STOICHIOMETRY_TOLERANCE_PP, stoichiometry_problems
 
 from .conftest import REPO
@@ -136,7 +136,7 @@ def test_packaged_data_ships_inside_the_installed_package() -> None:
     pkg = Path(mgcalc.__file__).resolve().parent
     if (REPO / "src") in pkg.parents:
         pytest.skip("running from a source checkout (editable install); CI installs the wheel")
-    assert _packaged_path() == pkg / "data" / "forms.yaml"
+    assert packaged_path("forms.yaml") == pkg / "data" / "forms.yaml"
 
 
 def _write(tmp_path: Path, data: object) -> Path:

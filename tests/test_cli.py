@@ -206,3 +206,39 @@ def test_no_color_and_help() -> None:
     assert r.returncode == 0 and "\x1b" not in r.stdout
     h = run_cli("--help")
     assert h.returncode == 0 and "label" in h.stdout and "dose" in h.stdout
+
+
+def test_absorb_json_and_human() -> None:
+    r = run_cli("absorb", "400", "--form", "citrate", "--elemental", "--json")
+    data = json.loads(r.stdout)
+    assert {"form", "elemental_mg", "absorbed_mg", "absorbed_pct", "splits"} <= data.keys()
+    assert {"doses", "per_dose_mg", "absorbed_mg"} <= data["splits"][0].keys()
+    assert data["splits"][1]["absorbed_mg"] > data["splits"][0]["absorbed_mg"]
+    assert {"vmax_mg", "km_mg", "linear_fraction"} <= data["model"].keys()
+    human = run_cli(
+        "absorb", "400", "--form", "citrate", "--elemental", "--with-meal", "--splits", "2"
+    ).stdout
+    assert "2 doses of 200 mg absorb" in human and "healthy adult" in human
+
+
+def test_label_json_has_absorbed() -> None:
+    data = json.loads(run_cli("label", "500", "--form", "oxide", "--json").stdout)
+    assert 0 < data["absorbed_mg"] < data["elemental_mg"] and "absorbed_pct" in data
+
+
+def test_compare_json_and_prices() -> None:
+    r = run_cli("compare", "500", "--form", "oxide", "--form", "citrate", "--price", "citrate=9.5", "--json")
+    rows = json.loads(r.stdout)["rows"]
+    assert [x["form"] for x in rows] == ["oxide", "citrate"]
+    assert {"form", "elemental_mg", "absorbed_mg", "laxative"} <= rows[0].keys()
+    assert rows[1]["cost_per_100mg_absorbed"] > 0
+    bad = run_cli("compare", "500", "--price", "citrate")
+    _one_line_error(bad)
+
+
+def test_curve_chart_and_svg(tmp_path: Path) -> None:
+    out = tmp_path / "c.svg"
+    r = run_cli("curve", "--form", "oxide", "--form", "citrate", "--max", "800", "--svg", str(out))
+    assert r.returncode == 0 and "fraction absorbed" in r.stdout
+    assert out.read_text().startswith("<svg") and "Magnesium oxide" in out.read_text()
+    _one_line_error(run_cli("curve", "--form", "oxide", "--svg", str(tmp_path / "missing" / "x.svg")))

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
@@ -25,18 +25,20 @@ FormId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 CATALOGUE_ENV = "MGCALC_CATALOGUE"
 
 
-class _Model(BaseModel):
+class DataModel(BaseModel):
+    """Base of the data-file models: strict keys, immutable, schema built on first use."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class Source(_Model):
+class Source(DataModel):
     """A citation that figures refer to by key."""
 
     cite: str = Field(min_length=1)
     url: str | None = None
 
 
-class Constant(_Model):
+class Constant(DataModel):
     """A physical constant with its unit and sources."""
 
     value: float = Field(gt=0)
@@ -45,30 +47,31 @@ class Constant(_Model):
     sources: SourceKeys
 
 
-class Constants(_Model):
+class Constants(DataModel):
     """Constants the arithmetic uses."""
 
     mg_molar_mass: Constant
     mg_charge: Constant
 
 
-class Absorption(_Model):
+class Absorption(DataModel):
     """What a study measured for a form: fraction absorbed at a dose, or only a note."""
 
     pct: float | None = Field(default=None, gt=0, le=100)
     dose_mg: float | None = Field(default=None, gt=0)
+    like: str | None = Field(default=None, description="assumed to absorb like this form id")
     note: str = Field(min_length=1)
     sources: SourceKeys
 
 
-class FormSources(_Model):
+class FormSources(DataModel):
     """Source keys for each figure of a form."""
 
     elemental_pct: SourceKeys
     laxative: SourceKeys
 
 
-class Form(_Model):
+class Form(DataModel):
     """One magnesium compound (a salt or hydrate) as sold."""
 
     id: FormId
@@ -89,7 +92,7 @@ class Form(_Model):
         return self.elemental_pct / 100.0
 
 
-class Catalogue(_Model):
+class Catalogue(DataModel):
     """The whole catalogue, cross-checked: unique ids and names, known sources, families."""
 
     schema_version: int = Field(alias="schema", ge=1, le=1)
@@ -120,6 +123,13 @@ class Catalogue(_Model):
             if len(ids) > 1 and fam not in self.families:
                 problems.append(
                     f"families: family {fam!r} has {len(ids)} forms ({', '.join(ids)}) but no default"
+                )
+        for f in self.forms:
+            like = f.absorption.like if f.absorption else None
+            target = by_id.get(like) if like is not None else None
+            if like is not None and (target is None or (target.absorption and target.absorption.like)):
+                problems.append(
+                    f"forms[id={f.id}].absorption.like: {like!r} must be a form without a 'like' of its own"
                 )
         used = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
         for f in self.forms:
@@ -206,12 +216,13 @@ def name_key(name: str) -> str:
     return " ".join(sorted(words))
 
 
-def _packaged_path() -> Path:
+def packaged_path(name: str) -> Path:
+    """Path of a packaged data file (inside the wheel, or data/ in a source checkout)."""
     here = Path(__file__).resolve().parent
-    installed = here / "data" / "forms.yaml"
+    installed = here / "data" / name
     if installed.is_file():
         return installed
-    return here.parent.parent / "data" / "forms.yaml"  # source checkout
+    return here.parent.parent / "data" / name  # source checkout
 
 
 def read_yaml(path: Path) -> Any:
@@ -303,49 +314,74 @@ def check_catalogue(path: str | os.PathLike[str]) -> list[str]:
     return stoichiometry_problems(Catalogue.model_validate(data))
 
 
-def _cache_file(path: Path) -> Path | None:
-    """Where the JSON copy of a YAML catalogue lives, keyed on its size and mtime."""
+def _cache_file(path: Path, model: type[BaseModel]) -> Path | None:
+    """Where the validated copy of a packaged data file lives.
+
+    The name changes whenever the data file, the module defining ``model``,
+    mgcalc or pydantic changes, so a cache is never read by other code than
+    the one that wrote it.
+    """
+    import sys
+
+    import pydantic
+
     from mgcalc import __version__
 
     base = os.environ.get("MGCALC_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "mgcalc",
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mgcalc"
     )
     try:
         st = path.stat()
-    except OSError:
+        code = os.stat(sys.modules[model.__module__].__file__ or "").st_mtime_ns
+    except (OSError, KeyError):
         return None
-    return Path(base) / f"forms-{__version__}-{st.st_size}-{st.st_mtime_ns}.json"
+    key = f"{__version__}-{pydantic.VERSION}-{st.st_size}-{st.st_mtime_ns}-{code}"
+    return Path(base) / f"{path.stem}-{key}.pickle"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_packaged(name: str, model: type[M]) -> M:
+    """Load and validate a packaged data file into ``model``.
+
+    Parsing YAML and building pydantic validators are most of mgcalc's
+    start-up time, so once a file has been validated the resulting objects are
+    pickled into the user's cache directory (like Python's own __pycache__) and
+    later runs load those. Anything wrong with the cache costs a re-read only.
+    """
+    import pickle
+
+    path = packaged_path(name)
+    cache = _cache_file(path, model)
+    if cache is not None:
+        try:
+            with cache.open("rb") as fh:
+                cached = pickle.load(fh)
+            if type(cached) is model:
+                return cached
+        except Exception:
+            pass
+    data = read_yaml(path)
+    try:
+        result = model.model_validate(data)
+    except ValidationError as e:
+        first = _describe(e.errors()[0], data if isinstance(data, dict) else {})
+        raise MgcalcError(f"invalid packaged data file '{literal(path)}': {first}") from None
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            for old in cache.parent.glob(f"{path.stem}-*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home just means no cache
+    return result
 
 
 @lru_cache(maxsize=1)
 def packaged_catalogue() -> Catalogue:
-    """The catalogue shipped with mgcalc (validated by the models; stoichiometry by the tests).
-
-    PyYAML is the slowest part of start-up, so the parsed YAML is kept as JSON in
-    the user's cache directory; the JSON is validated by the same models on
-    every load, so a stale or damaged cache can only cost a re-read.
-    """
-    path = _packaged_path()
-    cache = _cache_file(path)
-    if cache is not None:
-        try:
-            return Catalogue.model_validate_json(cache.read_bytes())
-        except (OSError, ValidationError):
-            pass
-    data = read_yaml(path)
-    try:
-        cat = Catalogue.model_validate(data)
-    except ValidationError:
-        return _validated(data, path)  # raises with the first problem, one line
-    if cache is not None:
-        import json
-
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a read-only home just means no cache
-    return cat
+    """The catalogue shipped with mgcalc (validated by the models; stoichiometry by the tests)."""
+    return load_packaged("forms.yaml", Catalogue)

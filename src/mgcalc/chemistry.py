@@ -10,6 +10,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mgcalc.absorption import (
+    AbsorptionModel,
+    ModelUsed,
+    absorbed_mg,
+    model_used,
+    packaged_model,
+    relative_bioavailability,
+)
 from mgcalc.catalogue import Catalogue, Form, Laxative, packaged_catalogue
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.units import check_mg
@@ -19,7 +27,12 @@ STOICHIOMETRY_TOLERANCE_PP = 0.05
 
 
 class Result(BaseModel):
-    """Base of result models; schemas are built on first use, not at import (start-up time)."""
+    """Base of result models; schemas are built on first use, not at import (start-up time).
+
+    label() and dose() build results with ``model_construct`` from values they
+    computed themselves: validating them again would cost start-up time on every
+    call. The tests validate every command's JSON output against these models.
+    """
 
     model_config = ConfigDict(defer_build=True)
 
@@ -54,6 +67,9 @@ class LabelResult(Result):
     elemental_meq: float
     laxative: Laxative
     variants: list[VariantAmount]
+    absorbed_mg: float = Field(description="estimated absorbed if the whole amount is taken at once, no meal")
+    absorbed_pct: float
+    absorption_model: ModelUsed
     notes: str
 
 
@@ -100,7 +116,7 @@ def _variants(
             continue
         c = compound_mg if compound_mg is not None else elemental_mg / v.fraction
         out.append(
-            VariantAmount(
+            VariantAmount.model_construct(
                 form=v.id,
                 form_name=v.name,
                 formula=v.formula,
@@ -119,14 +135,17 @@ def label(
     count: int = 1,
     elemental: bool = False,
     catalogue: Catalogue | None = None,
+    model: AbsorptionModel | None = None,
 ) -> LabelResult:
     """Elemental Mg in ``count`` x ``amount_mg`` of ``form``.
 
     ``amount_mg`` is the compound weight on the label, or with ``elemental=True``
     already elemental Mg (a Supplement Facts line): then the compound weight is
     derived. Variants show the same figure read as each other salt or hydrate.
+    The absorbed estimate is for the whole amount taken at once without food.
     """
     cat = catalogue or packaged_catalogue()
+    am = model or packaged_model()
     f = _form(cat, form)
     check_mg(amount_mg)
     if not 1 <= count <= 10_000:
@@ -136,7 +155,9 @@ def label(
         el, compound = total, total / f.fraction
     else:
         compound, el = total, total * f.fraction
-    return LabelResult(
+    rel, rel_basis = relative_bioavailability(f, am, cat)
+    absorbed = absorbed_mg(el, rel, 0.0, am)
+    return LabelResult.model_construct(
         form=f.id,
         form_name=f.name,
         formula=f.formula,
@@ -153,6 +174,9 @@ def label(
         elemental_meq=meq(cat, el),
         laxative=f.laxative,
         variants=_variants(cat, f, el, None if elemental else compound),
+        absorbed_mg=absorbed,
+        absorbed_pct=100 * absorbed / el,
+        absorption_model=model_used(am, rel, rel_basis, 0.0),
         notes=f.notes,
     )
 
@@ -173,7 +197,7 @@ def dose(
     f = _form(cat, form)
     check_mg(target_mg, "target")
     compound = target_mg / f.fraction
-    result = DoseResult(
+    result = DoseResult.model_construct(
         form=f.id,
         form_name=f.name,
         formula=f.formula,

@@ -5,13 +5,11 @@ The domain modules return pydantic models; this module turns them into text.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import BaseModel
 
@@ -19,14 +17,22 @@ from mgcalc.catalogue import Catalogue, Form
 from mgcalc.chemistry import DoseResult, LabelResult
 from mgcalc.errors import literal
 
+if TYPE_CHECKING:
+    from mgcalc.absorb import AbsorbResult, CompareResult, CurveResult
+    from mgcalc.absorption import ModelUsed
+
 #: Decimals kept for floats in JSON output.
 JSON_DECIMALS = 3
 
 
 def round_half_up(x: float, decimals: int) -> float:
-    """Round as people do (59.45 -> 59.5), not banker's or binary-float rounding."""
-    q = Decimal(f"{x:.{decimals + 6}f}").quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
-    return float(q)
+    """Round as people do (59.45 -> 59.5), not banker's or binary-float rounding.
+
+    Binary noise (59.45 stored as 59.4499999...) is dropped first by rounding
+    six places further.
+    """
+    scaled = round(abs(x) * 10**decimals, 6)
+    return math.copysign(math.floor(scaled + 0.5) / 10**decimals, x)
 
 
 def num(x: float, decimals: int = 1) -> str:
@@ -55,6 +61,8 @@ def _rounded(value: Any) -> Any:
 
 def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> str:
     """One JSON document; floats rounded to JSON_DECIMALS."""
+    import json
+
     if isinstance(obj, BaseModel):
         data: Any = obj.model_dump(mode="json")
     elif isinstance(obj, dict):
@@ -72,24 +80,37 @@ def plain(value: float) -> str:
 # ---------------------------------------------------------------- human views
 
 
-@dataclass
+# Plain classes rather than dataclasses: dataclass creation compiles code at
+# import, a measurable share of start-up.
 class Table:
-    """A titled table of strings."""
+    """A titled table of strings; ``highlight`` is a row index to emphasise."""
 
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    highlight: int | None = None  # row index to emphasise
+    __slots__ = ("columns", "highlight", "rows", "title")
+
+    def __init__(
+        self, title: str, columns: list[str], rows: list[list[str]], highlight: int | None = None
+    ) -> None:
+        self.title, self.columns, self.rows, self.highlight = title, columns, rows, highlight
 
 
-@dataclass
 class View:
-    """What a human sees: a heading, label/value fields, tables and notes."""
+    """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes."""
 
-    title: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("blocks", "fields", "notes", "tables", "title")
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str]] | None = None,
+        tables: list[Table] | None = None,
+        notes: list[str] | None = None,
+        blocks: list[str] | None = None,
+    ) -> None:
+        self.title = title
+        self.fields = fields or []
+        self.tables = tables or []
+        self.notes = notes or []
+        self.blocks = blocks or []
 
 
 def _spread_note(what: str, r_el: float, variants_el: list[float], used: str, family: str) -> str:
@@ -117,6 +138,7 @@ def label_view(r: LabelResult) -> View:
             derived,
             ("elemental %", f"{num(r.elemental_pct, 2)}% ({basis})"),
             ("amount", f"{num(r.elemental_mmol, 2)} mmol = {num(r.elemental_meq, 2)} mEq"),
+            ("absorbed (est.)", f"{mg(r.absorbed_mg)} ({num(r.absorbed_pct, 0)}%) {_taken(r.count)}"),
             ("laxative", r.laxative),
         ],
     )
@@ -155,6 +177,196 @@ def label_view(r: LabelResult) -> View:
     if r.notes:
         v.notes.append(r.notes)
     return v
+
+
+def _taken(count: int) -> str:
+    return "if taken at once, no meal" if count > 1 else "one intake, no meal"
+
+
+ESTIMATE_NOTE = (
+    "Absorbed figures are estimates for a healthy adult (Fine et al. 1991 saturable + linear "
+    "model, scaled by form); see 'mgcalc forms FORM' for each form's evidence."
+)
+
+
+def _model_note(m: ModelUsed) -> str:
+    basis = {"reference": "the reference salt", "measured": "measured", "assumed": "assumed"}[
+        m.relative_basis
+    ]
+    meal = f", with {mg(m.meal_mg)} Mg from the meal" if m.meal_mg else ""
+    return (
+        f"Model: Vmax {mg(m.vmax_mg, 2)}, Km {mg(m.km_mg, 2)}, linear {num(100 * m.linear_fraction, 0)}%; "
+        f"relative bioavailability {num(m.relative_bioavailability, 2)} ({basis}){meal}."
+    )
+
+
+def absorb_view(r: AbsorbResult) -> View:
+    """The human view of an ``absorb`` result."""
+    when = f"with a meal ({mg(r.model.meal_mg)} Mg)" if r.with_meal else "without food"
+    v = View(
+        title=f"{r.form_name}  [{r.form}]",
+        fields=[
+            ("elemental Mg", f"{mg(r.elemental_mg)} (compound {mg(r.compound_mg)})"),
+            ("absorbed (est.)", f"{mg(r.absorbed_mg)} = {num(r.absorbed_pct, 1)}% in one intake {when}"),
+        ],
+    )
+    best = max(r.splits, key=lambda s: s.absorbed_mg)
+    rows = [
+        [str(s.doses), mg(s.per_dose_mg), mg(s.absorbed_mg), f"{num(s.absorbed_pct, 1)}%"] for s in r.splits
+    ]
+    v.tables.append(Table("The same amount in equal doses", ["doses", "each", "absorbed", "fraction"], rows))
+    if best.doses > 1:
+        gain = best.absorbed_mg - r.splits[0].absorbed_mg
+        v.notes.append(
+            f"{best.doses} doses of {mg(best.per_dose_mg)} absorb {mg(gain)} more than one of {mg(r.elemental_mg)}."
+        )
+    v.notes += [_model_note(r.model), ESTIMATE_NOTE]
+    return v
+
+
+def compare_view(r: CompareResult) -> View:
+    """The human view of a ``compare`` result."""
+    what = "elemental Mg" if r.input_basis == "elemental" else "of each compound"
+    priced = any(row.price is not None for row in r.rows)
+    cols = ["form", "%Mg", "compound", "elemental", "absorbed", "basis", "laxative"]
+    cols += ["price", "per 100 mg absorbed"] if priced else []
+    rows = []
+    for row in r.rows:
+        cells = [
+            row.form,
+            num(row.elemental_pct, 2),
+            mg(row.compound_mg),
+            mg(row.elemental_mg),
+            mg(row.absorbed_mg),
+            row.relative_basis,
+            row.laxative,
+        ]
+        if priced:
+            cells += [
+                "-" if row.price is None else num(row.price, 2),
+                "-" if row.cost_per_100mg_absorbed is None else num(row.cost_per_100mg_absorbed, 2),
+            ]
+        rows.append(cells)
+    meal = f", each with a meal of {mg(r.meal_mg)} Mg" if r.with_meal else ", one intake without food"
+    return View(
+        title=f"{mg(r.amount_mg)} {what}, compared{meal}",
+        tables=[Table(f"{len(rows)} forms", cols, rows)],
+        notes=[
+            "basis: how the form's bioavailability relative to Mg acetate is known "
+            "(measured, assumed, or the reference salt itself).",
+            ESTIMATE_NOTE,
+        ],
+    )
+
+
+MARKS = "*o+x#@%&"
+
+
+def text_chart(
+    xs: list[list[float]], ys: list[list[float]], y_label: str, width: int = 56, height: int = 12
+) -> str:
+    """A character plot of several series sharing axes that start at 0."""
+    x_max = max(max(x) for x in xs) or 1.0
+    y_max = max(max(y) for y in ys) or 1.0
+    grid = [[" "] * width for _ in range(height)]
+    for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        for xv, yv in zip(x, y, strict=True):
+            col = min(width - 1, round(xv / x_max * (width - 1)))
+            row = min(height - 1, round(yv / y_max * (height - 1)))
+            grid[height - 1 - row][col] = MARKS[n % len(MARKS)]
+    top = num(y_max, 1)
+    pad = max(len(top), 1)
+    lines = [f"{y_label}"]
+    for i, cells in enumerate(grid):
+        label = top if i == 0 else ("0" if i == height - 1 else "")
+        lines.append(f"{label.rjust(pad)} |{''.join(cells)}")
+    lines.append(" " * pad + " +" + "-" * width)
+    lines.append(" " * pad + "  0" + f"{num(x_max, 0)} mg elemental per dose".rjust(width - 1))
+    return "\n".join(lines)
+
+
+def curve_view(r: CurveResult) -> View:
+    """The human view of a ``curve`` result: two character charts and a legend."""
+    xs = [[p.dose_mg for p in s.points] for s in r.series]
+    absorbed = [[p.absorbed_mg for p in s.points] for s in r.series]
+    fraction = [[100 * p.fraction for p in s.points] for s in r.series]
+    legend = [
+        [
+            MARKS[i % len(MARKS)],
+            s.form,
+            num(s.relative_bioavailability, 2),
+            s.relative_basis,
+            mg(s.points[-1].absorbed_mg),
+        ]
+        for i, s in enumerate(r.series)
+    ]
+    meal = f" (each dose with a meal of {mg(r.meal_mg)} Mg)" if r.meal_mg else ""
+    return View(
+        title=f"Absorbed magnesium against dose{meal}",
+        blocks=[text_chart(xs, absorbed, "absorbed, mg"), text_chart(xs, fraction, "fraction absorbed, %")],
+        tables=[
+            Table("Legend", ["mark", "form", "relative", "basis", f"absorbed at {mg(r.max_mg)}"], legend)
+        ],
+        notes=[ESTIMATE_NOTE],
+    )
+
+
+SVG_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def _svg_panel(r: CurveResult, title: str, ys: list[list[float]], left: float) -> list[str]:
+    from xml.sax.saxutils import escape
+
+    w, h, m = 420.0, 300.0, 50.0
+    y_max = max(max(y) for y in ys) or 1.0
+
+    def px(x: float) -> float:
+        return left + m + (w - 1.5 * m) * x / r.max_mg
+
+    def py(y: float) -> float:
+        return h - m + 10 - (h - 1.5 * m) * y / y_max
+
+    out = [
+        f'<text x="{left + w / 2}" y="20" text-anchor="middle" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{px(0)}" y1="{py(0)}" x2="{px(r.max_mg)}" y2="{py(0)}" stroke="black"/>',
+        f'<line x1="{px(0)}" y1="{py(0)}" x2="{px(0)}" y2="{py(y_max)}" stroke="black"/>',
+        f'<text x="{left + w / 2}" y="{h + 5}" text-anchor="middle">elemental Mg per dose, mg</text>',
+    ]
+    for t in range(5):
+        xv, yv = r.max_mg * t / 4, y_max * t / 4
+        out.append(f'<text x="{px(xv)}" y="{py(0) + 15}" text-anchor="middle">{num(xv, 0)}</text>')
+        out.append(f'<text x="{px(0) - 5}" y="{py(yv) + 4}" text-anchor="end">{num(yv, 0)}</text>')
+    for n, (s, y) in enumerate(zip(r.series, ys, strict=True)):
+        pts = " ".join(f"{px(p.dose_mg):.1f},{py(v):.1f}" for p, v in zip(s.points, y, strict=True))
+        width = 2 + 1.5 * (len(r.series) - 1 - n)  # earlier series wider: coinciding curves stay visible
+        colour = SVG_COLOURS[n % len(SVG_COLOURS)]
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width}" points="{pts}"/>')
+    return out
+
+
+def curve_svg(r: CurveResult) -> str:
+    """The curves as a standalone SVG picture: absorbed mg and fraction absorbed against dose."""
+    from xml.sax.saxutils import escape
+
+    w, h = 420, 300
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 30 + 18 * len(r.series)}" '
+        'font-family="sans-serif" font-size="12">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
+    out += _svg_panel(r, "absorbed, mg", [[p.absorbed_mg for p in s.points] for s in r.series], 0)
+    out += _svg_panel(r, "fraction absorbed, %", [[100 * p.fraction for p in s.points] for s in r.series], w)
+    for n, s in enumerate(r.series):
+        y = h + 25 + 18 * n
+        out.append(
+            f'<rect x="50" y="{y - 9}" width="14" height="4" fill="{SVG_COLOURS[n % len(SVG_COLOURS)]}"/>'
+        )
+        out.append(
+            f'<text x="70" y="{y - 3}">{escape(s.form_name)} (relative bioavailability '
+            f"{num(s.relative_bioavailability, 2)}, {s.relative_basis})</text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def dose_view(r: DoseResult) -> View:
@@ -276,6 +488,8 @@ def text_view(view: View) -> str:
     if view.fields:
         width = max(len(k) for k, _ in view.fields)
         lines += [f"  {k.ljust(width)}  {literal(val, 10_000)}" for k, val in view.fields]
+    for block in view.blocks:  # charts drawn by mgcalc: no user text inside
+        lines += ["", *block.splitlines()]
     for t in view.tables:
         lines += ["", literal(t.title, 10_000)]
         cells = [t.columns, *t.rows]
@@ -308,6 +522,8 @@ def _emit_rich(view: View, stream: TextIO) -> None:
         for k, val in view.fields:
             grid.add_row(t(k, "dim"), t(val))
         console.print(grid)
+    for block in view.blocks:
+        console.print(Text(block))
     for tab in view.tables:
         rt = RichTable(title=t(tab.title), title_justify="left", show_lines=False)
         for c in tab.columns:
