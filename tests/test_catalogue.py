@@ -136,7 +136,8 @@ def test_packaged_data_ships_inside_the_installed_package() -> None:
     pkg = Path(mgcalc.__file__).resolve().parent
     if (REPO / "src") in pkg.parents:
         pytest.skip("running from a source checkout (editable install); CI installs the wheel")
-    assert packaged_path("forms.yaml") == pkg / "data" / "forms.yaml"
+    for name in ("forms.yaml", "absorption.yaml"):
+        assert packaged_path(name) == pkg / "data" / name
 
 
 def _write(tmp_path: Path, data: object) -> Path:

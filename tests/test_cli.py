@@ -242,3 +242,24 @@ def test_curve_chart_and_svg(tmp_path: Path) -> None:
     assert r.returncode == 0 and "fraction absorbed" in r.stdout
     assert out.read_text().startswith("<svg") and "Magnesium oxide" in out.read_text()
     _one_line_error(run_cli("curve", "--form", "oxide", "--svg", str(tmp_path / "missing" / "x.svg")))
+
+
+@pytest.mark.parametrize(
+    ("args", "model"),
+    [
+        (["label", "500", "--form", "citrate", "--json"], "mgcalc.chemistry:LabelResult"),
+        (["label", "200", "--form", "chloride", "--elemental", "--json"], "mgcalc.chemistry:LabelResult"),
+        (["dose", "300", "--form", "oxide", "--tablet", "250", "--json"], "mgcalc.chemistry:DoseResult"),
+        (["absorb", "400", "--form", "citrate", "--json"], "mgcalc.absorb:AbsorbResult"),
+        (["compare", "500", "--json"], "mgcalc.absorb:CompareResult"),
+        (["curve", "--form", "oxide", "--json"], "mgcalc.absorb:CurveResult"),
+    ],
+)
+def test_json_output_validates_against_its_model(args: list[str], model: str) -> None:
+    import importlib
+
+    module, name = model.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    cls.model_validate_json(r.stdout)
