@@ -22,6 +22,7 @@ from mgcalc.absorption import (
     relative_bioavailability,
 )
 from mgcalc.catalogue import Catalogue, Form, packaged_catalogue
+from mgcalc.cautions import Caution, Profile, SafetyFields, amount_cautions, assess, safety
 from mgcalc.errors import MgcalcError
 from mgcalc.units import check_mg
 
@@ -37,7 +38,7 @@ class SplitRow(BaseModel):
     absorbed_pct: float
 
 
-class AbsorbResult(BaseModel):
+class AbsorbResult(SafetyFields):
     """Absorbed Mg from one intake, and from the same daily amount split into doses."""
 
     model_config = ConfigDict(defer_build=True)
@@ -63,6 +64,7 @@ def absorb(
     meal_mg: float | None = None,
     catalogue: Catalogue | None = None,
     model: AbsorptionModel | None = None,
+    profile: Profile | None = None,
 ) -> AbsorbResult:
     """Absorbed Mg from ``amount_mg`` of ``form`` in one intake, and split into 1..``splits`` doses.
 
@@ -92,6 +94,7 @@ def absorb(
         with_meal=with_meal,
         splits=rows,
         model=model_used(m, r, basis, meal),
+        **safety(profile, el, f),
     )
 
 
@@ -112,9 +115,10 @@ class CompareRow(BaseModel):
     laxative: str
     price: float | None = None
     cost_per_100mg_absorbed: float | None = None
+    cautions: list[Caution] = []
 
 
-class CompareResult(BaseModel):
+class CompareResult(SafetyFields):
     """The same label amount across forms."""
 
     model_config = ConfigDict(defer_build=True)
@@ -136,12 +140,16 @@ def compare(
     meal_mg: float | None = None,
     catalogue: Catalogue | None = None,
     model: AbsorptionModel | None = None,
+    profile: Profile | None = None,
 ) -> CompareResult:
     """``amount_mg`` of each form side by side; without ``forms``, every form by absorbed mg.
 
     ``prices`` maps a form name to the price of ``amount_mg`` of it, giving the
-    cost per 100 mg absorbed.
+    cost per 100 mg absorbed. Cautions about the person are at the top; those
+    about the daily amount of each form (``profile.per_day`` times a day) on its row.
     """
+    prof = profile or Profile()
+    top = assess(prof)
     cat = catalogue or packaged_catalogue()
     m = model or packaged_model()
     check_mg(amount_mg)
@@ -176,6 +184,7 @@ def compare(
                 laxative=f.laxative,
                 price=form_price,
                 cost_per_100mg_absorbed=None if form_price is None else 100 * form_price / ab,
+                cautions=amount_cautions(prof, el * prof.per_day, f),
             )
         )
     if not forms:
@@ -186,6 +195,9 @@ def compare(
         with_meal=with_meal,
         meal_mg=meal,
         rows=rows,
+        per_day=prof.per_day,
+        cautions=top.cautions,
+        unknown_drugs=top.unknown_drugs,
     )
 
 

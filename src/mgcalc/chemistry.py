@@ -19,6 +19,7 @@ from mgcalc.absorption import (
     relative_bioavailability,
 )
 from mgcalc.catalogue import Catalogue, Form, Laxative, packaged_catalogue
+from mgcalc.cautions import Profile, SafetyFields, safety
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.units import check_mg
 
@@ -48,7 +49,7 @@ class VariantAmount(Result):
     elemental_mg: float
 
 
-class LabelResult(Result):
+class LabelResult(SafetyFields, Result):
     """Elemental magnesium in a label amount (``label``)."""
 
     form: str
@@ -73,7 +74,7 @@ class LabelResult(Result):
     notes: str
 
 
-class DoseResult(Result):
+class DoseResult(SafetyFields, Result):
     """Compound weight that delivers a target of elemental magnesium (``dose``)."""
 
     form: str
@@ -136,6 +137,7 @@ def label(
     elemental: bool = False,
     catalogue: Catalogue | None = None,
     model: AbsorptionModel | None = None,
+    profile: Profile | None = None,
 ) -> LabelResult:
     """Elemental Mg in ``count`` x ``amount_mg`` of ``form``.
 
@@ -143,6 +145,7 @@ def label(
     already elemental Mg (a Supplement Facts line): then the compound weight is
     derived. Variants show the same figure read as each other salt or hydrate.
     The absorbed estimate is for the whole amount taken at once without food.
+    Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
     """
     cat = catalogue or packaged_catalogue()
     am = model or packaged_model()
@@ -178,6 +181,7 @@ def label(
         absorbed_pct=100 * absorbed / el,
         absorption_model=model_used(am, rel, rel_basis, 0.0),
         notes=f.notes,
+        **safety(profile, el, f),
     )
 
 
@@ -187,6 +191,7 @@ def dose(
     *,
     tablet_mg: float | None = None,
     catalogue: Catalogue | None = None,
+    profile: Profile | None = None,
 ) -> DoseResult:
     """Compound weight of ``form`` that delivers ``target_mg`` elemental Mg.
 
@@ -207,6 +212,7 @@ def dose(
         compound_mg=compound,
         laxative=f.laxative,
         variants=_variants(cat, f, target_mg, None),
+        **safety(profile, target_mg, f),
     )
     if tablet_mg is not None:
         check_mg(tablet_mg, "tablet")

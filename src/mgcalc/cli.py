@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -12,6 +14,7 @@ import typer
 
 from mgcalc import render
 from mgcalc.catalogue import load_catalogue
+from mgcalc.cautions import Caution, Profile
 from mgcalc.chemistry import dose as dose_calc
 from mgcalc.chemistry import label as label_calc
 from mgcalc.errors import MgcalcError, literal
@@ -67,12 +70,122 @@ CatalogueOpt = Annotated[
 ]
 
 
+def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
+    if value is None or value.lower() in allowed:
+        return None if value is None else value.lower()
+    raise MgcalcError(f"{option} must be one of {', '.join(allowed)}, not '{literal(value)}'")
+
+
+#: The profile options every dosing command and `check` take (see with_profile).
+PROFILE_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("age", Annotated[float | None, typer.Option("--age", help="Age in years.", show_default=False)], None),
+    ("sex", Annotated[str | None, typer.Option("--sex", help="female or male.", show_default=False)], None),
+    ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
+    ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
+    (
+        "egfr",
+        Annotated[
+            float | None, typer.Option("--egfr", help="eGFR, mL/min/1.73m2 (0-200).", show_default=False)
+        ],
+        None,
+    ),
+    (
+        "ckd_stage",
+        Annotated[
+            str | None,
+            typer.Option("--ckd-stage", help="CKD stage 1, 2, 3a, 3b, 4 or 5.", show_default=False),
+        ],
+        None,
+    ),
+    (
+        "drug",
+        Annotated[
+            list[str] | None, typer.Option("--drug", help="A medicine taken, generic or brand (repeat).")
+        ],
+        None,
+    ),
+    (
+        "condition",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--condition",
+                help="chronic-diarrhea, myasthenia-gravis, heart-block, pregnancy or ckd (repeat).",
+            ),
+        ],
+        None,
+    ),
+    ("per_day", Annotated[int, typer.Option("--per-day", help="Intakes a day (for the daily amount).")], 1),
+    (
+        "standard",
+        Annotated[str, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")],
+        "us",
+    ),
+    (
+        "fail_on",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--fail-on", help="caution or avoid: exit 3 if a caution of that level or above applies."
+            ),
+        ],
+        None,
+    ),
+]
+
+
+def with_profile(*, per_day: bool = True) -> Callable[[Callable[..., list[Caution]]], Callable[..., None]]:
+    """Give a command the profile options; it receives them as ``profile`` and returns its cautions.
+
+    The options are added to the command's signature (which typer reads), so
+    each command declares only its own options; ``--fail-on`` is applied here.
+    """
+
+    def decorate(func: Callable[..., list[Caution]]) -> Callable[..., None]:
+        sig = inspect.signature(func, eval_str=True)
+        own = [p for name, p in sig.parameters.items() if name != "profile"]
+        options = [o for o in PROFILE_OPTIONS if per_day or o[0] != "per_day"]
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, annotation, default in options
+        ]
+
+        @functools.wraps(func)
+        def run(**kwargs: Any) -> None:
+            from mgcalc.cautions import LEVELS, severity, worst
+
+            values = {name: kwargs.pop(name) for name, _, _ in options}
+            fail_on = _choice(values.pop("fail_on"), LEVELS[1:], "--fail-on")
+            profile = Profile(
+                age=values["age"],
+                sex=_choice(values["sex"], ("female", "male"), "--sex"),  # type: ignore[arg-type]
+                pregnant=values["pregnant"],
+                lactating=values["lactating"],
+                egfr=values["egfr"],
+                ckd_stage=values["ckd_stage"],
+                drugs=values["drug"] or [],
+                conditions=values["condition"] or [],
+                per_day=values.get("per_day", 1),
+                standard=_choice(values["standard"], ("us", "eu"), "--standard"),  # type: ignore[arg-type]
+            ).check()
+            level = worst(func(profile=profile, **kwargs))
+            if fail_on is not None and level is not None and severity(level) >= LEVELS.index(fail_on):
+                raise typer.Exit(3)
+
+        run.__signature__ = sig.replace(parameters=[*own, *extra], return_annotation=None)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in [*own, *extra]}
+        return run
+
+    return decorate
+
+
 def _output_mode(json_: bool, plain: bool) -> None:
     if json_ and plain:
         raise MgcalcError("choose one of --json and --plain")
 
 
 @command(context_settings=NUMBER_ARGS)
+@with_profile()
 def label(
     amount: Annotated[
         str,
@@ -89,20 +202,26 @@ def label(
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
-) -> None:
-    """Elemental magnesium, mmol and mEq in a label amount of a compound."""
+    *,
+    profile: Profile,
+) -> list[Caution]:
+    """Elemental magnesium, mmol and mEq in a label amount of a compound, with cautions."""
     _output_mode(json_, plain)
     cat = load_catalogue(catalogue)
-    result = label_calc(parse_amount(amount), form, count=count, elemental=elemental, catalogue=cat)
+    result = label_calc(
+        parse_amount(amount), form, count=count, elemental=elemental, catalogue=cat, profile=profile
+    )
     if json_:
         print(render.to_json(result))
     elif plain:
         print(render.plain(result.compound_mg if elemental else result.elemental_mg))
     else:
         render.emit(render.label_view(result))
+    return result.cautions
 
 
 @command(context_settings=NUMBER_ARGS)
+@with_profile()
 def dose(
     target: Annotated[
         str, typer.Argument(metavar="TARGET", help="Elemental magnesium wanted: 300, 300mg, 0.3g.")
@@ -115,18 +234,23 @@ def dose(
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
-) -> None:
-    """Compound weight that delivers TARGET mg of elemental magnesium."""
+    *,
+    profile: Profile,
+) -> list[Caution]:
+    """Compound weight that delivers TARGET mg of elemental magnesium, with cautions."""
     _output_mode(json_, plain)
     cat = load_catalogue(catalogue)
     tablet_mg = parse_amount(tablet, "tablet") if tablet is not None else None
-    result = dose_calc(parse_amount(target, "target"), form, tablet_mg=tablet_mg, catalogue=cat)
+    result = dose_calc(
+        parse_amount(target, "target"), form, tablet_mg=tablet_mg, catalogue=cat, profile=profile
+    )
     if json_:
         print(render.to_json(result))
     elif plain:
         print(render.plain(result.compound_mg))
     else:
         render.emit(render.dose_view(result))
+    return result.cautions
 
 
 WithMealOpt = Annotated[
@@ -144,6 +268,7 @@ ElementalOpt = Annotated[
 
 
 @command(context_settings=NUMBER_ARGS)
+@with_profile(per_day=False)
 def absorb(
     amount: Annotated[
         str, typer.Argument(metavar="AMOUNT", help="Compound weight per day (or elemental with --elemental).")
@@ -156,7 +281,9 @@ def absorb(
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
-) -> None:
+    *,
+    profile: Profile,
+) -> list[Caution]:
     """Estimated absorbed magnesium, and the gain from splitting the daily amount.
 
     Estimates for a healthy adult: the saturable + linear model of Fine et al. 1991,
@@ -174,6 +301,7 @@ def absorb(
         with_meal=with_meal,
         meal_mg=meal_mg,
         catalogue=cat,
+        profile=profile,
     )
     if json_:
         print(render.to_json(result))
@@ -181,6 +309,7 @@ def absorb(
         print(render.plain(result.absorbed_mg))
     else:
         render.emit(render.absorb_view(result))
+    return result.cautions
 
 
 def _prices(items: list[str]) -> dict[str, float]:
@@ -200,6 +329,7 @@ def _prices(items: list[str]) -> dict[str, float]:
 
 
 @command(context_settings=NUMBER_ARGS)
+@with_profile()
 def compare(
     amount: Annotated[
         str,
@@ -219,7 +349,9 @@ def compare(
     meal_mg: MealOpt = None,
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,
-) -> None:
+    *,
+    profile: Profile,
+) -> list[Caution]:
     """The same amount across forms: elemental, absorbed (estimate), laxative, cost per 100 mg absorbed."""
     from mgcalc.absorb import compare as compare_calc
 
@@ -232,11 +364,13 @@ def compare(
         with_meal=with_meal,
         meal_mg=meal_mg,
         catalogue=cat,
+        profile=profile,
     )
     if json_:
         print(render.to_json(result))
     else:
         render.emit(render.compare_view(result))
+    return [*result.cautions, *(c for row in result.rows for c in row.cautions)]
 
 
 @command()
@@ -269,6 +403,51 @@ def curve(
         render.emit(render.curve_view(result))
         if svg is not None:
             print(f"chart saved to {literal(svg)}", file=sys.stderr)
+
+
+@command()
+@with_profile(per_day=False)
+def check(
+    json_: JsonOpt = False,
+    *,
+    profile: Profile,
+) -> list[Caution]:
+    """The cautions for kidney function, medicines and conditions, most severe first.
+
+    Give --egfr or --ckd-stage, and --drug and --condition as often as needed.
+    Exit 0 whatever applies, unless --fail-on says otherwise.
+    """
+    from mgcalc.cautions import assess
+
+    result = assess(profile)
+    if json_:
+        print(render.to_json(result))
+    else:
+        render.emit(render.check_view(result))
+    return result.cautions
+
+
+@command()
+def intake(
+    age: Annotated[float, typer.Option("--age", help="Age in years (0.5 = 6 months).")],
+    sex: Annotated[str | None, typer.Option("--sex", help="female or male.", show_default=False)] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="Pregnant.")] = False,
+    lactating: Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")] = False,
+    standard: Annotated[
+        str, typer.Option("--standard", help="us (IOM 1997) or eu (EFSA 2015, SCF 2001).")
+    ] = "us",
+    json_: JsonOpt = False,
+) -> None:
+    """Reference intake (RDA or AI) and the upper level for supplemental magnesium."""
+    from mgcalc.intake import life_state, reference
+
+    sex_ = _choice(sex, ("female", "male"), "--sex")
+    state = life_state(pregnant, lactating, sex_)  # type: ignore[arg-type]
+    ref = reference(age, sex_, state, _choice(standard, ("us", "eu"), "--standard"))  # type: ignore[arg-type]
+    if json_:
+        print(render.to_json(ref))
+    else:
+        render.emit(render.intake_view(ref))
 
 
 @command()

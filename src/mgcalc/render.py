@@ -20,6 +20,8 @@ from mgcalc.errors import literal
 if TYPE_CHECKING:
     from mgcalc.absorb import AbsorbResult, CompareResult, CurveResult
     from mgcalc.absorption import ModelUsed
+    from mgcalc.cautions import Assessment, Caution
+    from mgcalc.intake import IntakeReference
 
 #: Decimals kept for floats in JSON output.
 JSON_DECIMALS = 3
@@ -96,7 +98,7 @@ class Table:
 class View:
     """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes."""
 
-    __slots__ = ("blocks", "fields", "notes", "tables", "title")
+    __slots__ = ("blocks", "cautions", "fields", "notes", "tables", "title")
 
     def __init__(
         self,
@@ -111,6 +113,14 @@ class View:
         self.tables = tables or []
         self.notes = notes or []
         self.blocks = blocks or []
+        self.cautions: list[tuple[str, str]] = []  # (level, text), shown last
+
+    def add_cautions(self, cautions: list[Caution]) -> View:
+        """Append cautions (already most severe first) with their timing and source."""
+        for c in cautions:
+            sep = f" [separate by {num(c.separate_hours, 0)} h]" if c.separate_hours else ""
+            self.cautions.append((c.level, f"{c.message}{sep} (source: {c.source})"))
+        return self
 
 
 def _spread_note(what: str, r_el: float, variants_el: list[float], used: str, family: str) -> str:
@@ -176,7 +186,7 @@ def label_view(r: LabelResult) -> View:
             )
     if r.notes:
         v.notes.append(r.notes)
-    return v
+    return v.add_cautions(r.cautions)
 
 
 def _taken(count: int) -> str:
@@ -221,7 +231,7 @@ def absorb_view(r: AbsorbResult) -> View:
             f"{best.doses} doses of {mg(best.per_dose_mg)} absorb {mg(gain)} more than one of {mg(r.elemental_mg)}."
         )
     v.notes += [_model_note(r.model), ESTIMATE_NOTE]
-    return v
+    return v.add_cautions(r.cautions)
 
 
 def compare_view(r: CompareResult) -> View:
@@ -248,6 +258,7 @@ def compare_view(r: CompareResult) -> View:
             ]
         rows.append(cells)
     meal = f", each with a meal of {mg(r.meal_mg)} Mg" if r.with_meal else ", one intake without food"
+    row_cautions = {c.code + c.message: c for row in r.rows for c in row.cautions}
     return View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
         tables=[Table(f"{len(rows)} forms", cols, rows)],
@@ -256,7 +267,7 @@ def compare_view(r: CompareResult) -> View:
             "(measured, assumed, or the reference salt itself).",
             ESTIMATE_NOTE,
         ],
-    )
+    ).add_cautions([*r.cautions, *row_cautions.values()])
 
 
 MARKS = "*o+x#@%&"
@@ -411,6 +422,36 @@ def dose_view(r: DoseResult) -> View:
     return v
 
 
+def check_view(a: Assessment) -> View:
+    """The human view of ``check``: the cautions, most severe first."""
+    title = f"{len(a.cautions)} caution(s)" if a.cautions else "No cautions apply to what was given."
+    v = View(title=title)
+    v.notes.append(
+        "mgcalc knows drugs that interact with magnesium; one it does not know is listed, not cleared."
+    )
+    return v.add_cautions(a.cautions)
+
+
+def intake_view(r: IntakeReference) -> View:
+    """The human view of ``intake``."""
+    if r.rda_mg is not None:
+        target = ("RDA", f"{mg(r.rda_mg, 0)}/day (food and supplements)")
+    elif r.ai_mg is not None:
+        target = ("adequate intake", f"{mg(r.ai_mg, 0)}/day (food and supplements)")
+    else:
+        target = ("reference intake", "not set")
+    ul = f"{mg(r.ul_supplemental_mg, 0)}/day" if r.ul_supplemental_mg is not None else "not set"
+    v = View(
+        title=f"{r.life_stage} ({r.standard_name})",
+        fields=[target, ("UL, supplemental", ul)],
+        notes=[n for n in (r.ul_note, r.note) if n],
+    )
+    from mgcalc.cautions import cite
+
+    v.notes.append(f"Sources: {cite(r.sources)}")
+    return v
+
+
 def absorption_cell(f: Form) -> str:
     """A form's absorption figure in a few words."""
     a = f.absorption
@@ -502,6 +543,9 @@ def text_view(view: View) -> str:
     if view.notes:
         lines.append("")
         lines += [literal(n, 10_000) for n in view.notes]
+    if view.cautions:
+        lines.append("")
+        lines += [f"{level.upper()}: {literal(text, 10_000)}" for level, text in view.cautions]
     return "\n".join(lines) + "\n"
 
 
@@ -533,3 +577,8 @@ def _emit_rich(view: View, stream: TextIO) -> None:
         console.print(rt)
     for note in view.notes:
         console.print(t(note, "italic"))
+    styles = {"info": "blue", "caution": "bold yellow", "avoid": "bold red"}
+    for level, text in view.cautions:
+        line = Text(f"{level.upper()}: ", style=styles.get(level, ""))
+        line.append(literal(text, 10_000))
+        console.print(line)
