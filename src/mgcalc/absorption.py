@@ -153,12 +153,21 @@ def absorbed_mg(
 
 
 def model_used(m: AbsorptionModel, r: float, basis: RelativeBasis, meal: float) -> ModelUsed:
-    """The parameters behind a figure, for output."""
-    return ModelUsed.model_construct(
-        vmax_mg=m.vmax_mg.value,
-        km_mg=m.km_mg.value,
-        linear_fraction=m.linear_fraction.value,
-        reference_form=m.reference_form.id,
+    """The parameters behind a figure, for output (shared: do not modify)."""
+    return _model_used(
+        m.vmax_mg.value, m.km_mg.value, m.linear_fraction.value, m.reference_form.id, r, basis, meal
+    )
+
+
+@lru_cache(maxsize=1024)
+def _model_used(
+    vmax: float, km: float, k: float, reference: str, r: float, basis: RelativeBasis, meal: float
+) -> ModelUsed:
+    return ModelUsed(
+        vmax_mg=vmax,
+        km_mg=km,
+        linear_fraction=k,
+        reference_form=reference,
         relative_bioavailability=r,
         relative_basis=basis,
         meal_mg=meal,

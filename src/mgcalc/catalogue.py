@@ -101,8 +101,12 @@ class Catalogue(DataModel):
     forms: list[Form] = Field(min_length=1)
     sources: dict[str, Source]
 
+    # Lookups built at validation. Private attributes go through a slow
+    # __getattr__, so the hot paths below read them from __pydantic_private__.
     _by_id: dict[str, Form] = PrivateAttr(default_factory=dict)
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _members: dict[str, list[Form]] = PrivateAttr(default_factory=dict)
+    _resolved: dict[str, Form] = PrivateAttr(default_factory=dict)  # raw name -> form, for batches
 
     @model_validator(mode="after")
     def _cross_check(self) -> Catalogue:
@@ -165,11 +169,14 @@ class Catalogue(DataModel):
             raise ValueError("; ".join(problems))
         self._by_id.update(by_id)
         self._names.update(names)
+        for f in self.forms:
+            self._members.setdefault(f.family, []).append(f)
         return self
 
     def get(self, form_id: str) -> Form:
         """The form with this exact id (KeyError if none)."""
-        return self._by_id[form_id]
+        by_id: dict[str, Form] = self.__pydantic_private__["_by_id"]  # type: ignore[index]
+        return by_id[form_id]
 
     @property
     def ids(self) -> list[str]:
@@ -178,22 +185,30 @@ class Catalogue(DataModel):
 
     def family_of(self, form: Form) -> list[Form]:
         """Every form of ``form``'s family, ``form`` itself included, in catalogue order."""
-        return [f for f in self.forms if f.family == form.family]
+        members: dict[str, list[Form]] = self.__pydantic_private__["_members"]  # type: ignore[index]
+        return list(members[form.family])
 
     def family_default(self, form: Form) -> Form:
         """The form a bare family name resolves to."""
-        return self._by_id[self.families.get(form.family, form.id)]
+        return self.get(self.families.get(form.family, form.id))
 
     def resolve(self, name: str) -> Form:
         """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
 
         Raises MgcalcError naming the closest ids when nothing matches.
         """
+        resolved: dict[str, Form] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
+        hit = resolved.get(name)
+        if hit is not None:
+            return hit
         key = name_key(name)
         if not key:
             raise MgcalcError(f"form name '{literal(name)}' is empty: give a form such as citrate")
         if key in self._names:
-            return self._by_id[self._names[key]]
+            form = self._by_id[self._names[key]]
+            if len(resolved) < 10_000:
+                resolved[name] = form
+            return form
         import difflib
 
         close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)

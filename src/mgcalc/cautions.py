@@ -191,10 +191,23 @@ class UnknownDrug(BaseModel):
     close_matches: list[str]
 
 
-class Profile(BaseModel):
-    """Who takes the magnesium: what the safety checks need to know."""
+class Assessment(BaseModel):
+    """What the safety checks found."""
 
     model_config = ConfigDict(defer_build=True)
+
+    cautions: list[Caution]
+    unknown_drugs: list[UnknownDrug]
+
+
+class Profile(BaseModel):
+    """Who takes the magnesium: what the safety checks need to know.
+
+    Frozen: the cautions that depend only on the person are worked out once
+    per Profile and reused for every amount (a batch has one Profile).
+    """
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     age: float | None = None
     sex: Sex | None = None
@@ -206,6 +219,8 @@ class Profile(BaseModel):
     conditions: list[str] = Field(default_factory=list)
     per_day: int = 1
     standard: Standard = "us"
+    _base: Assessment | None = PrivateAttr(default=None)
+    _quiet_below: float | None = PrivateAttr(default=None)
 
     def check(self) -> Profile:
         """Raise MgcalcError for impossible values; return self."""
@@ -223,15 +238,6 @@ class Profile(BaseModel):
         if not 1 <= self.per_day <= 24:
             raise MgcalcError(f"--per-day must be between 1 and 24, got {self.per_day}")
         return self
-
-
-class Assessment(BaseModel):
-    """What the safety checks found."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    cautions: list[Caution]
-    unknown_drugs: list[UnknownDrug]
 
 
 class SafetyFields(BaseModel):
@@ -339,11 +345,28 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
 
 
+def _quiet_below(profile: Profile, ul: float | None, d: CautionData) -> float:
+    """A daily amount below which no amount caution can apply to this profile (0 if none)."""
+    diarrhoea = any(_condition(c, d).code == "chronic-diarrhea" for c in profile.conditions)
+    reports_rda = profile.age is not None and (
+        profile.sex is not None or profile.pregnant or profile.lactating
+    )
+    if ul is None or diarrhoea or reports_rda:
+        return 0.0
+    return min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul)
+
+
 def amount_cautions(profile: Profile, daily_mg: float, form: Form | None = None) -> list[Caution]:
     """Cautions that depend on the daily amount: the UL, laxative forms, % of the reference intake."""
+    private: dict[str, Any] = profile.__pydantic_private__  # type: ignore[assignment]
+    quiet = private["_quiet_below"]
+    if quiet is not None and daily_mg < quiet:  # the common case in a batch: nothing to say
+        return []
     d = packaged_cautions()
     state = life_state(profile.pregnant, profile.lactating, profile.sex)
     ul_ref = upper_level(profile.age, state, profile.standard)
+    if quiet is None:
+        private["_quiet_below"] = _quiet_below(profile, ul_ref.ul_supplemental_mg, d)
     who = f"age {profile.age:g}" if profile.age is not None else "adults (no --age given)"
     out: list[Caution] = []
     ul = ul_ref.ul_supplemental_mg
@@ -413,6 +436,21 @@ def amount_cautions(profile: Profile, daily_mg: float, form: Form | None = None)
 
 def assess(profile: Profile, daily_mg: float | None = None, form: Form | None = None) -> Assessment:
     """The cautions that apply to ``profile`` (and to ``daily_mg`` of ``form`` a day), most severe first."""
+    private: dict[str, Any] = profile.__pydantic_private__  # type: ignore[assignment]
+    base: Assessment | None = private["_base"]
+    if base is None:
+        base = private["_base"] = _assess_person(profile)
+    if daily_mg is None:
+        return base
+    extra = amount_cautions(profile, daily_mg, form)
+    if not extra:
+        return base
+    cautions = [*base.cautions, *extra]
+    cautions.sort(key=lambda c: -severity(c.level))
+    return Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
+
+
+def _assess_person(profile: Profile) -> Assessment:
     d = packaged_cautions()
     profile.check()
     cautions = _kidney(profile, d)
@@ -438,8 +476,6 @@ def assess(profile: Profile, daily_mg: float | None = None, form: Form | None = 
         cautions.append(
             Caution(code=c.code, level=c.level, message=f"{c.name}: {c.message}.", source=cite(c.sources))
         )
-    if daily_mg is not None:
-        cautions += amount_cautions(profile, daily_mg, form)
     for u in unknown:
         hint = f" (did you mean {', '.join(u.close_matches)}?)" if u.close_matches else ""
         cautions.append(

@@ -6,7 +6,7 @@ Pure functions over a Catalogue; results are pydantic models (the JSON schema).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,12 +28,7 @@ STOICHIOMETRY_TOLERANCE_PP = 0.05
 
 
 class Result(BaseModel):
-    """Base of result models; schemas are built on first use, not at import (start-up time).
-
-    label() and dose() build results with ``model_construct`` from values they
-    computed themselves: validating them again would cost start-up time on every
-    call. The tests validate every command's JSON output against these models.
-    """
+    """Base of result models; schemas are built on first use, not at import (start-up time)."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -109,22 +104,23 @@ def meq(catalogue: Catalogue, elemental_mg: float) -> float:
 
 def _variants(
     catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None
-) -> list[VariantAmount]:
+) -> list[dict[str, Any]]:
     """Other members of the family: same compound weight, or same elemental amount if None."""
     out = []
     for v in catalogue.family_of(form):
         if v.id == form.id:
             continue
         c = compound_mg if compound_mg is not None else elemental_mg / v.fraction
+        # plain dicts: the result model validates them in the same pass as the rest
         out.append(
-            VariantAmount.model_construct(
-                form=v.id,
-                form_name=v.name,
-                formula=v.formula,
-                elemental_pct=v.elemental_pct,
-                compound_mg=c,
-                elemental_mg=c * v.fraction,
-            )
+            {
+                "form": v.id,
+                "form_name": v.name,
+                "formula": v.formula,
+                "elemental_pct": v.elemental_pct,
+                "compound_mg": c,
+                "elemental_mg": c * v.fraction,
+            }
         )
     return out
 
@@ -153,14 +149,14 @@ def label(
     check_mg(amount_mg)
     if not 1 <= count <= 10_000:
         raise MgcalcError(f"count must be between 1 and 10000, got {count}")
-    total = check_mg(amount_mg * count, "total amount")
+    total = amount_mg if count == 1 else check_mg(amount_mg * count, "total amount")
     if elemental:
         el, compound = total, total / f.fraction
     else:
         compound, el = total, total * f.fraction
     rel, rel_basis = relative_bioavailability(f, am, cat)
     absorbed = absorbed_mg(el, rel, 0.0, am)
-    return LabelResult.model_construct(
+    return LabelResult(
         form=f.id,
         form_name=f.name,
         formula=f.formula,
@@ -202,7 +198,21 @@ def dose(
     f = _form(cat, form)
     check_mg(target_mg, "target")
     compound = target_mg / f.fraction
-    result = DoseResult.model_construct(
+    tablets: dict[str, Any] = {}
+    if tablet_mg is not None:
+        check_mg(tablet_mg, "tablet")
+        n = compound / tablet_mg
+        # a tablet count within 1e-9 of a whole number is that number (float noise)
+        below = math.floor(n + 1e-9)
+        above = max(below, math.ceil(n - 1e-9))
+        tablets = {
+            "tablet_mg": tablet_mg,
+            "tablets_below": below,
+            "tablets_above": above,
+            "elemental_mg_below": below * tablet_mg * f.fraction,
+            "elemental_mg_above": above * tablet_mg * f.fraction,
+        }
+    return DoseResult(
         form=f.id,
         form_name=f.name,
         formula=f.formula,
@@ -212,20 +222,9 @@ def dose(
         compound_mg=compound,
         laxative=f.laxative,
         variants=_variants(cat, f, target_mg, None),
+        **tablets,
         **safety(profile, target_mg, f),
     )
-    if tablet_mg is not None:
-        check_mg(tablet_mg, "tablet")
-        n = compound / tablet_mg
-        # a tablet count within 1e-9 of a whole number is that number (float noise)
-        below = math.floor(n + 1e-9)
-        above = max(below, math.ceil(n - 1e-9))
-        result.tablet_mg = tablet_mg
-        result.tablets_below = below
-        result.tablets_above = above
-        result.elemental_mg_below = below * tablet_mg * f.fraction
-        result.elemental_mg_above = above * tablet_mg * f.fraction
-    return result
 
 
 def formula_pct(formula: str) -> float:

@@ -158,7 +158,7 @@ def with_profile(*, per_day: bool = True) -> Callable[[Callable[..., list[Cautio
             fail_on = _choice(values.pop("fail_on"), LEVELS[1:], "--fail-on")
             profile = Profile(
                 age=values["age"],
-                sex=_choice(values["sex"], ("female", "male"), "--sex"),  # type: ignore[arg-type]
+                sex=_choice(values["sex"], ("female", "male"), "--sex"),
                 pregnant=values["pregnant"],
                 lactating=values["lactating"],
                 egfr=values["egfr"],
@@ -166,7 +166,7 @@ def with_profile(*, per_day: bool = True) -> Callable[[Callable[..., list[Cautio
                 drugs=values["drug"] or [],
                 conditions=values["condition"] or [],
                 per_day=values.get("per_day", 1),
-                standard=_choice(values["standard"], ("us", "eu"), "--standard"),  # type: ignore[arg-type]
+                standard=_choice(values["standard"], ("us", "eu"), "--standard"),
             ).check()
             level = worst(func(profile=profile, **kwargs))
             if fail_on is not None and level is not None and severity(level) >= LEVELS.index(fail_on):
@@ -448,6 +448,163 @@ def intake(
         print(render.to_json(ref))
     else:
         render.emit(render.intake_view(ref))
+
+
+@command()
+def parse(
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="TEXT", help="A label line; omit it (or give -) to read lines from stdin."),
+    ] = None,
+    json_: JsonOpt = False,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Read a label line: elemental or compound weight and why, forms, elemental mg, the trap.
+
+    With several lines on stdin, one result each; a line it cannot read is an
+    error for that line (exit 1 at the end), never a guess.
+    """
+    from mgcalc.labels import parse_label
+
+    cat = load_catalogue(catalogue)
+    if text is not None and text != "-":
+        result = parse_label(text, cat)
+        print(
+            render.to_json(result) if json_ else render.text_view(render.parse_view(result)),
+            end="\n" if json_ else "",
+        )
+        return
+    failed = False
+    for n, line in enumerate(_stdin_lines(), start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        try:
+            result = parse_label(line, cat)
+        except MgcalcError as e:
+            failed = True
+            if json_:
+                print(render.to_json({"line": n, "text": line, "error": str(e)}))
+            else:
+                print(f"line {n}: error: {literal(e, 1000)}")
+            continue
+        if json_:
+            print(render.to_json({"line": n, **render.json_ready(result)}))
+        else:
+            render.emit(render.parse_view(result, n))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _stdin_lines() -> Any:
+    import io
+
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
+
+
+@command()
+@with_profile()
+def batch(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="CSV or NDJSON file of label records, or - for stdin.")
+    ] = "-",
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            help="csv or ndjson (default: from the extension, or sniffed).",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--output-format", help="ndjson or csv.")] = "ndjson",
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad record.")] = False,
+    catalogue: CatalogueOpt = None,
+    *,
+    profile: Profile,
+) -> list[Caution]:
+    """Label many records: CSV or NDJSON in, one NDJSON (or CSV) record out per record, in order.
+
+    Input columns: amount, form, and optional unit, basis (compound or
+    elemental), count, id; or a text column of label lines. A bad record
+    becomes an error record and the rest go on; exit 1 if any failed.
+    """
+
+    from mgcalc import batch as b
+
+    fmt_in = _choice(input_format, ("csv", "ndjson"), "--input-format")
+    fmt_out = _choice(output_format, ("ndjson", "csv"), "--output-format")
+    cat = load_catalogue(catalogue)
+    if file == "-":
+        stream: Any = _stdin_lines()
+    else:
+        try:
+            stream = open(file, encoding="utf-8", errors="replace", newline="")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise MgcalcError(f"cannot read '{literal(file)}': {literal(e.strerror or e)}") from None
+        if fmt_in is None and file.lower().endswith((".ndjson", ".jsonl")):
+            fmt_in = "ndjson"
+    if fmt_in is None:  # sniff: NDJSON starts with '{'
+        first = stream.readline()
+        fmt_in = "ndjson" if first.lstrip().startswith("{") else "csv"
+        stream = _chain(first, stream)
+    records = b.read_ndjson(stream) if fmt_in == "ndjson" else b.read_csv(stream)
+    out = sys.stdout
+    writer = None
+    if fmt_out == "csv":
+        import csv
+
+        writer = csv.DictWriter(out, fieldnames=b.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+    failed = 0
+    worst_seen: dict[str, Caution] = {}
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        for n, rec in enumerate(b.run(records, catalogue=cat, profile=profile), start=1):
+            if writer is not None:
+                writer.writerow(b.csv_row(rec.record()))
+            else:
+                out.write(rec.ndjson() + "\n")
+            for c in rec.cautions:
+                worst_seen.setdefault(c.level, c)
+            if rec.error is not None:
+                failed += 1
+                if fail_fast:
+                    break
+            if progress is not None and n % 1000 == 0:
+                progress.update(n)
+    finally:
+        if progress is not None:
+            progress.close()
+        if stream is not sys.stdin and hasattr(stream, "close"):
+            stream.close()
+        out.flush()
+    if failed:
+        print(f"mgcalc: {failed} record(s) failed", file=sys.stderr)
+        raise typer.Exit(1)
+    return list(worst_seen.values())
+
+
+def _chain(first: str, rest: Any) -> Any:
+    import itertools
+
+    return itertools.chain([first], rest)
+
+
+class _Progress:
+    """A record counter on stderr (a terminal only)."""
+
+    def __init__(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self._p = Progress(SpinnerColumn(), TextColumn("{task.completed:,} records"), transient=True)
+        self._p.start()
+        self._task = self._p.add_task("batch", total=None)
+
+    def update(self, n: int) -> None:
+        self._p.update(self._task, completed=n)
+
+    def close(self) -> None:
+        self._p.stop()
 
 
 @command()

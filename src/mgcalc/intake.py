@@ -72,7 +72,7 @@ class IntakeData(DataModel):
 class IntakeReference(BaseModel):
     """The reference intake and upper level that apply to one person."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     standard: Standard
     standard_name: str
@@ -120,9 +120,22 @@ def reference(
     """Reference intake and supplemental UL for a person.
 
     Without ``sex``, only life stages where values do not depend on sex
-    resolve; pregnancy and lactation imply female.
+    resolve; pregnancy and lactation imply female. Cached: pass ``data`` only
+    for data other than the packaged file.
     """
-    d = data or packaged_intake()
+    if data is None:
+        return _packaged_reference(age, sex, state, standard)
+    return _reference(age, sex, state, standard, data)
+
+
+@lru_cache(maxsize=256)
+def _packaged_reference(age: float, sex: Sex | None, state: State, standard: Standard) -> IntakeReference:
+    return _reference(age, sex, state, standard, packaged_intake())
+
+
+def _reference(
+    age: float, sex: Sex | None, state: State, standard: Standard, d: IntakeData
+) -> IntakeReference:
     check_age(age)
     if state != "none":
         sex = "female"
@@ -152,11 +165,12 @@ def reference(
     )
 
 
+@lru_cache(maxsize=256)
 def upper_level(age: float | None, state: State = "none", standard: Standard = "us") -> IntakeReference:
     """The band giving the supplemental UL, which does not depend on sex (adult if no age)."""
     d = packaged_intake()
     a = ADULT_AGE if age is None else check_age(age)
     for sex in (None, "female", "male"):
         if any(b.standard == standard and b.covers(a, sex, state) for b in d.bands):
-            return reference(a, sex, state, standard, d)
-    return reference(a, None, state, standard, d)  # raises with the reason
+            return reference(a, sex, state, standard)
+    return reference(a, None, state, standard)  # raises with the reason

@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from mgcalc.absorption import ModelUsed
     from mgcalc.cautions import Assessment, Caution
     from mgcalc.intake import IntakeReference
-
-#: Decimals kept for floats in JSON output.
-JSON_DECIMALS = 3
+    from mgcalc.labels import ParseResult
 
 
 def round_half_up(x: float, decimals: int) -> float:
@@ -51,27 +49,25 @@ def mg(x: float, decimals: int = 1) -> str:
 # ---------------------------------------------------------------- JSON / plain
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round_half_up(value, JSON_DECIMALS)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
+def json_ready(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
+    """Plain JSON data for a model, models or dict.
+
+    Floats are written exactly (shortest repr), not rounded: JSON is for
+    programs, which should not sum values rounded twice. People get rounded
+    tables and --plain.
+    """
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, dict):
+        return obj
+    return [o.model_dump(mode="json") for o in obj]
 
 
 def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> str:
-    """One JSON document; floats rounded to JSON_DECIMALS."""
+    """One JSON document."""
     import json
 
-    if isinstance(obj, BaseModel):
-        data: Any = obj.model_dump(mode="json")
-    elif isinstance(obj, dict):
-        data = obj
-    else:
-        data = [o.model_dump(mode="json") for o in obj]
-    return json.dumps(_rounded(data), ensure_ascii=False)
+    return json.dumps(json_ready(obj), ensure_ascii=False)
 
 
 def plain(value: float) -> str:
@@ -420,6 +416,28 @@ def dose_view(r: DoseResult) -> View:
             )
         )
     return v
+
+
+def parse_view(r: ParseResult, line: int | None = None) -> View:
+    """The human view of ``parse``."""
+    if r.elemental_mg_min is None or r.elemental_mg_max is None:
+        amount = "-"
+    elif r.elemental_mg_min == r.elemental_mg_max:
+        amount = mg(r.elemental_mg_min)
+    else:
+        amount = f"{mg(r.elemental_mg_min)} to {mg(r.elemental_mg_max)}"
+    fields = [
+        ("figure", f"{mg(r.stated_mg)} is {r.basis}" if r.stated_mg is not None else "no amount"),
+        ("why", r.reason),
+        ("forms", ", ".join(r.forms) or "-"),
+        ("elemental Mg", amount),
+    ]
+    if r.percent_dv is not None:
+        fields.append(("% DV", f"{num(r.percent_dv, 0)}%"))
+    if r.excipients:
+        fields.append(("excipients", ", ".join(r.excipients) + " (not counted)"))
+    prefix = f"line {line}: " if line is not None else ""
+    return View(title=prefix + r.text, fields=fields, notes=[r.trap] if r.trap else [])
 
 
 def check_view(a: Assessment) -> View:

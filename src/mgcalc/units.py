@@ -55,6 +55,8 @@ def parse_amount(text: str | float | int, what: str = "amount") -> float:
     if isinstance(text, int | float) and not isinstance(text, bool):
         return check_mg(float(text), what)
     raw = str(text)
+    if raw.isascii() and raw.replace(".", "", 1).isdigit():  # the common plain number: no regex
+        return check_mg(float(raw), what)
     m = _AMOUNT.match(raw.strip().replace("\u00a0", " ")) if raw.isprintable() else None
     if m is None:
         raise MgcalcError(

@@ -1,0 +1,351 @@
+"""Reading a label line: is the figure elemental or compound weight, which forms, how much magnesium.
+
+Pure: ``parse_label`` turns one line of label text into a ParseResult, or
+raises MgcalcError when it cannot read the line. It never guesses: where the
+split between forms or the basis cannot be told, it gives a range and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mgcalc.catalogue import Catalogue, DataModel, Form, Source, SourceKeys, load_packaged, packaged_catalogue
+from mgcalc.errors import MgcalcError, literal
+from mgcalc.intake import Sex, Standard, reference
+from mgcalc.units import MAX_MG, UNITS_MG
+
+#: Longest label line read, in characters: a real one is far shorter.
+MAX_LINE = 10_000
+
+Basis = Literal["elemental", "compound", "unknown"]
+
+
+class DailyValue(DataModel):
+    """The US Daily Value a %DV refers to."""
+
+    adult_mg: float = Field(gt=0)
+    older_mg: float = Field(gt=0)
+    note: str
+    sources: SourceKeys
+
+
+class TrapReference(DataModel):
+    """Whose reference intake a trap sentence uses."""
+
+    age: float
+    sex: Sex
+    standard: Standard
+    wording: str
+
+
+class Excipient(DataModel):
+    """A magnesium compound that is on labels as an excipient."""
+
+    name: str
+    words: list[str] = Field(min_length=1)
+    role: str
+    sources: SourceKeys
+
+
+class LabelData(DataModel):
+    """data/labels.yaml."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    daily_value: DailyValue
+    trap_reference: TrapReference
+    excipients: list[Excipient]
+    elemental_markers: list[str]
+    sources: dict[str, Source]
+
+
+@lru_cache(maxsize=1)
+def packaged_label_data() -> LabelData:
+    """The packaged label conventions."""
+    return load_packaged("labels.yaml", LabelData)
+
+
+class ParseResult(BaseModel):
+    """What a label line says about magnesium."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    text: str
+    basis: Basis
+    reason: str
+    forms: list[str]
+    stated_mg: float | None
+    percent_dv: float | None = None
+    elemental_mg_min: float | None
+    elemental_mg_max: float | None
+    excipient: bool
+    excipients: list[str] = Field(default_factory=list)
+    trap: str | None
+
+
+_UNIT = r"(?P<unit>mg|mcg|µg|μg|ug|g|milligrams?|micrograms?|grams?)(?![a-z])"
+_NUMBER = r"(?P<num>\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+_AMOUNT = re.compile(rf"(?<![\w.,]){_NUMBER}\s*{_UNIT}")
+_DV = re.compile(r"(?<![\w.,])(?P<num>\d+(?:[.,]\d+)?)\s*%\s*(?:dv|daily\s+value|d\.v\.|nrv|ri)?")
+_AS = re.compile(r"\(\s*as\s+(?P<inner>[^()]*)\)|\bas\s+(?P<tail>[^()]*)$")
+_SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b")
+_FILLER = frozenset(
+    [
+        "magnesium",
+        "mg",
+        "total",
+        "elemental",
+        "from",
+        "of",
+        "each",
+        "per",
+        "serving",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "contains",
+        "containing",
+        "provides",
+        "providing",
+        "supplying",
+        "yielding",
+        "amount",
+        "supplement",
+        "facts",
+        "mineral",
+    ]
+)
+_UNITS = {
+    "milligram": "mg",
+    "milligrams": "mg",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "gram": "g",
+    "grams": "g",
+}
+
+
+def _clean(text: str) -> str:
+    """NFKC, any Unicode digit as ASCII, controls and odd spaces as plain spaces, lower case."""
+    if len(text) > MAX_LINE:
+        raise MgcalcError(
+            f"label line is {len(text):,} characters long; mgcalc reads lines up to {MAX_LINE:,}"
+        )
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        cat = unicodedata.category(ch)
+        if cat == "Nd":
+            out.append(str(unicodedata.decimal(ch)))
+        elif cat[0] in "CZ":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out).casefold()
+
+
+def _number(raw: str) -> float:
+    """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5")."""
+    s = raw.replace(" ", "")
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        s = s.replace("." if dec == "," else ",", "").replace(",", ".")
+    elif s.count(",") > 1 or s.count(".") > 1:
+        s = s.replace(",", "").replace(".", "")
+    elif "," in s:
+        whole, frac = s.split(",")
+        s = s.replace(",", "") if len(frac) == 3 and whole not in ("0", "") else s.replace(",", ".")
+    return float(s)
+
+
+def _fmt(mg: float) -> str:
+    return f"{mg:,.0f} mg" if mg >= 10 else f"{mg:.1f} mg"
+
+
+def _forms(
+    items: list[str], cat: Catalogue, excipients: list[Excipient]
+) -> tuple[list[Form], list[Excipient]]:
+    forms: list[Form] = []
+    found: list[Excipient] = []
+    for item in items:
+        words = [w for w in re.split(r"[^0-9a-z·.()-]+", item) if w]
+        if not [w for w in words if w not in _FILLER]:
+            continue
+        exc = next((e for e in excipients if any(w in e.words for w in words)), None)
+        if exc is not None:
+            found.append(exc)
+            continue
+        try:
+            forms.append(
+                cat.resolve(" ".join(w for w in words if w not in _FILLER or w in ("magnesium", "mg")))
+            )
+        except MgcalcError:
+            raise MgcalcError(f"cannot read the form '{literal(item.strip())}' on this label line") from None
+    return list({f.id: f for f in forms}.values()), found
+
+
+def parse_label(text: str, catalogue: Catalogue | None = None) -> ParseResult:
+    """Read one label line: basis (elemental/compound/unknown) and why, forms, elemental mg, the trap.
+
+    Raises MgcalcError for a line it cannot read (no magnesium, no amount,
+    several amounts, an unknown form, over MAX_LINE characters).
+    """
+    cat = catalogue or packaged_catalogue()
+    data = packaged_label_data()
+    t = _clean(text)
+    amounts = [
+        (_number(m["num"]) * UNITS_MG[_UNITS.get(m["unit"], m["unit"])], m) for m in _AMOUNT.finditer(t)
+    ]
+    rest = _AMOUNT.sub(" ", t)
+    dvs = [_number(m["num"]) for m in _DV.finditer(rest)]
+    rest = _DV.sub(" ", rest)
+    if len(amounts) > 1:
+        listed = ", ".join(literal(m.group(0).strip()) for _, m in amounts[:4])
+        raise MgcalcError(f"several amounts on one line ({listed}): give one ingredient per line")
+    stated = amounts[0][0] if amounts else None
+    if stated is not None and not 0 < stated <= MAX_MG:
+        raise MgcalcError(f"amount {stated:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg")
+    m = _AS.search(rest)
+    clause = (m["inner"] or m["tail"] or "") if m else ""
+    head = rest[: m.start()] + " " + rest[m.end() :] if m else rest
+    head_items = [head] if head.strip() else []
+    mentions_mg = re.search(r"\b(magnesium|mg)\b", rest) is not None
+    try:
+        try:
+            forms, excipients = _forms(head_items, cat, data.excipients)
+        except MgcalcError:
+            forms, excipients = _forms(_SPLIT.split(head), cat, data.excipients)
+        more, more_exc = _forms(_SPLIT.split(clause), cat, data.excipients)
+    except MgcalcError:
+        if not mentions_mg:
+            raise MgcalcError("no magnesium on this label line") from None
+        raise
+    forms = list({f.id: f for f in [*forms, *more]}.values())
+    excipients = [*excipients, *more_exc]
+    if not forms and not excipients and not mentions_mg:
+        raise MgcalcError("no magnesium on this label line")
+    exc_names = list(dict.fromkeys(e.name for e in excipients))
+    if stated is None:
+        if excipients and not forms:
+            e = excipients[0]
+            return ParseResult(
+                text=text,
+                basis="unknown",
+                reason=f"{e.name} is {e.role}, not a magnesium source",
+                forms=[],
+                stated_mg=None,
+                elemental_mg_min=0.0,
+                elemental_mg_max=0.0,
+                excipient=True,
+                excipients=exc_names,
+                trap=f"{e.name.capitalize()} is {e.role}, not a magnesium source: it is not counted.",
+            )
+        raise MgcalcError("no amount with a unit (mg, g, mcg) on this label line")
+    dv = dvs[0] if dvs else None
+    basis, reason = _basis(stated, dv, forms, bool(m), t, data)
+    fractions = [f.fraction for f in forms] or [1.0]
+    if basis == "elemental":
+        lo = hi = stated
+    elif basis == "compound":
+        lo, hi = stated * min(fractions), stated * max(fractions)
+    else:
+        lo, hi = stated * min(fractions), stated
+    return ParseResult(
+        text=text,
+        basis=basis,
+        reason=reason,
+        forms=[f.id for f in forms],
+        stated_mg=stated,
+        percent_dv=dv,
+        elemental_mg_min=lo,
+        elemental_mg_max=hi,
+        excipient=bool(excipients),
+        excipients=exc_names,
+        trap=_trap(stated, basis, reason, forms, lo, hi, cat, data),
+    )
+
+
+def _basis(
+    stated: float, dv: float | None, forms: list[Form], has_as: bool, text: str, data: LabelData
+) -> tuple[Basis, str]:
+    if dv is not None:
+        values = (data.daily_value.adult_mg, data.daily_value.older_mg)
+        # a %DV is rounded to a whole percent on labels
+        fits = [abs(stated - dv / 100 * v) <= 0.5 / 100 * v + 1 for v in values]
+        if any(fits):
+            return (
+                "elemental",
+                f"{dv:g}% DV matches {_fmt(stated)} of elemental magnesium (DV {values[fits.index(True)]:g} mg)",
+            )
+        if forms and any(
+            abs(stated * f.fraction - dv / 100 * v) <= 0.5 / 100 * v + 1 for f in forms for v in values
+        ):
+            return (
+                "compound",
+                f"{dv:g}% DV matches the magnesium in {_fmt(stated)} of the compound, not {_fmt(stated)} itself",
+            )
+        if forms:
+            return (
+                "unknown",
+                f"{dv:g}% DV fits neither {_fmt(stated)} of magnesium nor {_fmt(stated)} of the compound",
+            )
+    if has_as:
+        return (
+            "elemental",
+            "the figure is on the magnesium line with the compound after 'as': a Supplement Facts line states elemental magnesium (21 CFR 101.36)",
+        )
+    marker = next((w for w in data.elemental_markers if re.search(rf"\b{re.escape(w)}\b", text)), None)
+    if marker is not None:
+        return "elemental", f"the line says '{marker}'"
+    if not forms:
+        return (
+            "elemental",
+            "the line names magnesium and no compound: a nutrient line states elemental magnesium",
+        )
+    return "compound", "the compound is named as the ingredient, so the figure is the compound's weight"
+
+
+def _trap(
+    stated: float,
+    basis: Basis,
+    reason: str,
+    forms: list[Form],
+    lo: float,
+    hi: float,
+    cat: Catalogue,
+    data: LabelData,
+) -> str | None:
+    tr = data.trap_reference
+    ref = reference(tr.age, tr.sex, "none", tr.standard)
+    rda = ref.rda_mg or ref.ai_mg or 0.0
+    names = [f.family.replace("-", " ") for f in forms]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+    share = f"{100 * hi / rda:.0f}% of {tr.wording}" if rda else ""
+    if basis == "compound" and len(forms) == 1:
+        f = forms[0]
+        spread = ""
+        if cat.family_default(f).id == f.id:  # named by the bare family name: the salt is a guess
+            others = [g for g in cat.family_of(f) if g.id != f.id and g.basis == "stoichiometry"]
+            if others:
+                vals = [stated * g.fraction for g in others] + [hi]
+                spread = f" (from {_fmt(min(vals))} to {_fmt(max(vals))} depending on which {names[0]} salt or hydrate it is)"
+            what = f"the {names[0]} salt"
+        else:
+            what = f.name[0].lower() + f.name[1:]
+        return f"{_fmt(stated)} is the weight of {what}; it gives {_fmt(hi)} of magnesium, {share}{spread}."
+    if basis == "compound":
+        return f"{_fmt(stated)} is the combined weight of {listed} in an unknown split; it gives {_fmt(lo)} to {_fmt(hi)} of magnesium."
+    if basis == "elemental" and forms:
+        weights = [stated / f.fraction for f in forms]
+        if len(weights) == 1:
+            inside = f"in {_fmt(weights[0])} of the {listed} salt"
+        else:
+            inside = f"in {_fmt(min(weights))} to {_fmt(max(weights))} of the compounds, depending on the unknown split"
+        return f"{_fmt(stated)} is elemental magnesium, not the weight of the {listed}: {share}, {inside}."
+    if basis == "unknown":
+        return f"mgcalc cannot tell whether {_fmt(stated)} is elemental magnesium or the weight of the {listed} ({reason}): between {_fmt(lo)} and {_fmt(hi)} of magnesium."
+    return None
