@@ -22,10 +22,11 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import to_json, to_jsonable_python
 
 from mgcalc.catalogue import Catalogue, packaged_catalogue
 from mgcalc.cautions import Caution, Profile
-from mgcalc.chemistry import LabelResult, label
+from mgcalc.chemistry import label_fields
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.units import UNITS_MG, parse_amount
 
@@ -125,45 +126,33 @@ def _validation_message(e: ValidationError) -> str:
 
 
 class Outcome(NamedTuple):
-    """What one input record gave: a label result and/or a parsed line, or an error."""
+    """What one input record gave: label fields and/or a parsed line, or an error."""
 
     line: int
     id: str | None
-    label: LabelResult | None = None
+    label: dict[str, Any] | None = None  # chemistry.label_fields
     parsed: ParseResult | None = None
     error: str | None = None
 
     @property
     def cautions(self) -> list[Caution]:
         """The cautions of the label result, if any."""
-        return self.label.cautions if self.label is not None else []
-
-    def ndjson(self) -> str:
-        """One NDJSON line (no newline): line, id, then the label and parse fields, or the error.
-
-        The models write their own JSON (pydantic's serializer, rounding
-        included), spliced after the line and id: much faster than json.dumps.
-        """
-        rid = "null" if self.id is None else json.dumps(self.id, ensure_ascii=False)
-        head = f'{{"line": {self.line}, "id": {rid}'
-        if self.error is not None:
-            return f'{head}, "error": {json.dumps(self.error, ensure_ascii=False)}}}'
-
-        parts = [head]
-        for model in (self.label, self.parsed):
-            if model is not None:
-                parts.append(model.model_dump_json()[1:-1])
-        return ", ".join(parts) + "}"
+        return self.label["cautions"] if self.label is not None else []
 
     def record(self) -> dict[str, Any]:
-        """The same record as a dict (for CSV output and the Python API)."""
+        """The output record: line, id, then the ``label --json`` and ``parse --json`` fields, or the error."""
         out: dict[str, Any] = {"line": self.line, "id": self.id}
         if self.error is not None:
             out["error"] = self.error
-        for model in (self.label, self.parsed):
-            if model is not None:
-                out.update(model.model_dump(mode="json"))
+        if self.label is not None:
+            out.update(self.label)
+        if self.parsed is not None:
+            out.update(self.parsed.model_dump())
         return out
+
+    def ndjson(self) -> bytes:
+        """The record as one line of JSON (no newline), by pydantic's serializer."""
+        return to_json(self.record())
 
 
 def process(line: int, raw: dict[str, Any] | str, *, catalogue: Catalogue, profile: Profile) -> Outcome:
@@ -179,7 +168,7 @@ def process(line: int, raw: dict[str, Any] | str, *, catalogue: Catalogue, profi
         if unit and unit not in UNITS_MG:
             raise MgcalcError(f"unknown unit '{literal(unit)}': use mg, g, mcg or µg")
         amount = parse_amount(rec.amount + unit)
-        r = label(
+        fields = label_fields(
             amount,
             rec.form,
             count=rec.count,
@@ -187,11 +176,13 @@ def process(line: int, raw: dict[str, Any] | str, *, catalogue: Catalogue, profi
             catalogue=catalogue,
             profile=profile,
         )
-        return Outcome(line, rec.id, label=r)
+        return Outcome(line, rec.id, label=fields)
     except ValidationError as e:
         return Outcome(line, _raw_id(raw), error=literal(_validation_message(e), 500))
     except MgcalcError as e:
         return Outcome(line, _raw_id(raw), error=str(e))
+    except Exception as e:
+        return Outcome(line, _raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
 
 
 def _raw_id(raw: dict[str, Any]) -> str | None:
@@ -204,12 +195,12 @@ def _text_outcome(line: int, rec: BatchRecord, catalogue: Catalogue, profile: Pr
 
     assert rec.text is not None
     p = parse_label(rec.text, catalogue)
-    r = None
+    fields = None
     if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
-        r = label(
+        fields = label_fields(
             p.stated_mg, p.forms[0], elemental=p.basis == "elemental", catalogue=catalogue, profile=profile
         )
-    return Outcome(line, rec.id, label=r, parsed=p)
+    return Outcome(line, rec.id, label=fields, parsed=p)
 
 
 def run(
@@ -225,8 +216,9 @@ def run(
         yield process(line, raw, catalogue=cat, profile=prof)
 
 
-def csv_row(record: dict[str, Any]) -> dict[str, Any]:
-    """A record flattened for CSV output: nested values as JSON text."""
+def csv_row(outcome: Outcome) -> dict[str, Any]:
+    """An outcome's record flattened for CSV output: nested values as JSON text."""
+    plain: dict[str, Any] = to_jsonable_python(outcome.record())
     return {
-        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in record.items()
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in plain.items()
     }

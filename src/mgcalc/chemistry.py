@@ -143,6 +143,28 @@ def label(
     The absorbed estimate is for the whole amount taken at once without food.
     Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
     """
+    fields = label_fields(
+        amount_mg, form, count=count, elemental=elemental, catalogue=catalogue, model=model, profile=profile
+    )
+    return LabelResult(**fields)
+
+
+def label_fields(
+    amount_mg: float,
+    form: str | Form,
+    *,
+    count: int = 1,
+    elemental: bool = False,
+    catalogue: Catalogue | None = None,
+    model: AbsorptionModel | None = None,
+    profile: Profile | None = None,
+) -> dict[str, Any]:
+    """The fields of ``label``'s LabelResult as a plain dict, not yet validated.
+
+    ``label`` validates them into the model; batch mode serialises them
+    directly, a large share of its throughput (the tests check that its
+    records validate against LabelResult).
+    """
     cat = catalogue or packaged_catalogue()
     am = model or packaged_model()
     f = _form(cat, form)
@@ -156,29 +178,29 @@ def label(
         compound, el = total, total * f.fraction
     rel, rel_basis = relative_bioavailability(f, am, cat)
     absorbed = absorbed_mg(el, rel, 0.0, am)
-    return LabelResult(
-        form=f.id,
-        form_name=f.name,
-        formula=f.formula,
-        pct_basis=f.basis,
-        family=f.family,
-        family_default=cat.family_default(f).id,
-        input_basis="elemental" if elemental else "compound",
-        amount_mg=amount_mg,
-        count=count,
-        compound_mg=compound,
-        elemental_pct=f.elemental_pct,
-        elemental_mg=el,
-        elemental_mmol=mmol(cat, el),
-        elemental_meq=meq(cat, el),
-        laxative=f.laxative,
-        variants=_variants(cat, f, el, None if elemental else compound),
-        absorbed_mg=absorbed,
-        absorbed_pct=100 * absorbed / el,
-        absorption_model=model_used(am, rel, rel_basis, 0.0),
-        notes=f.notes,
+    return {
+        "form": f.id,
+        "form_name": f.name,
+        "formula": f.formula,
+        "pct_basis": f.basis,
+        "family": f.family,
+        "family_default": cat.family_default(f).id,
+        "input_basis": "elemental" if elemental else "compound",
+        "amount_mg": amount_mg,
+        "count": count,
+        "compound_mg": compound,
+        "elemental_pct": f.elemental_pct,
+        "elemental_mg": el,
+        "elemental_mmol": mmol(cat, el),
+        "elemental_meq": meq(cat, el),
+        "laxative": f.laxative,
+        "variants": _variants(cat, f, el, None if elemental else compound),
+        "absorbed_mg": absorbed,
+        "absorbed_pct": 100 * absorbed / el,
+        "absorption_model": model_used(am, rel, rel_basis, 0.0),
+        "notes": f.notes,
         **safety(profile, el, f),
-    )
+    }
 
 
 def dose(

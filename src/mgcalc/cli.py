@@ -561,9 +561,9 @@ def batch(
     try:
         for n, rec in enumerate(b.run(records, catalogue=cat, profile=profile), start=1):
             if writer is not None:
-                writer.writerow(b.csv_row(rec.record()))
+                writer.writerow(b.csv_row(rec))
             else:
-                out.write(rec.ndjson() + "\n")
+                out.buffer.write(rec.ndjson() + b"\n")
             for c in rec.cautions:
                 worst_seen.setdefault(c.level, c)
             if rec.error is not None:
