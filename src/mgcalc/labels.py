@@ -167,15 +167,22 @@ def _fmt(mg: float) -> str:
 
 
 def _forms(
-    items: list[str], cat: Catalogue, excipients: list[Excipient]
+    items: list[str], cat: Catalogue, excipients: list[Excipient], lenient: bool = False
 ) -> tuple[list[Form], list[Excipient]]:
+    """Forms and excipients named by list items; MgcalcError for an item it cannot read.
+
+    ``lenient`` (an ingredient list with no amount) skips items that neither
+    name magnesium nor resolve, such as "cellulose".
+    """
     forms: list[Form] = []
     found: list[Excipient] = []
     for item in items:
         words = [w for w in re.split(r"[^0-9a-z·.()-]+", item) if w]
-        if not [w for w in words if w not in _FILLER]:
+        meaningful = [w for w in words if w not in _FILLER]
+        if not meaningful:
             continue
-        exc = next((e for e in excipients if any(w in e.words for w in words)), None)
+        # an excipient only when the item names nothing else ("magnesium stearate")
+        exc = next((e for e in excipients if all(w in e.words for w in meaningful)), None)
         if exc is not None:
             found.append(exc)
             continue
@@ -184,6 +191,8 @@ def _forms(
                 cat.resolve(" ".join(w for w in words if w not in _FILLER or w in ("magnesium", "mg")))
             )
         except MgcalcError:
+            if lenient and not {"magnesium", "mg"} & set(words):
+                continue
             raise MgcalcError(f"cannot read the form '{literal(item.strip())}' on this label line") from None
     return list({f.id: f for f in forms}.values()), found
 
@@ -218,7 +227,7 @@ def parse_label(text: str, catalogue: Catalogue | None = None) -> ParseResult:
         try:
             forms, excipients = _forms(head_items, cat, data.excipients)
         except MgcalcError:
-            forms, excipients = _forms(_SPLIT.split(head), cat, data.excipients)
+            forms, excipients = _forms(_SPLIT.split(head), cat, data.excipients, lenient=stated is None)
         more, more_exc = _forms(_SPLIT.split(clause), cat, data.excipients)
     except MgcalcError:
         if not mentions_mg:
