@@ -86,8 +86,8 @@ def test_percent_dv_can_show_compound_weight_and_doubt() -> None:
         ("Magnesium citrate 500000 µg", 500),
         ("Magnesium citrate 500 milligrams", 500),
         ("MAGNESIUM CITRATE 500MG", 500),
-        ("Magnesium citrate ٥٠٠ mg", 500),
-        ("Magnesium citrate ５００ mg", 500),
+        ("Magnesium citrate \u0665\u0660\u0660 mg", 500),
+        ("Magnesium citrate \uff15\uff10\uff10 mg", 500),
     ],
 )
 def test_amount_formats(text: str, mg: float) -> None:
@@ -179,7 +179,7 @@ def test_any_text_is_read_or_refused_cleanly(text: str) -> None:
                 "as",
                 "%",
                 "1e309",
-                "٣",
+                "\u0663",
             ]
         ),
         max_size=12,
