@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mgcalc.absorb import absorb, compare, curve
 from mgcalc.absorption import absorbed_mg, packaged_model, relative_bioavailability
 from mgcalc.catalogue import packaged_catalogue
+from mgcalc.estimates import absorb, compare, curve
 
 from .conftest import REPO
 

@@ -250,9 +250,9 @@ def test_curve_chart_and_svg(tmp_path: Path) -> None:
         (["label", "500", "--form", "citrate", "--json"], "mgcalc.chemistry:LabelResult"),
         (["label", "200", "--form", "chloride", "--elemental", "--json"], "mgcalc.chemistry:LabelResult"),
         (["dose", "300", "--form", "oxide", "--tablet", "250", "--json"], "mgcalc.chemistry:DoseResult"),
-        (["absorb", "400", "--form", "citrate", "--json"], "mgcalc.absorb:AbsorbResult"),
-        (["compare", "500", "--json"], "mgcalc.absorb:CompareResult"),
-        (["curve", "--form", "oxide", "--json"], "mgcalc.absorb:CurveResult"),
+        (["absorb", "400", "--form", "citrate", "--json"], "mgcalc.estimates:AbsorbResult"),
+        (["compare", "500", "--json"], "mgcalc.estimates:CompareResult"),
+        (["curve", "--form", "oxide", "--json"], "mgcalc.estimates:CurveResult"),
     ],
 )
 def test_json_output_validates_against_its_model(args: list[str], model: str) -> None:

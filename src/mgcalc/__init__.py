@@ -27,12 +27,12 @@ _EXPORTS = {
     "label": "mgcalc.chemistry",
     "meq": "mgcalc.chemistry",
     "mmol": "mgcalc.chemistry",
-    "AbsorbResult": "mgcalc.absorb",
-    "CompareResult": "mgcalc.absorb",
-    "CurveResult": "mgcalc.absorb",
-    "absorb": "mgcalc.absorb",
-    "compare": "mgcalc.absorb",
-    "curve": "mgcalc.absorb",
+    "AbsorbResult": "mgcalc.estimates",
+    "CompareResult": "mgcalc.estimates",
+    "CurveResult": "mgcalc.estimates",
+    "absorb": "mgcalc.estimates",
+    "compare": "mgcalc.estimates",
+    "curve": "mgcalc.estimates",
     "MgcalcError": "mgcalc.errors",
     "parse_amount": "mgcalc.units",
 }
@@ -59,10 +59,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from mgcalc.absorb import AbsorbResult, CompareResult, CurveResult, absorb, compare, curve
     from mgcalc.catalogue import Catalogue, Form, load_catalogue, packaged_catalogue
     from mgcalc.chemistry import DoseResult, LabelResult, dose, formula_pct, label, meq, mmol
     from mgcalc.errors import MgcalcError
+    from mgcalc.estimates import AbsorbResult, CompareResult, CurveResult, absorb, compare, curve
     from mgcalc.units import parse_amount
 
 

@@ -289,7 +289,7 @@ def absorb(
     Estimates for a healthy adult: the saturable + linear model of Fine et al. 1991,
     scaled by each form's relative bioavailability.
     """
-    from mgcalc.absorb import absorb as absorb_calc
+    from mgcalc.estimates import absorb as absorb_calc
 
     _output_mode(json_, plain)
     cat = load_catalogue(catalogue)
@@ -353,7 +353,7 @@ def compare(
     profile: Profile,
 ) -> list[Caution]:
     """The same amount across forms: elemental, absorbed (estimate), laxative, cost per 100 mg absorbed."""
-    from mgcalc.absorb import compare as compare_calc
+    from mgcalc.estimates import compare as compare_calc
 
     cat = load_catalogue(catalogue)
     result = compare_calc(
@@ -386,7 +386,7 @@ def curve(
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Chart of absorbed mg and fraction absorbed against elemental dose (estimates)."""
-    from mgcalc.absorb import curve as curve_calc
+    from mgcalc.estimates import curve as curve_calc
 
     cat = load_catalogue(catalogue)
     result = curve_calc(

@@ -18,9 +18,9 @@ from mgcalc.chemistry import DoseResult, LabelResult
 from mgcalc.errors import literal
 
 if TYPE_CHECKING:
-    from mgcalc.absorb import AbsorbResult, CompareResult, CurveResult
     from mgcalc.absorption import ModelUsed
     from mgcalc.cautions import Assessment, Caution
+    from mgcalc.estimates import AbsorbResult, CompareResult, CurveResult
     from mgcalc.intake import IntakeReference
     from mgcalc.labels import ParseResult
 
@@ -418,6 +418,17 @@ def dose_view(r: DoseResult) -> View:
     return v
 
 
+def _figure(r: ParseResult) -> str:
+    if r.stated_mg is None:
+        return "no amount"
+    what = {
+        "elemental": "elemental magnesium",
+        "compound": "the compound's weight",
+        "unknown": "of unknown basis",
+    }
+    return f"{mg(r.stated_mg)} is {what[r.basis]}"
+
+
 def parse_view(r: ParseResult, line: int | None = None) -> View:
     """The human view of ``parse``."""
     if r.elemental_mg_min is None or r.elemental_mg_max is None:
@@ -427,7 +438,7 @@ def parse_view(r: ParseResult, line: int | None = None) -> View:
     else:
         amount = f"{mg(r.elemental_mg_min)} to {mg(r.elemental_mg_max)}"
     fields = [
-        ("figure", f"{mg(r.stated_mg)} is {r.basis}" if r.stated_mg is not None else "no amount"),
+        ("figure", _figure(r)),
         ("why", r.reason),
         ("forms", ", ".join(r.forms) or "-"),
         ("elemental Mg", amount),
