@@ -469,10 +469,10 @@ def parse(
     cat = load_catalogue(catalogue)
     if text is not None and text != "-":
         result = parse_label(text, cat)
-        print(
-            render.to_json(result) if json_ else render.text_view(render.parse_view(result)),
-            end="\n" if json_ else "",
-        )
+        if json_:
+            print(render.to_json(result))
+        else:
+            render.emit(render.parse_view(result))
         return
     failed = False
     for n, line in enumerate(_stdin_lines(), start=1):
