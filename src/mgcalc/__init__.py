@@ -4,8 +4,11 @@
 >>> round(label(500, "citrate").elemental_mg, 1)
 80.8
 
-Names are imported on first use (PEP 562), so ``import mgcalc.cli`` pays
-only for what a command needs.
+Layers: ``mgcalc.schema`` (pydantic models: data files, inputs, results),
+``mgcalc.core`` (pure functions, given a ``Reference`` bundle explicitly),
+``mgcalc.reference`` (the only code that reads data files), ``mgcalc.api``
+(the core with the packaged data filled in) and ``mgcalc.cli`` (the shell).
+Names are imported on first use (PEP 562).
 """
 
 from __future__ import annotations
@@ -13,57 +16,56 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
-    "Catalogue": "mgcalc.catalogue",
-    "Form": "mgcalc.catalogue",
-    "load_catalogue": "mgcalc.catalogue",
-    "packaged_catalogue": "mgcalc.catalogue",
-    "DoseResult": "mgcalc.chemistry",
-    "LabelResult": "mgcalc.chemistry",
-    "dose": "mgcalc.chemistry",
-    "formula_pct": "mgcalc.chemistry",
-    "label": "mgcalc.chemistry",
-    "meq": "mgcalc.chemistry",
-    "mmol": "mgcalc.chemistry",
-    "AbsorbResult": "mgcalc.estimates",
-    "CompareResult": "mgcalc.estimates",
-    "CurveResult": "mgcalc.estimates",
-    "absorb": "mgcalc.estimates",
-    "compare": "mgcalc.estimates",
-    "curve": "mgcalc.estimates",
+    "absorb": "mgcalc.api",
+    "check": "mgcalc.api",
+    "compare": "mgcalc.api",
+    "curve": "mgcalc.api",
+    "dose": "mgcalc.api",
+    "intake": "mgcalc.api",
+    "label": "mgcalc.api",
+    "parse_label": "mgcalc.api",
+    "load_reference": "mgcalc.reference",
+    "Reference": "mgcalc.schema.data",
+    "Catalogue": "mgcalc.schema.data",
+    "Form": "mgcalc.schema.data",
+    "Profile": "mgcalc.schema.inputs",
+    "AbsorbResult": "mgcalc.schema.results",
+    "Assessment": "mgcalc.schema.results",
+    "Caution": "mgcalc.schema.results",
+    "CompareResult": "mgcalc.schema.results",
+    "CurveResult": "mgcalc.schema.results",
+    "DoseResult": "mgcalc.schema.results",
+    "IntakeReference": "mgcalc.schema.results",
+    "LabelResult": "mgcalc.schema.results",
+    "ParseResult": "mgcalc.schema.results",
+    "formula_pct": "mgcalc.core.stoichiometry",
     "MgcalcError": "mgcalc.errors",
-    "parse_amount": "mgcalc.units",
+    "parse_amount": "mgcalc.core.units",
 }
-__all__ = [
-    "AbsorbResult",
-    "Catalogue",
-    "CompareResult",
-    "CurveResult",
-    "DoseResult",
-    "Form",
-    "LabelResult",
-    "MgcalcError",
-    "absorb",
-    "compare",
-    "curve",
-    "dose",
-    "formula_pct",
-    "label",
-    "load_catalogue",
-    "meq",
-    "mmol",
-    "packaged_catalogue",
-    "parse_amount",
-]
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from mgcalc.catalogue import Catalogue, Form, load_catalogue, packaged_catalogue
-    from mgcalc.chemistry import DoseResult, LabelResult, dose, formula_pct, label, meq, mmol
+    from mgcalc.api import absorb, check, compare, curve, dose, intake, label, parse_label
+    from mgcalc.core.stoichiometry import formula_pct
+    from mgcalc.core.units import parse_amount
     from mgcalc.errors import MgcalcError
-    from mgcalc.estimates import AbsorbResult, CompareResult, CurveResult, absorb, compare, curve
-    from mgcalc.units import parse_amount
+    from mgcalc.reference import load_reference
+    from mgcalc.schema.data import Catalogue, Form, Reference
+    from mgcalc.schema.inputs import Profile
+    from mgcalc.schema.results import (
+        AbsorbResult,
+        Assessment,
+        Caution,
+        CompareResult,
+        CurveResult,
+        DoseResult,
+        IntakeReference,
+        LabelResult,
+        ParseResult,
+    )
 
 
 def __getattr__(name: str) -> Any:

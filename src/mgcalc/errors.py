@@ -1,4 +1,4 @@
-"""Errors that mean "bad input" and a helper to show user text literally."""
+"""Errors that mean "bad input", and a helper to show user text literally."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ import unicodedata
 
 
 class MgcalcError(ValueError):
-    """Bad input from the user: shown as one line on stderr, exit code 2."""
+    """Bad input: shown as one line on stderr, exit code 2.
+
+    ``field`` names the input the error is about in domain terms (``amount``,
+    ``meal_mg``, ``egfr``...); the command line maps it to the flag a person typed.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def literal(text: object, limit: int = 200) -> str:
-    """Return ``text`` safe to echo: control and format characters become escapes.
+    """Return ``text`` safe to echo: control, format and bidi characters become escapes.
 
     Escape sequences such as ``\\x1b[2J`` are shown, never interpreted by the
     terminal; long text is cut to ``limit`` characters.
@@ -18,6 +26,8 @@ def literal(text: object, limit: int = 200) -> str:
     s = str(text)
     if len(s) > limit:
         s = s[:limit] + "..."
+    if s.isascii() and s.isprintable():
+        return s
     out = []
     for ch in s:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):

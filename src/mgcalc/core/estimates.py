@@ -1,60 +1,30 @@
 """absorb, compare and curve: the absorption model applied to a daily amount, to forms, to a dose range.
 
-Pure functions; the model itself is in mgcalc.absorption. Estimates for a
+Pure functions; the model itself is in mgcalc.core.absorption. Estimates for a
 healthy adult.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
-
-from mgcalc.absorption import (
-    MAX_SPLITS,
-    AbsorptionModel,
-    ModelUsed,
-    RelativeBasis,
-    absorbed_mg,
-    meal_mg_for,
-    model_used,
-    packaged_model,
-    relative_bioavailability,
-)
-from mgcalc.catalogue import Catalogue, Form, packaged_catalogue
-from mgcalc.cautions import Caution, Profile, SafetyFields, amount_cautions, assess, safety
+from mgcalc.core.absorption import MAX_SPLITS, absorbed_mg, meal_mg_for, model_used, relative_bioavailability
+from mgcalc.core.dosing import resolve
+from mgcalc.core.safety import amount_cautions, assess, safety
+from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
-from mgcalc.units import check_mg
-
-
-class SplitRow(BaseModel):
-    """One way of taking a daily amount: ``doses`` equal doses."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    doses: int
-    per_dose_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-
-
-class AbsorbResult(SafetyFields):
-    """Absorbed Mg from one intake, and from the same daily amount split into doses."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    form: str
-    form_name: str
-    compound_mg: float
-    elemental_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-    with_meal: bool
-    splits: list[SplitRow]
-    model: ModelUsed
-
+from mgcalc.schema.data import Form, Reference
+from mgcalc.schema.inputs import Profile
+from mgcalc.schema.results import (
+    AbsorbResult,
+    CompareResult,
+    CompareRow,
+    CurvePoint,
+    CurveResult,
+    CurveSeries,
+    SplitRow,
+)
 
 def absorb(
+    ref: Reference,
     amount_mg: float,
     form: str | Form,
     *,
@@ -62,8 +32,6 @@ def absorb(
     splits: int = 4,
     with_meal: bool = False,
     meal_mg: float | None = None,
-    catalogue: Catalogue | None = None,
-    model: AbsorptionModel | None = None,
     profile: Profile | None = None,
 ) -> AbsorbResult:
     """Absorbed Mg from ``amount_mg`` of ``form`` in one intake, and split into 1..``splits`` doses.
@@ -71,12 +39,11 @@ def absorb(
     ``amount_mg`` is compound weight unless ``elemental``. Each dose is taken
     with a meal of ``meal_mg`` (default from the model) when ``with_meal``.
     """
-    cat = catalogue or packaged_catalogue()
-    m = model or packaged_model()
-    f = form if isinstance(form, Form) else cat.resolve(form)
+    cat, m = ref.catalogue, ref.absorption
+    f = resolve(ref, form)
     check_mg(amount_mg)
     if not 1 <= splits <= MAX_SPLITS:
-        raise MgcalcError(f"splits must be between 1 and {MAX_SPLITS}, got {splits}")
+        raise MgcalcError(f"splits must be between 1 and {MAX_SPLITS}, got {splits}", field="splits")
     meal = meal_mg_for(with_meal, meal_mg, m)
     el = amount_mg if elemental else amount_mg * f.fraction
     r, basis = relative_bioavailability(f, m, cat)
@@ -94,43 +61,12 @@ def absorb(
         with_meal=with_meal,
         splits=rows,
         model=model_used(m, r, basis, meal),
-        **safety(profile, el, f),
+        **safety(ref, profile, el, f),
     )
 
 
-class CompareRow(BaseModel):
-    """One form in a comparison."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    form: str
-    form_name: str
-    elemental_pct: float
-    compound_mg: float
-    elemental_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-    relative_bioavailability: float
-    relative_basis: RelativeBasis
-    laxative: str
-    price: float | None = None
-    cost_per_100mg_absorbed: float | None = None
-    cautions: list[Caution] = []
-
-
-class CompareResult(SafetyFields):
-    """The same label amount across forms."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    amount_mg: float
-    input_basis: Literal["compound", "elemental"]
-    with_meal: bool
-    meal_mg: float
-    rows: list[CompareRow]
-
-
 def compare(
+    ref: Reference,
     amount_mg: float,
     forms: list[str] | None = None,
     *,
@@ -138,8 +74,6 @@ def compare(
     elemental: bool = False,
     with_meal: bool = False,
     meal_mg: float | None = None,
-    catalogue: Catalogue | None = None,
-    model: AbsorptionModel | None = None,
     profile: Profile | None = None,
 ) -> CompareResult:
     """``amount_mg`` of each form side by side; without ``forms``, every form by absorbed mg.
@@ -149,9 +83,8 @@ def compare(
     about the daily amount of each form (``profile.per_day`` times a day) on its row.
     """
     prof = profile or Profile()
-    top = assess(prof)
-    cat = catalogue or packaged_catalogue()
-    m = model or packaged_model()
+    top = assess(ref, prof)
+    cat, m = ref.catalogue, ref.absorption
     check_mg(amount_mg)
     meal = meal_mg_for(with_meal, meal_mg, m)
     chosen = [cat.resolve(n) for n in forms] if forms else list(cat.forms)
@@ -159,11 +92,13 @@ def compare(
     priced: dict[str, float] = {}
     for name, price in (prices or {}).items():
         if not (price >= 0 and price < float("inf")):
-            raise MgcalcError(f"price for {name} must be a number >= 0")
+            raise MgcalcError(f"price for {name} must be a number >= 0", field="price")
         priced[cat.resolve(name).id] = price
     unknown = [i for i in priced if i not in {f.id for f in chosen}]
     if unknown:
-        raise MgcalcError(f"--price given for {', '.join(unknown)}, which is not among the compared forms")
+        raise MgcalcError(
+            f"a price is given for {', '.join(unknown)}, which is not among the compared forms", field="price"
+        )
     rows = []
     for f in chosen:
         el = amount_mg if elemental else amount_mg * f.fraction
@@ -184,7 +119,7 @@ def compare(
                 laxative=f.laxative,
                 price=form_price,
                 cost_per_100mg_absorbed=None if form_price is None else 100 * form_price / ab,
-                cautions=amount_cautions(prof, el * prof.per_day, f),
+                cautions=amount_cautions(ref, prof, el * prof.per_day, f),
             )
         )
     if not forms:
@@ -201,58 +136,24 @@ def compare(
     )
 
 
-class CurvePoint(BaseModel):
-    """Absorbed mg and fraction at one elemental dose."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    dose_mg: float
-    absorbed_mg: float
-    fraction: float
-
-
-class CurveSeries(BaseModel):
-    """One form's curve."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    form: str
-    form_name: str
-    relative_bioavailability: float
-    relative_basis: RelativeBasis
-    points: list[CurvePoint]
-
-
-class CurveResult(BaseModel):
-    """Curves of absorbed Mg against elemental dose."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    max_mg: float
-    meal_mg: float
-    series: list[CurveSeries]
-
-
 def curve(
+    ref: Reference,
     forms: list[str],
     *,
     max_mg: float = 1000.0,
     points: int = 50,
     with_meal: bool = False,
     meal_mg: float | None = None,
-    catalogue: Catalogue | None = None,
-    model: AbsorptionModel | None = None,
 ) -> CurveResult:
     """Absorbed mg and fraction absorbed against elemental dose, 0 < dose <= ``max_mg``."""
-    cat = catalogue or packaged_catalogue()
-    m = model or packaged_model()
-    check_mg(max_mg, "--max")
+    cat, m = ref.catalogue, ref.absorption
+    check_mg(max_mg, "max")
     if not 2 <= points <= 1000:
-        raise MgcalcError("points must be between 2 and 1000")
+        raise MgcalcError("points must be between 2 and 1000", field="points")
     meal = meal_mg_for(with_meal, meal_mg, m)
     chosen = list({f.id: f for f in (cat.resolve(n) for n in forms)}.values())
     if not chosen:
-        raise MgcalcError("give at least one --form")
+        raise MgcalcError("give at least one form", field="form")
     series = []
     for f in chosen:
         r, basis = relative_bioavailability(f, m, cat)

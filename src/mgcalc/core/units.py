@@ -9,6 +9,8 @@ from mgcalc.errors import MgcalcError, literal
 
 #: Largest amount accepted, in mg (1 kg): anything above is a typo, not a dose.
 MAX_MG = 1_000_000.0
+#: Smallest amount accepted, in mg (1 ng): below it arithmetic underflows, and no label says so little.
+MIN_MG = 1e-6
 
 #: Units accepted after a number, and their size in mg.
 UNITS_MG: dict[str, float] = {
@@ -37,12 +39,15 @@ _AMOUNT = re.compile(
 
 def check_mg(value: float, what: str = "amount") -> float:
     """Check that ``value`` mg is a usable amount: finite, above 0, at most MAX_MG."""
+    field = what.replace(" ", "_")
     if math.isnan(value) or math.isinf(value):
-        raise MgcalcError(f"{what} must be a finite number, not {value}")
+        raise MgcalcError(f"{what} must be a finite number, not {value}", field=field)
     if value <= 0:
-        raise MgcalcError(f"{what} must be greater than 0 mg, got {value:g}")
+        raise MgcalcError(f"{what} must be greater than 0 mg, got {value:g}", field=field)
+    if value < MIN_MG:
+        raise MgcalcError(f"{what} {value:g} mg is below the smallest amount read, {MIN_MG:g} mg", field=field)
     if value > MAX_MG:
-        raise MgcalcError(f"{what} {value:g} mg is over the limit of {MAX_MG:,.0f} mg (1 kg)")
+        raise MgcalcError(f"{what} {value:g} mg is over the limit of {MAX_MG:,.0f} mg (1 kg)", field=field)
     return value
 
 
@@ -61,11 +66,13 @@ def parse_amount(text: str | float | int, what: str = "amount") -> float:
     if m is None:
         raise MgcalcError(
             f"cannot read {what} '{literal(raw)}': expected a number with an optional unit "
-            "(mg, g, mcg, µg), e.g. 500, 500mg, 0.5 g"
+            "(mg, g, mcg, µg), e.g. 500, 500mg, 0.5 g",
+            field=what.replace(" ", "_"),
         )
     unit = m["unit"].lower()
     if unit not in UNITS_MG:
         raise MgcalcError(
-            f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use mg, g, mcg or µg"
+            f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use mg, g, mcg or µg",
+            field=what.replace(" ", "_"),
         )
     return check_mg(float(m["num"]) * UNITS_MG[unit], what)

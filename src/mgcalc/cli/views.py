@@ -1,81 +1,32 @@
-"""All output: human tables (rich on a terminal, plain text otherwise), JSON and --plain.
+"""Human views: each result model turned into a View (title, fields, tables, notes).
 
-The domain modules return pydantic models; this module turns them into text.
+Views never print and never add cautions: ``mgcalc.cli.output.finish`` adds a
+result's cautions to every view, so no view can drop them. All figures go
+through ``mgcalc.numbers``.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from mgcalc.catalogue import Catalogue, Form
-from mgcalc.chemistry import DoseResult, LabelResult
-from mgcalc.errors import literal
+from mgcalc.core.safety import timing_text
+from mgcalc.numbers import mg, num
+from mgcalc.schema.data import Catalogue, Form, Reference
 
 if TYPE_CHECKING:
-    from mgcalc.absorption import ModelUsed
-    from mgcalc.cautions import Assessment, Caution
-    from mgcalc.estimates import AbsorbResult, CompareResult, CurveResult
-    from mgcalc.intake import IntakeReference
-    from mgcalc.labels import ParseResult
-
-
-def round_half_up(x: float, decimals: int) -> float:
-    """Round as people do (59.45 -> 59.5), not banker's or binary-float rounding.
-
-    Binary noise (59.45 stored as 59.4499999...) is dropped first by rounding
-    six places further.
-    """
-    scaled = round(abs(x) * 10**decimals, 6)
-    return math.copysign(math.floor(scaled + 0.5) / 10**decimals, x)
-
-
-def num(x: float, decimals: int = 1) -> str:
-    """A number for people: half-up rounded, thousands separated, no trailing noise."""
-    return f"{round_half_up(x, decimals):,.{decimals}f}"
-
-
-def mg(x: float, decimals: int = 1) -> str:
-    """Milligrams for people: "500 mg", "80.8 mg"."""
-    text = num(x, decimals)
-    return f"{text.removesuffix('.' + '0' * decimals) if decimals else text} mg"
-
-
-# ---------------------------------------------------------------- JSON / plain
-
-
-def json_ready(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
-    """Plain JSON data for a model, models or dict.
-
-    Floats are written exactly (shortest repr), not rounded: JSON is for
-    programs, which should not sum values rounded twice. People get rounded
-    tables and --plain.
-    """
-    if isinstance(obj, BaseModel):
-        return obj.model_dump(mode="json")
-    if isinstance(obj, dict):
-        return obj
-    return [o.model_dump(mode="json") for o in obj]
-
-
-def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> str:
-    """One JSON document."""
-    import json
-
-    return json.dumps(json_ready(obj), ensure_ascii=False)
-
-
-def plain(value: float) -> str:
-    """The headline number alone, one decimal, for ``x=$(mgcalc ... --plain)``."""
-    return f"{round_half_up(value, 1):.1f}"
-
-
-# ---------------------------------------------------------------- human views
+    from mgcalc.schema.results import (
+        AbsorbResult,
+        Assessment,
+        Caution,
+        CompareResult,
+        CurveResult,
+        DoseResult,
+        IntakeReference,
+        LabelResult,
+        ModelUsed,
+        ParseResult,
+        Spread,
+    )
 
 
 # Plain classes rather than dataclasses: dataclass creation compiles code at
@@ -94,7 +45,7 @@ class Table:
 class View:
     """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes."""
 
-    __slots__ = ("blocks", "cautions", "fields", "notes", "tables", "title")
+    __slots__ = ("blocks", "cautions", "fields", "notes", "sources", "tables", "title")
 
     def __init__(
         self,
@@ -110,20 +61,33 @@ class View:
         self.notes = notes or []
         self.blocks = blocks or []
         self.cautions: list[tuple[str, str]] = []  # (level, text), shown last
+        self.sources: list[str] = []  # footnotes, numbered from 1
 
     def add_cautions(self, cautions: list[Caution]) -> View:
-        """Append cautions (already most severe first) with their timing and source."""
-        for c in cautions:
-            sep = f" [separate by {num(c.separate_hours, 0)} h]" if c.separate_hours else ""
-            self.cautions.append((c.level, f"{c.message}{sep} (source: {c.source})"))
+        """Append cautions (most severe first, each once) with their timing and a source footnote."""
+        seen = {text for _, text in self.cautions}
+        for c in sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True):
+            timing = timing_text(c.drug_before_hours, c.drug_after_hours)
+            when = f" [take the drug {timing}]" if timing else ""
+            mark = self.footnote(c.source)
+            text = f"{c.message}{when} [{mark}]"
+            if text not in seen:
+                seen.add(text)
+                self.cautions.append((c.level, text))
         return self
 
+    def footnote(self, source: str) -> int:
+        """The number of a source footnote (added once)."""
+        if source not in self.sources:
+            self.sources.append(source)
+        return self.sources.index(source) + 1
 
-def _spread_note(what: str, r_el: float, variants_el: list[float], used: str, family: str) -> str:
-    lo, hi = min([r_el, *variants_el]), max([r_el, *variants_el])
+
+def spread_note(what: str, sp: Spread) -> str:
+    """The label trap in words, from the family spread the core computed."""
     return (
-        f'Label trap: {what} of "{family}" holds {mg(lo)} to {mg(hi)} of magnesium depending on '
-        f"the salt or hydrate; this result uses {used}."
+        f'Label trap: {what} of "{sp.family}" holds {mg(sp.elemental_mg_min)} to {mg(sp.elemental_mg_max)} '
+        f"of magnesium depending on the salt or hydrate; this result uses {sp.used}."
     )
 
 
@@ -175,14 +139,11 @@ def label_view(r: LabelResult) -> View:
                 highlight=0,
             )
         )
-        if r.input_basis == "compound":
-            what = f"{mg(r.compound_mg)}"
-            v.notes.append(
-                _spread_note(what, r.elemental_mg, [x.elemental_mg for x in r.variants], r.form, r.family)
-            )
+    if r.spread is not None and r.input_basis == "compound":
+        v.notes.append(spread_note(mg(r.compound_mg), r.spread))
     if r.notes:
         v.notes.append(r.notes)
-    return v.add_cautions(r.cautions)
+    return v
 
 
 def _taken(count: int) -> str:
@@ -227,7 +188,7 @@ def absorb_view(r: AbsorbResult) -> View:
             f"{best.doses} doses of {mg(best.per_dose_mg)} absorb {mg(gain)} more than one of {mg(r.elemental_mg)}."
         )
     v.notes += [_model_note(r.model), ESTIMATE_NOTE]
-    return v.add_cautions(r.cautions)
+    return v
 
 
 def compare_view(r: CompareResult) -> View:
@@ -254,7 +215,6 @@ def compare_view(r: CompareResult) -> View:
             ]
         rows.append(cells)
     meal = f", each with a meal of {mg(r.meal_mg)} Mg" if r.with_meal else ", one intake without food"
-    row_cautions = {c.code + c.message: c for row in r.rows for c in row.cautions}
     return View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
         tables=[Table(f"{len(rows)} forms", cols, rows)],
@@ -263,7 +223,7 @@ def compare_view(r: CompareResult) -> View:
             "(measured, assumed, or the reference salt itself).",
             ESTIMATE_NOTE,
         ],
-    ).add_cautions([*r.cautions, *row_cautions.values()])
+    )
 
 
 MARKS = "*o+x#@%&"
@@ -451,17 +411,18 @@ def parse_view(r: ParseResult, line: int | None = None) -> View:
     return View(title=prefix + r.text, fields=fields, notes=[r.trap] if r.trap else [])
 
 
-def check_view(a: Assessment) -> View:
-    """The human view of ``check``: the cautions, most severe first."""
+def check_view(a: Assessment, drugs_given: bool = True) -> View:
+    """The human view of ``check``; its cautions are added by the output path."""
     title = f"{len(a.cautions)} caution(s)" if a.cautions else "No cautions apply to what was given."
     v = View(title=title)
-    v.notes.append(
-        "mgcalc knows drugs that interact with magnesium; one it does not know is listed, not cleared."
-    )
-    return v.add_cautions(a.cautions)
+    if drugs_given:
+        v.notes.append(
+            "mgcalc knows drugs that interact with magnesium; one it does not know is listed, not cleared."
+        )
+    return v
 
 
-def intake_view(r: IntakeReference) -> View:
+def intake_view(r: IntakeReference, ref: Reference) -> View:
     """The human view of ``intake``."""
     if r.rda_mg is not None:
         target = ("RDA", f"{mg(r.rda_mg, 0)}/day (food and supplements)")
@@ -470,14 +431,15 @@ def intake_view(r: IntakeReference) -> View:
     else:
         target = ("reference intake", "not set")
     ul = f"{mg(r.ul_supplemental_mg, 0)}/day" if r.ul_supplemental_mg is not None else "not set"
+    if r.ul_standard is not None and r.ul_supplemental_mg is not None:
+        ul += f" ({r.ul_standard}; {r.standard_name.split(',')[0]} set none at this age)"
     v = View(
         title=f"{r.life_stage} ({r.standard_name})",
         fields=[target, ("UL, supplemental", ul)],
         notes=[n for n in (r.ul_note, r.note) if n],
     )
-    from mgcalc.cautions import cite
-
-    v.notes.append(f"Sources: {cite(r.sources)}")
+    for key in r.sources:
+        v.footnote(ref.cite([key]))
     return v
 
 
@@ -501,8 +463,9 @@ def forms_view(cat: Catalogue) -> View:
     )
 
 
-def form_view(cat: Catalogue, f: Form) -> View:
+def form_view(ref: Reference, f: Form) -> View:
     """One catalogue entry in full, with its sources."""
+    cat = ref.catalogue
     fam = [x.id for x in cat.family_of(f) if x.id != f.id]
     v = View(
         title=f"{f.name}  [{f.id}]",
@@ -529,85 +492,9 @@ def form_view(cat: Catalogue, f: Form) -> View:
     cited += [("absorption", k) for k in (f.absorption.sources if f.absorption else [])]
     rows = []
     for what, key in cited:
-        s = cat.sources[key]
-        rows.append([what, s.cite + (f" <{s.url}>" if s.url else "")])
+        src = ref.source(key)
+        rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
     v.tables.append(Table("Sources", ["for", "source"], rows))
     return v
 
 
-# ---------------------------------------------------------------- emitting
-
-
-def use_rich(stream: TextIO) -> bool:
-    """Rich output only on a terminal and without NO_COLOR; otherwise plain text."""
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-def emit(view: View, stream: TextIO | None = None) -> None:
-    """Write a view for people: rich on a terminal, aligned plain text otherwise."""
-    out = stream or sys.stdout
-    if use_rich(out):
-        _emit_rich(view, out)
-    else:
-        out.write(text_view(view))
-
-
-def text_view(view: View) -> str:
-    """A view as plain text, no escape codes."""
-    lines = [literal(view.title, 10_000)]
-    if view.fields:
-        width = max(len(k) for k, _ in view.fields)
-        lines += [f"  {k.ljust(width)}  {literal(val, 10_000)}" for k, val in view.fields]
-    for block in view.blocks:  # charts drawn by mgcalc: no user text inside
-        lines += ["", *block.splitlines()]
-    for t in view.tables:
-        lines += ["", literal(t.title, 10_000)]
-        cells = [t.columns, *t.rows]
-        widths = [max(len(literal(r[i], 10_000)) for r in cells) for i in range(len(t.columns))]
-        for n, r in enumerate(cells):
-            mark = "* " if t.highlight is not None and n - 1 == t.highlight else "  "
-            lines.append(
-                mark + "  ".join(literal(c, 10_000).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            )
-    if view.notes:
-        lines.append("")
-        lines += [literal(n, 10_000) for n in view.notes]
-    if view.cautions:
-        lines.append("")
-        lines += [f"{level.upper()}: {literal(text, 10_000)}" for level, text in view.cautions]
-    return "\n".join(lines) + "\n"
-
-
-def _emit_rich(view: View, stream: TextIO) -> None:
-    from rich.console import Console
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
-    def t(s: str, style: str = "") -> Text:
-        return Text(literal(s, 10_000), style=style)
-
-    console = Console(file=stream, markup=False, highlight=False, emoji=False)
-    console.print(t(view.title, "bold"))
-    if view.fields:
-        grid = RichTable.grid(padding=(0, 2))
-        grid.add_column(style="dim")
-        grid.add_column()
-        for k, val in view.fields:
-            grid.add_row(t(k, "dim"), t(val))
-        console.print(grid)
-    for block in view.blocks:
-        console.print(Text(block))
-    for tab in view.tables:
-        rt = RichTable(title=t(tab.title), title_justify="left", show_lines=False)
-        for c in tab.columns:
-            rt.add_column(t(c))
-        for n, row in enumerate(tab.rows):
-            rt.add_row(*(t(c) for c in row), style="bold cyan" if n == tab.highlight else None)
-        console.print(rt)
-    for note in view.notes:
-        console.print(t(note, "italic"))
-    styles = {"info": "blue", "caution": "bold yellow", "avoid": "bold red"}
-    for level, text in view.cautions:
-        line = Text(f"{level.upper()}: ", style=styles.get(level, ""))
-        line.append(literal(text, 10_000))
-        console.print(line)

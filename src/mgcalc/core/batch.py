@@ -3,77 +3,59 @@
 Readers turn CSV or NDJSON text streams into (line, raw record) pairs; ``run``
 turns each into an Outcome, which writes itself as the ``label --json`` fields
 (for a ``text`` column, the ``parse --json`` fields too), or an error record.
-Nothing here opens files or prints; the CLI does.
+Nothing here opens files or prints; the shell does.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
+from enum import Enum
+from typing import Any, NamedTuple
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ValidationError
 from pydantic_core import to_json, to_jsonable_python
 
-from mgcalc.catalogue import Catalogue, packaged_catalogue
-from mgcalc.cautions import Caution, Profile
-from mgcalc.chemistry import label_fields
+from mgcalc.core.dosing import label_fields
+from mgcalc.core.units import UNITS_MG, parse_amount
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.units import UNITS_MG, parse_amount
-
-if TYPE_CHECKING:
-    from mgcalc.labels import ParseResult
+from mgcalc.schema.data import Reference
+from mgcalc.schema.inputs import BatchRecord, Profile
+from mgcalc.schema.results import Caution, ParseResult, csv_columns
 
 #: Longest CSV field or NDJSON line read (a label line is far shorter).
 MAX_FIELD = 100_000
 
-#: Column order of --output-format csv; nested values are JSON in their cell.
-CSV_COLUMNS = [
-    "line", "id", "error", "form", "form_name", "formula", "input_basis", "amount_mg", "count",
-    "compound_mg", "elemental_pct", "elemental_mg", "elemental_mmol", "elemental_meq", "laxative",
-    "absorbed_mg", "absorbed_pct", "per_day", "daily_elemental_mg", "text", "basis", "reason", "forms",
-    "stated_mg", "elemental_mg_min", "elemental_mg_max", "excipient", "trap", "variants", "cautions",
-    "unknown_drugs",
-]  # fmt: skip
+class Format(str, Enum):
+    """Input record formats ``read_records`` understands."""
+
+    csv = "csv"
+    ndjson = "ndjson"
 
 
-def _lower(v: Any) -> Any:
-    return v.strip().lower() if isinstance(v, str) else v
+Record = tuple[int, dict[str, Any] | str]
 
 
-class BatchRecord(BaseModel):
-    """One input record: ``amount`` and ``form`` (with ``unit``, ``basis``, ``count``), or ``text``.
+def sniff(first_line: str) -> Format:
+    """The format of a stream from its first line: NDJSON starts with '{'."""
+    return Format.ndjson if first_line.lstrip("\ufeff \t").startswith("{") else Format.csv
 
-    Numbers are accepted where text is expected (NDJSON ``"amount": 500``);
-    unknown keys are ignored; an empty CSV cell counts as absent.
+
+def read_records(lines: Iterable[str], format: Format | None = None) -> Iterator[Record]:
+    """(line number, raw record) pairs from CSV or NDJSON text lines; sniffed when ``format`` is None.
+
+    A string record is an error for that line: bad input never stops the stream.
     """
-
-    model_config = ConfigDict(
-        extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
-    )
-
-    id: str | None = None
-    amount: str | None = None
-    form: str | None = None
-    unit: Annotated[str, StringConstraints(to_lower=True)] | None = None
-    basis: Annotated[Literal["compound", "elemental"], BeforeValidator(_lower)] = "compound"
-    count: int = Field(default=1, ge=1, le=10_000)
-    text: str | None = None
-
-    @model_validator(mode="after")
-    def _something_to_do(self) -> BatchRecord:
-        if not self.text and not (self.amount and self.form):
-            raise ValueError("needs 'amount' and 'form', or 'text'")
-        return self
+    it = iter(lines)
+    if format is None:
+        first = next(it, None)
+        if first is None:
+            return
+        format = sniff(first)
+        it = itertools.chain([first], it)
+    yield from (read_ndjson(it) if format is Format.ndjson else read_csv(it))
 
 
 def read_csv(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -130,7 +112,7 @@ class Outcome(NamedTuple):
 
     line: int
     id: str | None
-    label: dict[str, Any] | None = None  # chemistry.label_fields
+    label: dict[str, Any] | None = None  # dosing.label_fields
     parsed: ParseResult | None = None
     error: str | None = None
 
@@ -155,26 +137,21 @@ class Outcome(NamedTuple):
         return to_json(self.record())
 
 
-def process(line: int, raw: dict[str, Any] | str, *, catalogue: Catalogue, profile: Profile) -> Outcome:
+def process(ref: Reference, line: int, raw: dict[str, Any] | str, profile: Profile) -> Outcome:
     """The outcome of one input record: never raises for bad input."""
     if isinstance(raw, str):
         return Outcome(line, None, error=raw)
     try:
         rec = BatchRecord.model_validate(raw)
         if rec.text:
-            return _text_outcome(line, rec, catalogue, profile)
+            return _text_outcome(ref, line, rec, profile)
         assert rec.amount is not None and rec.form is not None
         unit = rec.unit or ""
         if unit and unit not in UNITS_MG:
-            raise MgcalcError(f"unknown unit '{literal(unit)}': use mg, g, mcg or µg")
+            raise MgcalcError(f"unknown unit '{literal(unit)}': use mg, g, mcg or µg", field="unit")
         amount = parse_amount(rec.amount + unit)
         fields = label_fields(
-            amount,
-            rec.form,
-            count=rec.count,
-            elemental=rec.basis == "elemental",
-            catalogue=catalogue,
-            profile=profile,
+            ref, amount, rec.form, count=rec.count, elemental=rec.basis == "elemental", profile=profile
         )
         return Outcome(line, rec.id, label=fields)
     except ValidationError as e:
@@ -190,30 +167,50 @@ def _raw_id(raw: dict[str, Any]) -> str | None:
     return None if rid is None or isinstance(rid, dict | list) else literal(rid, 200)
 
 
-def _text_outcome(line: int, rec: BatchRecord, catalogue: Catalogue, profile: Profile) -> Outcome:
-    from mgcalc.labels import parse_label
+def _text_outcome(ref: Reference, line: int, rec: BatchRecord, profile: Profile) -> Outcome:
+    from mgcalc.core.labels import parse_label
 
     assert rec.text is not None
-    p = parse_label(rec.text, catalogue)
+    p = parse_label(ref, rec.text)
     fields = None
     if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
-        fields = label_fields(
-            p.stated_mg, p.forms[0], elemental=p.basis == "elemental", catalogue=catalogue, profile=profile
-        )
+        fields = label_fields(ref, p.stated_mg, p.forms[0], elemental=p.basis == "elemental", profile=profile)
     return Outcome(line, rec.id, label=fields, parsed=p)
 
 
-def run(
-    records: Iterable[tuple[int, dict[str, Any] | str]],
-    *,
-    catalogue: Catalogue | None = None,
-    profile: Profile | None = None,
-) -> Iterator[Outcome]:
+def run(ref: Reference, records: Iterable[Record], profile: Profile | None = None) -> Iterator[Outcome]:
     """One outcome per input record, in order, streaming."""
-    cat = catalogue or packaged_catalogue()
     prof = profile or Profile()
     for line, raw in records:
-        yield process(line, raw, catalogue=cat, profile=prof)
+        yield process(ref, line, raw, prof)
+
+
+class Tally:
+    """What a batch run found so far: records, failures, and the worst caution per level."""
+
+    __slots__ = ("failed", "records", "worst")
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.failed = 0
+        self.worst: dict[str, Caution] = {}
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one outcome."""
+        self.records += 1
+        if outcome.error is not None:
+            self.failed += 1
+        for c in outcome.cautions:
+            self.worst.setdefault(c.level, c)
+
+    @property
+    def cautions(self) -> list[Caution]:
+        """One caution of each level seen (for --fail-on)."""
+        return list(self.worst.values())
+
+
+#: Column order of --output-format csv: the BatchOutput fields; nested values are JSON in their cell.
+CSV_COLUMNS = csv_columns()
 
 
 def csv_row(outcome: Outcome) -> dict[str, Any]:

@@ -9,82 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from mgcalc.catalogue import Catalogue, DataModel, Form, Source, SourceKeys, load_packaged, packaged_catalogue
+from mgcalc.core.intake import reference
+from mgcalc.core.units import MAX_MG, UNITS_MG
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.intake import Sex, Standard, reference
-from mgcalc.units import MAX_MG, UNITS_MG
+from mgcalc.numbers import mg
+from mgcalc.schema.data import Catalogue, Excipient, Form, LabelData, Reference
+from mgcalc.schema.results import Basis, ParseResult
 
 #: Longest label line read, in characters: a real one is far shorter.
 MAX_LINE = 10_000
-
-Basis = Literal["elemental", "compound", "unknown"]
-
-
-class DailyValue(DataModel):
-    """The US Daily Value a %DV refers to."""
-
-    adult_mg: float = Field(gt=0)
-    older_mg: float = Field(gt=0)
-    note: str
-    sources: SourceKeys
-
-
-class TrapReference(DataModel):
-    """Whose reference intake a trap sentence uses."""
-
-    age: float
-    sex: Sex
-    standard: Standard
-    wording: str
-
-
-class Excipient(DataModel):
-    """A magnesium compound that is on labels as an excipient."""
-
-    name: str
-    words: list[str] = Field(min_length=1)
-    role: str
-    sources: SourceKeys
-
-
-class LabelData(DataModel):
-    """data/labels.yaml."""
-
-    schema_version: int = Field(alias="schema", ge=1, le=1)
-    daily_value: DailyValue
-    trap_reference: TrapReference
-    excipients: list[Excipient]
-    elemental_markers: list[str]
-    sources: dict[str, Source]
-
-
-@lru_cache(maxsize=1)
-def packaged_label_data() -> LabelData:
-    """The packaged label conventions."""
-    return load_packaged("labels.yaml", LabelData)
-
-
-class ParseResult(BaseModel):
-    """What a label line says about magnesium."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    text: str
-    basis: Basis
-    reason: str
-    forms: list[str]
-    stated_mg: float | None
-    percent_dv: float | None = None
-    elemental_mg_min: float | None
-    elemental_mg_max: float | None
-    excipient: bool
-    excipients: list[str] = Field(default_factory=list)
-    trap: str | None
 
 
 _UNIT = r"(?P<unit>mg|mcg|µg|μg|ug|g|milligrams?|micrograms?|grams?)(?![a-z])"
@@ -162,9 +96,7 @@ def _number(raw: str) -> float:
     return float(s)
 
 
-def _fmt(mg: float) -> str:
-    return f"{mg:,.0f} mg" if mg >= 10 else f"{mg:.1f} mg"
-
+_fmt = mg
 
 def _forms(
     items: list[str], cat: Catalogue, excipients: list[Excipient], lenient: bool = False
@@ -197,14 +129,13 @@ def _forms(
     return list({f.id: f for f in forms}.values()), found
 
 
-def parse_label(text: str, catalogue: Catalogue | None = None) -> ParseResult:
+def parse_label(ref: Reference, text: str) -> ParseResult:
     """Read one label line: basis (elemental/compound/unknown) and why, forms, elemental mg, the trap.
 
     Raises MgcalcError for a line it cannot read (no magnesium, no amount,
     several amounts, an unknown form, over MAX_LINE characters).
     """
-    cat = catalogue or packaged_catalogue()
-    data = packaged_label_data()
+    cat, data = ref.catalogue, ref.labels
     t = _clean(text)
     amounts = [
         (_number(m["num"]) * UNITS_MG[_UNITS.get(m["unit"], m["unit"])], m) for m in _AMOUNT.finditer(t)
@@ -274,7 +205,7 @@ def parse_label(text: str, catalogue: Catalogue | None = None) -> ParseResult:
         elemental_mg_max=hi,
         excipient=bool(excipients),
         excipients=exc_names,
-        trap=_trap(stated, basis, reason, forms, lo, hi, cat, data),
+        trap=_trap(ref, stated, basis, reason, forms, lo, hi),
     )
 
 
@@ -319,33 +250,37 @@ def _basis(
 
 
 def _trap(
+    ref: Reference,
     stated: float,
     basis: Basis,
     reason: str,
     forms: list[Form],
     lo: float,
     hi: float,
-    cat: Catalogue,
-    data: LabelData,
 ) -> str | None:
-    tr = data.trap_reference
-    ref = reference(tr.age, tr.sex, "none", tr.standard)
-    rda = ref.rda_mg or ref.ai_mg or 0.0
+    from mgcalc.core.stoichiometry import spread
+
+    cat, tr = ref.catalogue, ref.labels.trap_reference
+    r = reference(ref, tr.age, tr.sex, "none", tr.standard)
+    rda = r.rda_mg or r.ai_mg or 0.0
     names = [f.family.replace("-", " ") for f in forms]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
     share = f"{100 * hi / rda:.0f}% of {tr.wording}" if rda else ""
     if basis == "compound" and len(forms) == 1:
         f = forms[0]
-        spread = ""
+        # the family spread, computed once in stoichiometry (the same as `label` shows)
+        sp = spread(cat, f, stated * f.fraction, stated)
+        extra = ""
+        if sp is not None:
+            extra = (
+                f" (from {_fmt(sp['elemental_mg_min'])} to {_fmt(sp['elemental_mg_max'])} depending on which "
+                f"{names[0]} salt or hydrate it is)"
+            )
         if cat.family_default(f).id == f.id:  # named by the bare family name: the salt is a guess
-            others = [g for g in cat.family_of(f) if g.id != f.id and g.basis == "stoichiometry"]
-            if others:
-                vals = [stated * g.fraction for g in others] + [hi]
-                spread = f" (from {_fmt(min(vals))} to {_fmt(max(vals))} depending on which {names[0]} salt or hydrate it is)"
             what = f"the {names[0]} salt"
         else:
             what = f.name[0].lower() + f.name[1:]
-        return f"{_fmt(stated)} is the weight of {what}; it gives {_fmt(hi)} of magnesium, {share}{spread}."
+        return f"{_fmt(stated)} is the weight of {what}; it gives {_fmt(hi)} of magnesium, {share}{extra}."
     if basis == "compound":
         return f"{_fmt(stated)} is the combined weight of {listed} in an unknown split; it gives {_fmt(lo)} to {_fmt(hi)} of magnesium."
     if basis == "elemental" and forms:

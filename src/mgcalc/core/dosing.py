@@ -1,0 +1,140 @@
+"""label and dose: stoichiometry, absorption and safety composed for one product.
+
+Pure: every function takes the Reference bundle explicitly.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mgcalc.core.absorption import absorbed_mg, model_used, relative_bioavailability
+from mgcalc.core.safety import safety
+from mgcalc.core.stoichiometry import meq, mmol, spread, variants
+from mgcalc.core.units import check_mg
+from mgcalc.errors import MgcalcError
+from mgcalc.schema.data import Form, Reference
+from mgcalc.schema.inputs import Profile
+from mgcalc.schema.results import DoseResult, LabelResult
+
+
+def resolve(ref: Reference, form: str | Form) -> Form:
+    """A Form from a name (or the Form itself)."""
+    return form if isinstance(form, Form) else ref.catalogue.resolve(form)
+
+
+def label(
+    ref: Reference,
+    amount_mg: float,
+    form: str | Form,
+    *,
+    count: int = 1,
+    elemental: bool = False,
+    profile: Profile | None = None,
+) -> LabelResult:
+    """Elemental Mg in ``count`` x ``amount_mg`` of ``form``.
+
+    ``amount_mg`` is the compound weight on the label, or with ``elemental=True``
+    already elemental Mg (a Supplement Facts line): then the compound weight is
+    derived. Variants show the same figure read as each other salt or hydrate.
+    The absorbed estimate is for the whole amount taken at once without food.
+    Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
+    """
+    return LabelResult(**label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile))
+
+
+def label_fields(
+    ref: Reference,
+    amount_mg: float,
+    form: str | Form,
+    *,
+    count: int = 1,
+    elemental: bool = False,
+    profile: Profile | None = None,
+) -> dict[str, Any]:
+    """The fields of ``label``'s LabelResult as a plain dict, not yet validated (batch serialises them)."""
+    cat = ref.catalogue
+    f = resolve(ref, form)
+    check_mg(amount_mg)
+    if not 1 <= count <= 10_000:
+        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
+    total = amount_mg if count == 1 else check_mg(amount_mg * count, "total amount")
+    if elemental:
+        el, compound = total, total / f.fraction
+    else:
+        compound, el = total, total * f.fraction
+    rel, rel_basis = relative_bioavailability(f, ref.absorption, cat)
+    absorbed = absorbed_mg(el, rel, 0.0, ref.absorption)
+    return {
+        "form": f.id,
+        "form_name": f.name,
+        "formula": f.formula,
+        "pct_basis": f.basis,
+        "family": f.family,
+        "family_default": cat.family_default(f).id,
+        "input_basis": "elemental" if elemental else "compound",
+        "amount_mg": amount_mg,
+        "count": count,
+        "compound_mg": compound,
+        "elemental_pct": f.elemental_pct,
+        "elemental_mg": el,
+        "elemental_mmol": mmol(cat, el),
+        "elemental_meq": meq(cat, el),
+        "laxative": f.laxative,
+        "variants": variants(cat, f, el, None if elemental else compound),
+        "spread": spread(cat, f, el, None if elemental else compound),
+        "absorbed_mg": absorbed,
+        "absorbed_pct": 100 * absorbed / el,
+        "absorption_model": model_used(ref.absorption, rel, rel_basis, 0.0),
+        "notes": f.notes,
+        **safety(ref, profile, el, f),
+    }
+
+
+def dose(
+    ref: Reference,
+    target_mg: float,
+    form: str | Form,
+    *,
+    tablet_mg: float | None = None,
+    profile: Profile | None = None,
+) -> DoseResult:
+    """Compound weight of ``form`` that delivers ``target_mg`` elemental Mg.
+
+    With ``tablet_mg`` (compound weight per tablet), also the whole numbers of
+    tablets just below and just above the target, and what each delivers.
+    """
+    cat = ref.catalogue
+    f = resolve(ref, form)
+    check_mg(target_mg, "target")
+    compound = target_mg / f.fraction
+    tablets: dict[str, Any] = {}
+    if tablet_mg is not None:
+        check_mg(tablet_mg, "tablet")
+        n = compound / tablet_mg
+        if n > 1_000_000:
+            raise MgcalcError(f"that is {n:,.0f} tablets: check the tablet weight", field="tablet")
+        # a tablet count within 1e-9 of a whole number is that number (float noise)
+        below = math.floor(n + 1e-9)
+        above = max(below, math.ceil(n - 1e-9))
+        tablets = {
+            "tablet_mg": tablet_mg,
+            "tablets_below": below,
+            "tablets_above": above,
+            "elemental_mg_below": below * tablet_mg * f.fraction,
+            "elemental_mg_above": above * tablet_mg * f.fraction,
+        }
+    return DoseResult(
+        form=f.id,
+        form_name=f.name,
+        formula=f.formula,
+        elemental_pct=f.elemental_pct,
+        target_elemental_mg=target_mg,
+        target_elemental_mmol=mmol(cat, target_mg),
+        compound_mg=compound,
+        laxative=f.laxative,
+        variants=variants(cat, f, target_mg, None),
+        spread=spread(cat, f, target_mg, None),
+        **tablets,
+        **safety(ref, profile, target_mg, f),
+    )

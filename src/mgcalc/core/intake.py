@@ -1,0 +1,99 @@
+"""Reference intakes (RDA/AI) and upper levels by life stage, from the intake data."""
+
+from __future__ import annotations
+
+import math
+
+from mgcalc.errors import MgcalcError
+from mgcalc.schema.data import IntakeData, Reference, Sex, Standard, State
+from mgcalc.schema.results import IntakeReference
+
+STANDARDS: tuple[Standard, ...] = ("us", "eu")
+#: Age assumed for the upper level when none is given.
+ADULT_AGE = 30.0
+
+
+def check_age(age: float) -> float:
+    """An age in years, 0-130; MgcalcError otherwise."""
+    if not math.isfinite(age) or not 0 <= age <= 130:
+        raise MgcalcError(f"age must be between 0 and 130 years, got {age:g}", field="age")
+    return age
+
+
+def life_state(pregnant: bool, lactating: bool, sex: Sex | None) -> State:
+    """The state for pregnancy/lactation flags; MgcalcError for impossible combinations."""
+    if pregnant and lactating:
+        raise MgcalcError("pregnant and lactating are exclusive: choose one", field="pregnant")
+    if (pregnant or lactating) and sex == "male":
+        raise MgcalcError("pregnancy and lactation need sex female (or no sex given)", field="sex")
+    return "pregnant" if pregnant else "lactating" if lactating else "none"
+
+
+def reference(
+    ref: Reference, age: float, sex: Sex | None = None, state: State = "none", standard: Standard = "us"
+) -> IntakeReference:
+    """Reference intake and supplemental UL for a person.
+
+    Without ``sex``, only life stages where values do not depend on sex
+    resolve; pregnancy and lactation imply female.
+    """
+    key = ("reference", age, sex, state, standard)
+    hit = ref.memo.get(key)
+    if hit is None:
+        hit = ref.memo[key] = _reference(age, sex, state, standard, ref.intake)
+    assert isinstance(hit, IntakeReference)
+    return hit
+
+
+def _reference(
+    age: float, sex: Sex | None, state: State, standard: Standard, d: IntakeData
+) -> IntakeReference:
+    check_age(age)
+    if state != "none":
+        sex = "female"
+    found = [b for b in d.bands if b.standard == standard and b.covers(age, sex, state)]
+    if not found:
+        if sex is None and any(b.standard == standard and b.covers(age, "female", state) for b in d.bands):
+            raise MgcalcError(
+                f"the reference intake at age {age:g} depends on sex: give the sex (female or male)",
+                field="sex",
+            )
+        what = {"none": "", "pregnant": " in pregnancy", "lactating": " in lactation"}[state]
+        raise MgcalcError(f"no {standard.upper()} reference intake{what} at age {age:g}", field="age")
+    b = found[0]
+    info = d.standards[standard]
+    ul, ul_note, ul_std, ul_sources = b.ul_supplemental_mg, b.ul_note or info.ul_note, None, []
+    if ul is None and b.ul_fallback is not None:
+        fb = d.standards[b.ul_fallback]
+        fb_band = next(
+            (x for x in d.bands if x.standard == b.ul_fallback and x.state == "none" and x.covers(age, None, "none")),
+            None,
+        )
+        if fb_band is not None and fb_band.ul_supplemental_mg is not None:
+            ul, ul_std, ul_sources = fb_band.ul_supplemental_mg, fb.name, fb_band.sources
+    return IntakeReference(
+        standard=standard,
+        standard_name=info.name,
+        life_stage=b.life_stage,
+        age=age,
+        sex=sex,
+        state=state,
+        rda_mg=b.mg if b.kind == "rda" else None,
+        ai_mg=b.mg if b.kind == "ai" else None,
+        ul_supplemental_mg=ul,
+        ul_note=ul_note,
+        note=b.note,
+        sources=list(dict.fromkeys([*b.sources, *info.sources, *ul_sources])),
+        ul_standard=ul_std,
+    )
+
+
+def upper_level(
+    ref: Reference, age: float | None, state: State = "none", standard: Standard = "us"
+) -> IntakeReference:
+    """The band giving the supplemental UL, which does not depend on sex (adult if no age)."""
+    a = ADULT_AGE if age is None else check_age(age)
+    for sex in (None, "female", "male"):
+        if any(b.standard == standard and b.covers(a, sex, state) for b in ref.intake.bands):
+            return reference(ref, a, sex, state, standard)
+    return reference(ref, a, None, state, standard)  # raises with the reason

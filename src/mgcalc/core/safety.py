@@ -1,0 +1,433 @@
+"""Cautions: drugs, conditions, kidney function, age and the upper level.
+
+Pure: ``assess`` turns a Profile (and optionally a daily amount and form) into
+an Assessment whose cautions carry structured facts (code, level, hours in
+each direction, the forms concerned, sources and the sentence each rule rests
+on) and a message in plain words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from mgcalc.core.intake import check_age, life_state, reference, upper_level
+from mgcalc.errors import MgcalcError, literal
+from mgcalc.numbers import hours, mg
+from mgcalc.schema.data import (
+    CKD_STAGES,
+    CautionData,
+    Condition,
+    DrugRule,
+    Form,
+    Reference,
+    norm_name,
+    severity,
+)
+from mgcalc.schema.inputs import Profile
+from mgcalc.schema.results import Assessment, Caution, UnknownDrug
+
+#: CKD stage "3" (not split into a/b) covers both.
+STAGE_ALIASES = {"3": ("3a", "3b")}
+
+
+def check_profile(ref: Reference, profile: Profile) -> Profile:
+    """Raise MgcalcError for impossible values; return the profile."""
+    if profile.age is not None:
+        check_age(profile.age)
+    life_state(profile.pregnant, profile.lactating, profile.sex)
+    if profile.egfr is not None:
+        limit = ref.cautions.kidney.max_egfr
+        if not math.isfinite(profile.egfr) or not 0 <= profile.egfr <= limit:
+            raise MgcalcError(
+                f"eGFR must be between 0 and {limit:g} mL/min/1.73m2, got {profile.egfr:g}", field="egfr"
+            )
+    if profile.ckd_stage is not None and profile.ckd_stage.lower() not in (*CKD_STAGES, *STAGE_ALIASES):
+        raise MgcalcError(
+            f"CKD stage must be one of 1, 2, 3, 3a, 3b, 4, 5, not '{literal(profile.ckd_stage)}'",
+            field="ckd_stage",
+        )
+    if not 1 <= profile.per_day <= 24:
+        raise MgcalcError(f"intakes a day must be between 1 and 24, got {profile.per_day}", field="per_day")
+    for name in profile.drugs:
+        if not name.strip():
+            raise MgcalcError("a drug name is empty", field="drug")
+    for c in profile.conditions:
+        _condition(c, ref.cautions)
+    return profile
+
+
+def is_antacid(ref: Reference, form: Form) -> bool:
+    """Whether a form is one of the acid-neutralising (antacid) forms."""
+    return form.family in ref.cautions.antacid_families
+
+
+def _quote(q: str | None, where: str | None) -> str | None:
+    if not q:
+        return None
+    return f'"{q}"' + (f" ({where})" if where else "")
+
+
+def timing_text(before: float | None, after: float | None) -> str:
+    """The rule's timing in plain words: "take it at least 4 h before or 8 h after magnesium"."""
+    parts = []
+    if before is not None:
+        parts.append(f"at least {hours(before)} before")
+    if after is not None:
+        parts.append(f"at least {hours(after)} after")
+    return " or ".join(parts) + " magnesium" if parts else ""
+
+
+def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) -> Caution:
+    """The caution one drug rule gives for a drug name as the person typed it."""
+    antacid_note = ""
+    if rule.applies_to_forms == "antacid" and form is None:
+        antacid_note = " (with antacid forms of magnesium: oxide, hydroxide, carbonate, trisilicate)"
+    return Caution(
+        code=rule.code,
+        level=rule.level,
+        message=f"{literal(given)} ({rule.name}){antacid_note}: {rule.effect}; {rule.advice}.",
+        separate_hours=rule.separate_hours,
+        drug_before_hours=rule.drug_before_hours,
+        drug_after_hours=rule.drug_after_hours,
+        applies_to_forms=rule.applies_to_forms,
+        source=ref.cite(rule.sources),
+        quote=_quote(rule.quote, rule.where),
+    )
+
+
+def route_of(name: str, d: CautionData) -> str | None:
+    """The non-oral route a drug name states ("otic", "eye", "IV"...), or None."""
+    words = set(norm_name(name).replace("/", " ").split())
+    found = [w for w in d.route_words if w in words]
+    return found[0] if found else None
+
+
+def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
+    """The rules a drug name falls under, ignoring case, salts, strengths and dosage forms.
+
+    "omeprazole magnesium 20 mg" and "Levothyroxine sodium" match; a member's
+    own rule (moxifloxacin) replaces its class's; a name that matches nothing
+    comes back as UnknownDrug with the closest known names.
+    """
+    d = ref.cautions
+    ignore = set(d.ignore_words) | set(d.route_words)
+    words = [
+        w
+        for w in norm_name(name).replace("/", " ").split()
+        if w not in ignore and not re.fullmatch(r"[\d.,]+(mg|mcg|ug|µg|g|ml|%)?", w)
+    ]
+    found: dict[str, DrugRule] = {}
+    # whole remaining phrase first (two-word brands such as "Slow Fe"), then each word
+    for key in (" ".join(words), *words):
+        for rule in d.rules_named(key):
+            found.setdefault(rule.code, rule)
+    if found:
+        return list(found.values())
+    import difflib
+
+    close: list[str] = []
+    for w in words or [norm_name(name)]:
+        close += difflib.get_close_matches(w, d.drug_names, n=3, cutoff=0.75)
+    return UnknownDrug(name=name, close_matches=list(dict.fromkeys(close)))
+
+
+def _stage_range(stage: str, d: CautionData) -> tuple[float, float]:
+    names = STAGE_ALIASES.get(stage.lower(), (stage.lower(),))
+    ranges = [d.kidney.stages[n] for n in names]
+    return min(r.egfr_min for r in ranges), max(r.egfr_max for r in ranges)
+
+
+def _kidney(ref: Reference, profile: Profile, failure: bool) -> list[Caution]:
+    d = ref.cautions
+    egfr = profile.egfr
+    if profile.ckd_stage is not None:
+        lo, hi = _stage_range(profile.ckd_stage, d)
+        if egfr is not None and not lo <= egfr < hi:
+            raise MgcalcError(
+                f"eGFR {egfr:g} is not in CKD stage {literal(profile.ckd_stage)} ({lo:g}-{hi:g})", field="egfr"
+            )
+        egfr = lo if egfr is None else egfr
+    if failure:
+        egfr = 0.0 if egfr is None else min(egfr, 0.0)
+    if egfr is None:
+        return []
+    for band in d.kidney.bands:
+        if band.egfr_min <= egfr < band.egfr_max:
+            return [
+                Caution(
+                    code="ckd",
+                    level=band.level,
+                    message=band.message,
+                    source=ref.cite(band.sources),
+                    quote=_quote(band.quote, None),
+                )
+            ]
+    return []
+
+
+def _condition(name: str, d: CautionData) -> Condition | str:
+    """The condition a name means, or "kidney-failure" for the failure words."""
+    key = norm_name(name)
+    if key in {norm_name(w) for w in d.kidney.failure_words}:
+        return "kidney-failure"
+    code = d.condition_code(name)
+    if code is None:
+        import difflib
+
+        pool = [*d.condition_names, *(w.replace(" ", "-") for w in d.kidney.failure_words)]
+        close = difflib.get_close_matches(key.replace(" ", "-"), pool, n=3, cutoff=0.6)
+        hint = (
+            f"; closest: {', '.join(dict.fromkeys(close))}"
+            if close
+            else f"; known: {', '.join(c.code for c in d.conditions)}, dialysis"
+        )
+        raise MgcalcError(f"unknown condition '{literal(name)}'{hint}", field="condition")
+    return d.condition(code)
+
+
+def _age_cautions(ref: Reference, profile: Profile) -> list[Caution]:
+    rules = ref.cautions.rules
+    out = []
+    if profile.age is not None and rules.infant is not None and profile.age < rules.infant_age_max:
+        out.append(
+            Caution(
+                code="infant",
+                level=rules.infant.level,
+                message=rules.infant.message,
+                source=ref.cite(rules.infant.sources),
+                quote=_quote(rules.infant.quote, None),
+            )
+        )
+    return out
+
+
+def person_assessment(ref: Reference, profile: Profile) -> Assessment:
+    """The cautions that depend only on the person (memoised on the profile)."""
+    key = ("person", id(ref))
+    hit = profile.memo.get(key)
+    if hit is None:
+        hit = profile.memo[key] = _assess_person(ref, profile)
+    assert isinstance(hit, Assessment)
+    return hit
+
+
+def _assess_person(ref: Reference, profile: Profile) -> Assessment:
+    d = ref.cautions
+    check_profile(ref, profile)
+    conditions = [_condition(c, d) for c in profile.conditions]
+    failure = "kidney-failure" in conditions
+    cautions = _kidney(ref, profile, failure)
+    cautions += _age_cautions(ref, profile)
+    unknown: list[UnknownDrug] = []
+    seen: set[str] = set()
+    for name in profile.drugs:
+        found = match_drug(ref, name)
+        if isinstance(found, UnknownDrug):
+            unknown.append(found)
+            continue
+        route = route_of(name, d)
+        for rule in found:
+            if rule.code in seen:
+                continue
+            seen.add(rule.code)
+            if route is not None and rule.oral_chelation:
+                cautions.append(
+                    Caution(
+                        code=f"{rule.code}-route",
+                        level="info",
+                        message=(
+                            f"{literal(name)} ({rule.name}) is not taken by mouth ({route}): the "
+                            "gut interaction with oral magnesium does not apply."
+                        ),
+                        source=ref.cite(rule.sources),
+                    )
+                )
+                continue
+            cautions.append(drug_caution(ref, name, rule, None))
+    named = [c for c in conditions if isinstance(c, Condition)]
+    if profile.pregnant and all(c.code != "pregnancy" for c in named):
+        named.append(d.condition("pregnancy"))
+    for c in {c.code: c for c in named}.values():
+        if c.code == "ckd" and any(x.code == "ckd" for x in cautions):
+            continue  # the eGFR band says more
+        cautions.append(
+            Caution(
+                code=c.code,
+                level=c.level,
+                message=f"{c.name}: {c.message}.",
+                source=ref.cite(c.sources),
+                quote=_quote(c.quote, None),
+            )
+        )
+    for u in unknown:
+        hint = f" (did you mean {', '.join(u.close_matches)}?)" if u.close_matches else ""
+        cautions.append(
+            Caution(
+                code="unknown-drug",
+                level="info",
+                message=(
+                    f"'{literal(u.name)}' is not a drug mgcalc knows to interact with magnesium{hint}; "
+                    "that is not a clearance: ask a pharmacist."
+                ),
+                source="mgcalc data/cautions.yaml",
+            )
+        )
+    cautions.sort(key=lambda c: -severity(c.level))
+    return Assessment(cautions=cautions, unknown_drugs=unknown)
+
+
+def _diarrhoea(profile: Profile, d: CautionData) -> bool:
+    return any(d.condition_code(c) == "chronic-diarrhea" for c in profile.conditions)
+
+
+def amount_cautions(
+    ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
+) -> list[Caution]:
+    """Cautions that depend on the daily amount: the UL, laxative forms, % of the reference intake."""
+    d = ref.cautions
+    state = life_state(profile.pregnant, profile.lactating, profile.sex)
+    quiet_key = ("quiet", id(ref))
+    quiet = profile.memo.get(quiet_key)
+    if quiet is not None and daily_mg < quiet:  # the common case in a batch: nothing to say
+        return _form_cautions(ref, profile, form)
+    ul_ref = upper_level(ref, profile.age, state, profile.standard)
+    ul = ul_ref.ul_supplemental_mg
+    if quiet is None:
+        reports_rda = profile.age is not None and (
+            profile.sex is not None or profile.pregnant or profile.lactating
+        )
+        quiet = 0.0 if ul is None or _diarrhoea(profile, d) or reports_rda else min(
+            ul, d.rules.laxative_near_ul.fraction_of_ul * ul
+        )
+        profile.memo[quiet_key] = quiet
+    who = f"age {profile.age:g}" if profile.age is not None else "adults (no age given)"
+    out: list[Caution] = []
+    infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
+    if ul is None and not infant:
+        out.append(
+            Caution(
+                code="upper-limit",
+                level=d.rules.upper_limit.level,
+                message=f"{mg(daily_mg)}/day supplemental magnesium for {ul_ref.life_stage}: {ul_ref.ul_note}.",
+                source=ref.cite(ul_ref.sources),
+            )
+        )
+    elif ul is not None and daily_mg > ul:
+        whose = ul_ref.ul_standard or ul_ref.standard_name
+        out.append(
+            Caution(
+                code="upper-limit",
+                level=d.rules.upper_limit.level,
+                message=(
+                    f"{mg(daily_mg)}/day supplemental magnesium is above the UL of {mg(ul)}/day for "
+                    f"{who} ({whose}); {d.rules.upper_limit.note}."
+                ),
+                source=ref.cite(ul_ref.sources),
+            )
+        )
+    if form is not None:
+        rule = d.rules.laxative_near_ul
+        if _diarrhoea(profile, d) and form.laxative != "none":
+            out.append(
+                Caution(
+                    code="laxative",
+                    level="caution",
+                    message=(
+                        f"{form.name} is a {form.laxative}ly laxative form and you have chronic diarrhoea; "
+                        "a gentler form at a low dose is kinder."
+                    ),
+                    source=ref.cite(d.condition("chronic-diarrhea").sources),
+                )
+            )
+        elif form.laxative == "strong" and ul is not None and daily_mg >= rule.fraction_of_ul * ul:
+            out.append(
+                Caution(
+                    code="laxative",
+                    level="caution",
+                    message=(
+                        f"{form.name} is strongly laxative and {mg(daily_mg)}/day is near or above the UL "
+                        f"({mg(ul)}/day): expect loose stools; split the dose or use a gentler form."
+                    ),
+                    source=ref.cite(rule.sources),
+                )
+            )
+    if profile.age is not None and (profile.sex is not None or state != "none"):
+        r = reference(ref, profile.age, profile.sex, state, profile.standard)
+        target = r.rda_mg or r.ai_mg
+        if target:
+            kind = "RDA" if r.rda_mg else "adequate intake"
+            out.append(
+                Caution(
+                    code="reference-intake",
+                    level="info",
+                    message=(
+                        f"{mg(daily_mg)}/day is {100 * daily_mg / target:.0f}% of the {kind} "
+                        f"({mg(target)}/day, food included) for {r.life_stage} ({r.standard_name})."
+                    ),
+                    source=ref.cite(r.sources),
+                )
+            )
+    return [*out, *_form_cautions(ref, profile, form)]
+
+
+def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[Caution]:
+    """Cautions that depend on the form: older adults on magnesium oxide."""
+    rule = ref.cautions.rules.older_adult
+    if (
+        form is None
+        or rule is None
+        or profile.age is None
+        or profile.age < ref.cautions.rules.older_adult_age_min
+        or form.family != "oxide"
+    ):
+        return []
+    return [
+        Caution(
+            code="older-adult-oxide",
+            level=rule.level,
+            message=rule.message,
+            source=ref.cite(rule.sources),
+            quote=_quote(rule.quote, None),
+        )
+    ]
+
+
+def assess(
+    ref: Reference, profile: Profile, daily_mg: float | None = None, form: Form | None = None
+) -> Assessment:
+    """The cautions that apply to ``profile`` (and to ``daily_mg`` of ``form`` a day), most severe first.
+
+    With a form, rules that concern only antacid forms apply only to those.
+    """
+    base = person_assessment(ref, profile)
+    cautions = base.cautions
+    if form is not None and not is_antacid(ref, form):
+        cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
+    if daily_mg is None:
+        return base if cautions is base.cautions else Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
+    extra = amount_cautions(ref, profile, daily_mg, form)
+    if not extra and cautions is base.cautions:
+        return base
+    merged = [*cautions, *extra]
+    merged.sort(key=lambda c: -severity(c.level))
+    return Assessment(cautions=merged, unknown_drugs=base.unknown_drugs)
+
+
+def safety(ref: Reference, profile: Profile | None, per_intake_mg: float, form: Form | None) -> dict[str, Any]:
+    """SafetyFields values for ``per_intake_mg`` elemental taken ``profile.per_day`` times a day."""
+    prof = profile or Profile()
+    daily = per_intake_mg * prof.per_day
+    a = assess(ref, prof, daily, form)
+    return {
+        "per_day": prof.per_day,
+        "daily_elemental_mg": daily,
+        "cautions": a.cautions,
+        "unknown_drugs": a.unknown_drugs,
+    }
+
+
+def worst(cautions: list[Caution]) -> str | None:
+    """The most severe level among ``cautions``."""
+    return max((c.level for c in cautions), key=severity, default=None)

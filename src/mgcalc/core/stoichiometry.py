@@ -1,0 +1,111 @@
+"""Stoichiometry: compound weight <-> elemental magnesium, mmol and mEq, and the family spread.
+
+Pure functions over a Catalogue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.data import Catalogue, Form
+
+#: Stoichiometric entries must agree with their formula to this many percentage points.
+STOICHIOMETRY_TOLERANCE_PP = 0.05
+
+
+def mmol(catalogue: Catalogue, elemental_mg: float) -> float:
+    """Millimoles of Mg in ``elemental_mg``."""
+    return elemental_mg / catalogue.constants.mg_molar_mass.value
+
+
+def meq(catalogue: Catalogue, elemental_mg: float) -> float:
+    """Milliequivalents of Mg2+ in ``elemental_mg``."""
+    return mmol(catalogue, elemental_mg) * catalogue.constants.mg_charge.value
+
+
+def variants(
+    catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None
+) -> list[dict[str, Any]]:
+    """Other members of the family: same compound weight, or same elemental amount if None.
+
+    Plain dicts: a result model validates them in the same pass as the rest.
+    """
+    out = []
+    for v in catalogue.family_of(form):
+        if v.id == form.id:
+            continue
+        c = compound_mg if compound_mg is not None else elemental_mg / v.fraction
+        out.append(
+            {
+                "form": v.id,
+                "form_name": v.name,
+                "formula": v.formula,
+                "elemental_pct": v.elemental_pct,
+                "compound_mg": c,
+                "elemental_mg": c * v.fraction,
+            }
+        )
+    return out
+
+
+def spread(
+    catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None
+) -> dict[str, Any] | None:
+    """The label trap: what the same figure means across the whole family (None for a family of one).
+
+    With ``compound_mg`` (a compound weight on the label) the elemental range;
+    without it (an elemental figure) the compound weight range. Both are given.
+    """
+    members = catalogue.family_of(form)
+    if len(members) < 2:
+        return None
+    if compound_mg is not None:
+        els = [compound_mg * v.fraction for v in members]
+        comps = [compound_mg]
+    else:
+        els = [elemental_mg]
+        comps = [elemental_mg / v.fraction for v in members]
+    return {
+        "family": form.family,
+        "used": form.id,
+        "elemental_mg_min": min(els),
+        "elemental_mg_max": max(els),
+        "compound_mg_min": min(comps),
+        "compound_mg_max": max(comps),
+    }
+
+
+def formula_pct(formula: str) -> float:
+    """%Mg by mass of ``formula`` computed with molmass (hydrate dots allowed).
+
+    Raises MgcalcError if molmass cannot parse it or it holds no magnesium.
+    """
+    from molmass import Formula, FormulaError  # deferred: heavy import
+
+    try:
+        comp = Formula(formula.replace("·", ".")).composition()
+    except (FormulaError, ValueError, KeyError, RecursionError) as e:
+        raise MgcalcError(f"cannot parse formula '{literal(formula)}': {literal(e)}", field="formula") from None
+    if "Mg" not in comp:
+        raise MgcalcError(f"formula '{literal(formula)}' contains no magnesium", field="formula")
+    return float(comp["Mg"].fraction) * 100.0
+
+
+def stoichiometry_problems(
+    catalogue: Catalogue, tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP
+) -> list[str]:
+    """Entries whose formula does not parse, or whose stoichiometric % disagrees with it."""
+    problems = []
+    for f in catalogue.forms:
+        try:
+            pct = formula_pct(f.formula)
+        except MgcalcError as e:
+            problems.append(f"forms[id={f.id}].formula: {e}")
+            continue
+        if f.basis == "stoichiometry" and abs(pct - f.elemental_pct) > tolerance_pp:
+            problems.append(
+                f"forms[id={f.id}].elemental_pct: {f.elemental_pct} disagrees with "
+                f"{f.formula} = {pct:.3f}% by more than {tolerance_pp} points"
+            )
+    return problems

@@ -1,0 +1,216 @@
+"""Reading and validating data files (packaged or a user's catalogue)."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.data import (
+    AbsorptionModel,
+    Catalogue,
+    CautionData,
+    IntakeData,
+    LabelData,
+    Reference,
+    SourceData,
+)
+
+#: The packaged data files, by the Reference field they fill.
+DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "catalogue": ("forms", Catalogue),
+    "absorption": ("absorption", AbsorptionModel),
+    "cautions": ("cautions", CautionData),
+    "intake": ("intake", IntakeData),
+    "labels": ("labels", LabelData),
+    "sources": ("sources", SourceData),
+}
+
+#: Largest catalogue file read: a real one is well under 1 MB.
+MAX_FILE_BYTES = 5_000_000
+
+
+def packaged_path(name: str) -> Path:
+    """Path of a packaged data file (inside the wheel, or data/ in a source checkout)."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "data" / name
+    if installed.is_file():
+        return installed
+    return here.parent.parent / "data" / name  # source checkout
+
+
+def _safe_loader() -> type:
+    """PyYAML's pure-Python safe loader, refusing duplicate keys.
+
+    The C loader is faster but crashes on deeply nested input; user files get
+    this one, with a size cap and recursion caught.
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Loader
+
+
+def read_yaml(path: Path) -> Any:
+    """Read a user's YAML file safely: size cap, no duplicate keys, one-line errors."""
+    import yaml
+
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise MgcalcError(f"catalogue file '{literal(path)}' does not exist", field="catalogue") from None
+    except OSError as e:
+        raise MgcalcError(
+            f"cannot read catalogue file '{literal(path)}': {literal(e.strerror or e)}", field="catalogue"
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise MgcalcError(
+            f"catalogue file '{literal(path)}' is over {MAX_FILE_BYTES:,} bytes; a catalogue is far smaller",
+            field="catalogue",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise MgcalcError(
+            f"catalogue file '{literal(path)}' is not UTF-8 (byte {e.start})", field="catalogue"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_safe_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise MgcalcError(
+            f"catalogue file '{literal(path)}' is not valid YAML{at}: {literal(problem)}", field="catalogue"
+        ) from None
+    except RecursionError:
+        raise MgcalcError(
+            f"catalogue file '{literal(path)}' is nested too deeply to be a catalogue", field="catalogue"
+        ) from None
+
+
+def describe(err: Any, data: Any) -> str:
+    """One pydantic error as 'entry.field: message', naming list entries by id."""
+    loc = list(err["loc"])
+    parts: list[str] = []
+    node: Any = data
+    for i, step in enumerate(loc):
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            node = node[step]
+            ident = node.get("id") if isinstance(node, dict) else None
+            if parts:
+                parts[-1] = f"{parts[-1]}[{'id=' + literal(ident) if ident else step}]"
+            else:
+                parts.append(f"[{step}]")
+            continue
+        node = node.get(step) if isinstance(node, dict) else None
+        parts.append(str(step) if i or not isinstance(step, int) else f"[{step}]")
+    where = ".".join(parts) or "catalogue"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {literal(msg, 500)}"
+
+
+def catalogue_problems(data: Any) -> list[str]:
+    """Every problem in raw catalogue data: structure, cross references, stoichiometry."""
+    from mgcalc.core.stoichiometry import stoichiometry_problems
+
+    if not isinstance(data, dict):
+        return [
+            "the catalogue must be a mapping (schema, constants, families, forms, sources), "
+            f"not {type(data).__name__}"
+        ]
+    try:
+        cat = Catalogue.model_validate(data)
+    except ValidationError as e:
+        return [describe(err, data) for err in e.errors()]
+    except RecursionError:
+        return ["the catalogue is nested too deeply"]
+    pool = {**_packaged_raw("sources")["sources"], **{k: None for k in cat.sources}}
+    problems = [f"sources: unknown source {k!r}" for k in cat.source_keys() if k not in pool]
+    return problems + stoichiometry_problems(cat)
+
+
+def check_catalogue(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem in a catalogue file (for ``forms --check``)."""
+    return catalogue_problems(read_yaml(Path(path)))
+
+
+def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
+    """A user's catalogue file, fully validated (structure, sources, stoichiometry)."""
+    data = read_yaml(Path(path))
+    problems = catalogue_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more; see 'mgcalc forms --check')" if len(problems) > 1 else ""
+        raise MgcalcError(f"invalid catalogue '{literal(path)}': {problems[0]}{more}", field="catalogue")
+    return Catalogue.model_validate(data)
+
+
+@lru_cache(maxsize=None)
+def _packaged_raw(stem: str) -> Any:
+    """A packaged data file as plain data: the JSON copy made at build time, else the YAML."""
+    built = Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
+    if built.is_file():
+        return json.loads(built.read_text(encoding="utf-8"))
+    import yaml
+
+    text = packaged_path(f"{stem}.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - our own file
+
+
+def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference:
+    """Every data file, validated, as one frozen bundle; ``catalogue`` replaces the packaged forms."""
+    if catalogue is None:
+        return packaged_reference()
+    base = packaged_reference()
+    cat = load_catalogue(catalogue)
+    try:
+        return Reference(
+            catalogue=cat,
+            absorption=base.absorption,
+            cautions=base.cautions,
+            intake=base.intake,
+            labels=base.labels,
+            sources=base.sources,
+        )
+    except ValidationError as e:
+        raise MgcalcError(
+            f"invalid catalogue '{literal(catalogue)}': {describe(e.errors()[0], {})}", field="catalogue"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def packaged_reference() -> Reference:
+    """The data shipped with mgcalc, validated (kept in memory for the process only)."""
+    parts: dict[str, Any] = {}
+    for field, (stem, model) in DATA_FILES.items():
+        data = _packaged_raw(stem)
+        try:
+            parts[field] = model.model_validate(data)
+        except ValidationError as e:
+            first = describe(e.errors()[0], data)
+            raise MgcalcError(f"invalid packaged data file '{stem}': {first}") from None
+    parts["sources"] = parts["sources"].sources
+    try:
+        return Reference(**parts)
+    except ValidationError as e:
+        raise MgcalcError(f"invalid packaged data: {describe(e.errors()[0], {})}") from None

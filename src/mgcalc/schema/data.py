@@ -1,0 +1,794 @@
+"""The data-file models: what data/*.yaml must hold, validated by pydantic.
+
+Pure: nothing here reads a file (mgcalc.reference does), prints or looks at
+the environment. The ``Reference`` bundle holds every data file at once and is
+passed explicitly to the core functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from mgcalc.errors import MgcalcError, literal
+
+Laxative = Literal["none", "mild", "strong"]
+LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "mild", "strong")
+SourceKeys = Annotated[list[str], Field(min_length=1)]
+FormId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+
+
+class DataModel(BaseModel):
+    """Base of the data-file models: strict keys, immutable, schema built on first use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class Source(DataModel):
+    """A citation that figures refer to by key."""
+
+    cite: str = Field(min_length=1)
+    url: str | None = None
+
+
+class Constant(DataModel):
+    """A physical constant with its unit and sources."""
+
+    value: float = Field(gt=0)
+    unit: str
+    note: str = ""
+    sources: SourceKeys
+
+
+class Constants(DataModel):
+    """Constants the arithmetic uses, checked against their physical values."""
+
+    mg_molar_mass: Constant
+    mg_charge: Constant
+
+    @model_validator(mode="after")
+    def _physical(self) -> Constants:
+        # CIAAW interval for Mg; Mg2+ carries two charges: anything else is a typo
+        if not 24.304 <= self.mg_molar_mass.value <= 24.307:
+            raise ValueError("mg_molar_mass must be within the CIAAW interval [24.304, 24.307] g/mol")
+        if self.mg_charge.value != 2:
+            raise ValueError("mg_charge must be 2 (Mg2+)")
+        return self
+
+
+class Absorption(DataModel):
+    """What a study measured for a form: fraction absorbed at a dose, or only a note."""
+
+    pct: float | None = Field(default=None, gt=0, le=100)
+    dose_mg: float | None = Field(default=None, gt=0)
+    like: str | None = Field(default=None, description="assumed to absorb like this form id")
+    note: str = Field(min_length=1)
+    sources: SourceKeys
+
+
+class FormSources(DataModel):
+    """Source keys for each figure of a form."""
+
+    elemental_pct: SourceKeys
+    laxative: SourceKeys
+
+
+class Form(DataModel):
+    """One magnesium compound (a salt or hydrate) as sold."""
+
+    id: FormId
+    name: str = Field(min_length=1)
+    family: FormId
+    aliases: list[str] = Field(default_factory=list)
+    formula: str = Field(min_length=1)
+    elemental_pct: float = Field(gt=0, le=100)
+    basis: Literal["stoichiometry", "manufacturer"]
+    absorption: Absorption | None
+    laxative: Laxative
+    notes: str = ""
+    sources: FormSources
+
+    @property
+    def fraction(self) -> float:
+        """Elemental Mg per unit mass of compound."""
+        return self.elemental_pct / 100.0
+
+
+class Catalogue(DataModel):
+    """The whole catalogue, cross-checked: unique ids and names, known sources, families."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    constants: Constants
+    families: dict[FormId, FormId]
+    forms: list[Form] = Field(min_length=1)
+    sources: dict[str, Source] = Field(default_factory=dict)
+
+    # Lookups built at validation. Private attributes go through a slow
+    # __getattr__, so the hot paths below read them from __pydantic_private__.
+    _by_id: dict[str, Form] = PrivateAttr(default_factory=dict)
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _members: dict[str, list[Form]] = PrivateAttr(default_factory=dict)
+    _resolved: dict[str, Form] = PrivateAttr(default_factory=dict)  # raw name -> form, for batches
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Catalogue:
+        problems: list[str] = []
+        by_id: dict[str, Form] = {}
+        members: dict[str, list[str]] = {}
+        for f in self.forms:
+            if f.id in by_id:
+                problems.append(f"forms[id={f.id}].id: duplicate id")
+            by_id[f.id] = f
+            members.setdefault(f.family, []).append(f.id)
+        for fam, default in self.families.items():
+            if default not in by_id:
+                problems.append(f"families.{fam}: default {default!r} is not a form id")
+            elif by_id[default].family != fam:
+                problems.append(f"families.{fam}: default {default!r} is in family {by_id[default].family!r}")
+        for fam, ids in members.items():
+            if len(ids) > 1 and fam not in self.families:
+                problems.append(
+                    f"families: family {fam!r} has {len(ids)} forms ({', '.join(ids)}) but no default"
+                )
+        for f in self.forms:
+            like = f.absorption.like if f.absorption else None
+            target = by_id.get(like) if like is not None else None
+            if like is not None and (target is None or (target.absorption and target.absorption.like)):
+                problems.append(
+                    f"forms[id={f.id}].absorption.like: {like!r} must be a form without a 'like' of its own"
+                )
+        names: dict[str, str] = {}
+
+        def add(key: str, form_id: str, where: str) -> None:
+            if not key:
+                problems.append(f"{where}: name is empty once 'magnesium' is dropped")
+            elif names.setdefault(key, form_id) != form_id:
+                problems.append(f"{where}: name {key!r} also names {names[key]!r}")
+
+        for f in self.forms:
+            # a formula names the stoichiometric entry; a manufacturer's entry
+            # shares its formula and is reached by id or alias
+            formula = (f.formula,) if f.basis == "stoichiometry" else ()
+            for n in (f.id, f.name, *formula, *f.aliases):
+                add(name_key(n), f.id, f"forms[id={f.id}]")
+            if f.basis == "manufacturer" and not any(
+                g.family == f.family and g.basis == "stoichiometry" for g in self.forms
+            ):
+                problems.append(
+                    f"forms[id={f.id}].basis: a manufacturer's figure needs a stoichiometric entry in its family"
+                )
+        for fam, default in self.families.items():
+            add(name_key(fam), default, f"families.{fam}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        grouped: dict[str, list[Form]] = {}
+        for f in self.forms:
+            grouped.setdefault(f.family, []).append(f)
+        self._by_id, self._names, self._members = by_id, names, grouped
+        return self
+
+    def source_keys(self) -> list[str]:
+        """Every source key the catalogue refers to."""
+        keys = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
+        for f in self.forms:
+            keys += [*f.sources.elemental_pct, *f.sources.laxative]
+            keys += f.absorption.sources if f.absorption else []
+        return list(dict.fromkeys(keys))
+
+    def get(self, form_id: str) -> Form:
+        """The form with this exact id (KeyError if none)."""
+        by_id: dict[str, Form] = self.__pydantic_private__["_by_id"]  # type: ignore[index]
+        return by_id[form_id]
+
+    @property
+    def ids(self) -> list[str]:
+        """Form ids in catalogue order."""
+        return [f.id for f in self.forms]
+
+    def family_of(self, form: Form) -> list[Form]:
+        """Every form of ``form``'s family, ``form`` itself included, in catalogue order."""
+        members: dict[str, list[Form]] = self.__pydantic_private__["_members"]  # type: ignore[index]
+        return list(members[form.family])
+
+    def family_default(self, form: Form) -> Form:
+        """The form a bare family name resolves to."""
+        return self.get(self.families.get(form.family, form.id))
+
+    def resolve(self, name: str) -> Form:
+        """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
+
+        Raises MgcalcError naming the closest ids when nothing matches.
+        """
+        resolved: dict[str, Form] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
+        hit = resolved.get(name)
+        if hit is not None:
+            return hit
+        key = name_key(name)
+        if not key:
+            raise MgcalcError(f"form name '{literal(name)}' is empty: give a form such as citrate", field="form")
+        if key in self._names:
+            form = self._by_id[self._names[key]]
+            if len(resolved) < 10_000:
+                resolved[name] = form
+            return form
+        import difflib
+
+        close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)
+        ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
+        hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
+        raise MgcalcError(f"unknown form '{literal(name)}'; {hint}", field="form")
+
+
+_DROP_WORDS = frozenset({"magnesium", "mg"})
+
+
+def name_key(name: str) -> str:
+    """Normalise a form name for lookup.
+
+    Case, "magnesium"/"mg", punctuation, spacing, hyphens and word order do not
+    matter; "MgCl2·6H2O", "MgCl2.6H2O" and "mgcl2 6h2o" are one key.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    words = [w for w in re.split(r"[^0-9a-z]+", text) if w and w not in _DROP_WORDS]
+    return " ".join(sorted(words))
+
+
+
+
+# ---------------------------------------------------------------- absorption.yaml
+
+Fraction = Annotated[float, Field(gt=0, le=1)]
+
+
+class Param(DataModel):
+    """A model parameter with its provenance."""
+
+    value: float = Field(ge=0)
+    note: str = Field(min_length=1)
+    derived: bool = False
+    assumed: bool = False
+    sources: SourceKeys
+
+
+class PublishedPoint(DataModel):
+    """A fraction absorbed that a study published, for checking the model."""
+
+    supplement_mg: float = Field(ge=0)
+    fraction: Fraction
+    note: str
+    sources: SourceKeys
+
+
+class ReferenceForm(DataModel):
+    """The salt the curve was measured with."""
+
+    id: str
+    note: str
+    sources: SourceKeys
+
+
+class Unmeasured(DataModel):
+    """Relative bioavailability assumed for forms with no figure."""
+
+    value: Fraction
+    note: str = Field(min_length=1)
+    assumed: bool
+    sources: SourceKeys
+
+
+class RelativeRule(DataModel):
+    """How forms scale the reference curve."""
+
+    measured_rule: str
+    unmeasured: Unmeasured
+
+
+class AbsorptionModel(DataModel):
+    """data/absorption.yaml."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    linear_fraction: Param
+    fit_meal_mg: Param
+    vmax_mg: Param
+    km_mg: Param
+    published_points: list[PublishedPoint] = Field(min_length=1)
+    default_meal_mg: Param
+    reference_form: ReferenceForm
+    relative_bioavailability: RelativeRule
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AbsorptionModel:
+        # the steepest slope of A is at zero intake; above 1 more would be
+        # absorbed than eaten
+        if self.km_mg.value <= 0:
+            raise ValueError("km_mg must be above 0")
+        if self.vmax_mg.value / self.km_mg.value + self.linear_fraction.value > 1:
+            raise ValueError("vmax_mg/km_mg + linear_fraction must not exceed 1 (absorbed <= eaten)")
+        if self.linear_fraction.value >= 1:
+            raise ValueError("linear_fraction must be below 1")
+        return self
+
+    def source_keys(self) -> list[str]:
+        """Every source key the model refers to."""
+        keys: list[str] = []
+        for p in (self.linear_fraction, self.fit_meal_mg, self.vmax_mg, self.km_mg, self.default_meal_mg):
+            keys += p.sources
+        for pt in self.published_points:
+            keys += pt.sources
+        keys += self.reference_form.sources + self.relative_bioavailability.unmeasured.sources
+        return list(dict.fromkeys(keys))
+
+    def reference_absorbed(self, intake_mg: float) -> float:
+        """A(I): mg absorbed from ``intake_mg`` of the soluble reference salt in one sitting."""
+        if intake_mg <= 0:
+            return 0.0
+        vmax, km, k = self.vmax_mg.value, self.km_mg.value, self.linear_fraction.value
+        return vmax * intake_mg / (km + intake_mg) + k * intake_mg
+
+
+# ---------------------------------------------------------------- intake.yaml
+
+Sex = Literal["female", "male"]
+Standard = Literal["us", "eu"]
+State = Literal["none", "pregnant", "lactating"]
+
+
+class StandardInfo(DataModel):
+    """A body of reference values."""
+
+    name: str
+    ul_note: str
+    sources: SourceKeys
+
+
+class Band(DataModel):
+    """Reference values for one life stage: ages [age_min, age_max)."""
+
+    standard: Standard
+    life_stage: str
+    age_min: float = Field(ge=0)
+    age_max: float = Field(gt=0)
+    sex: Literal["any", "female", "male"]
+    state: State
+    kind: Literal["rda", "ai"]
+    mg: float | None = Field(gt=0)
+    ul_supplemental_mg: float | None = Field(gt=0)
+    ul_note: str = ""
+    ul_fallback: Standard | None = Field(
+        default=None, description="where this standard sets no UL, show this standard's (and say whose)"
+    )
+    note: str = ""
+    sources: SourceKeys
+
+    def covers(self, age: float, sex: Sex | None, state: State) -> bool:
+        """Whether this band applies (``sex=None`` matches only sex-independent bands)."""
+        return self.age_min <= age < self.age_max and self.state == state and self.sex in ("any", sex)
+
+
+class IntakeData(DataModel):
+    """data/intake.yaml."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    standards: dict[Standard, StandardInfo]
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _no_overlaps(self) -> IntakeData:
+        for i, a in enumerate(self.bands):
+            if a.age_max <= a.age_min:
+                raise ValueError(f"bands[{i}] ({a.life_stage}): age_max must exceed age_min")
+            for b in self.bands[i + 1 :]:
+                same = a.standard == b.standard and a.state == b.state
+                sexes = "any" in (a.sex, b.sex) or a.sex == b.sex
+                if same and sexes and a.age_min < b.age_max and b.age_min < a.age_max:
+                    raise ValueError(f"bands {a.life_stage!r} and {b.life_stage!r} overlap")
+        return self
+
+    def source_keys(self) -> list[str]:
+        """Every source key the intake data refers to."""
+        keys = [k for s in self.standards.values() for k in s.sources]
+        keys += [k for b in self.bands for k in b.sources]
+        return list(dict.fromkeys(keys))
+
+
+# ---------------------------------------------------------------- labels.yaml
+
+
+class DailyValue(DataModel):
+    """The US Daily Value a %DV refers to."""
+
+    adult_mg: float = Field(gt=0)
+    older_mg: float = Field(gt=0)
+    note: str
+    sources: SourceKeys
+
+
+class TrapReference(DataModel):
+    """Whose reference intake a trap sentence uses."""
+
+    age: float
+    sex: Sex
+    standard: Standard
+    wording: str
+
+
+class Excipient(DataModel):
+    """A magnesium compound that is on labels as an excipient."""
+
+    name: str
+    words: list[str] = Field(min_length=1)
+    role: str
+    sources: SourceKeys
+
+
+class LabelData(DataModel):
+    """data/labels.yaml."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    daily_value: DailyValue
+    trap_reference: TrapReference
+    excipients: list[Excipient]
+    elemental_markers: list[str]
+
+    def source_keys(self) -> list[str]:
+        """Every source key the label conventions refer to."""
+        keys = [*self.daily_value.sources, *(k for e in self.excipients for k in e.sources)]
+        return list(dict.fromkeys(keys))
+
+
+# ---------------------------------------------------------------- sources.yaml
+
+
+class SourceData(DataModel):
+    """data/sources.yaml: every citation, once."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=1)
+    sources: dict[str, Source]
+
+
+# ---------------------------------------------------------------- cautions.yaml
+
+Level = Literal["info", "caution", "avoid"]
+LEVELS: tuple[Level, ...] = ("info", "caution", "avoid")
+CKD_STAGES = ("1", "2", "3a", "3b", "4", "5")
+
+
+def severity(level: Level) -> int:
+    """0 for info, 1 for caution, 2 for avoid."""
+    return LEVELS.index(level)
+
+
+class Evidence(DataModel):
+    """Where a rule comes from: source keys, the sentence it rests on, and any disagreement."""
+
+    sources: SourceKeys
+    quote: str | None = Field(default=None, description="the sentence the rule rests on, verbatim")
+    where: str | None = Field(default=None, description="document section the quote is from")
+    conflicts: str | None = Field(default=None, description="where sources disagree, and the reading taken")
+
+
+class DrugRule(Evidence):
+    """How one drug, brand or class interacts with magnesium.
+
+    ``drug_before_hours``: the drug is taken at least this long before magnesium;
+    ``drug_after_hours``: or at least this long after it. Either may be null
+    (that direction is not offered). ``avoid`` rules carry no hours: timing does
+    not help. A class rule is the default for its ``members``, which override
+    only the fields they give.
+    """
+
+    code: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: str
+    level: Level
+    generics: list[str] = Field(default_factory=list)
+    brands: list[str] = Field(default_factory=list)
+    effect: str
+    advice: str
+    drug_before_hours: float | None = Field(default=None, ge=0, le=48)
+    drug_after_hours: float | None = Field(default=None, ge=0, le=48)
+    applies_to_forms: Literal["antacid"] | None = None
+    oral_chelation: bool = Field(
+        default=False, description="a gut interaction: route words (eye, ear, IV...) suppress it"
+    )
+
+    @model_validator(mode="after")
+    def _timing(self) -> DrugRule:
+        if self.level == "avoid" and (self.drug_before_hours or self.drug_after_hours):
+            raise ValueError(f"{self.code}: an avoid rule carries no separation hours")
+        if not self.generics and not self.brands:
+            raise ValueError(f"{self.code}: names no generic and no brand")
+        return self
+
+    @property
+    def separate_hours(self) -> float | None:
+        """The longest gap either way (the single figure old scripts read)."""
+        hrs = [h for h in (self.drug_before_hours, self.drug_after_hours) if h is not None]
+        return max(hrs) if hrs else None
+
+
+class DrugMember(DataModel):
+    """A member or brand of a class whose own label differs: only the fields given override."""
+
+    code: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: str | None = None
+    level: Level | None = None
+    generics: list[str] = Field(default_factory=list)
+    brands: list[str] = Field(default_factory=list)
+    effect: str | None = None
+    advice: str | None = None
+    drug_before_hours: float | None = Field(default=None, ge=0, le=48)
+    drug_after_hours: float | None = Field(default=None, ge=0, le=48)
+    no_timing: bool = Field(default=False, description="clear the class's hours (an avoid rule)")
+    applies_to_forms: Literal["antacid"] | None = None
+    sources: SourceKeys
+    quote: str | None = None
+    where: str | None = None
+    conflicts: str | None = None
+
+
+class DrugClass(DrugRule):
+    """A class rule with member overrides."""
+
+    members: list[DrugMember] = Field(default_factory=list)
+
+    def rules(self) -> list[DrugRule]:
+        """The class rule, then each member as a full rule (class fields filled in)."""
+        base = self.model_dump(exclude={"members"})
+        out: list[DrugRule] = [DrugRule.model_validate(base)]
+        for m in self.members:
+            given = m.model_dump(exclude_unset=True, exclude={"no_timing"})
+            merged = {**base, **given}
+            if m.no_timing:
+                merged["drug_before_hours"] = merged["drug_after_hours"] = None
+            elif "drug_before_hours" in given or "drug_after_hours" in given:
+                merged["drug_before_hours"] = m.drug_before_hours
+                merged["drug_after_hours"] = m.drug_after_hours
+            if "generics" not in given:
+                merged["generics"] = []
+            if "brands" not in given:
+                merged["brands"] = []
+            out.append(DrugRule.model_validate(merged))
+        return out
+
+
+class Condition(DataModel):
+    """A condition that makes magnesium supplements risky."""
+
+    code: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    level: Level
+    message: str
+    sources: SourceKeys
+    quote: str | None = None
+
+
+class StageRange(DataModel):
+    """eGFR range [egfr_min, egfr_max) of a CKD stage."""
+
+    egfr_min: float = Field(ge=0)
+    egfr_max: float = Field(gt=0)
+
+
+class KidneyBand(DataModel):
+    """What applies for eGFR in [egfr_min, egfr_max)."""
+
+    egfr_min: float = Field(ge=0)
+    egfr_max: float = Field(gt=0)
+    level: Level
+    message: str
+    sources: SourceKeys
+    quote: str | None = None
+
+
+class Kidney(DataModel):
+    """Kidney function: CKD stages, the cautions by eGFR, and words meaning kidney failure."""
+
+    stages: dict[str, StageRange]
+    max_egfr: float = Field(gt=0)
+    bands: list[KidneyBand]
+    failure_words: list[str] = Field(
+        default_factory=list, description="condition names that mean the lowest band (dialysis...)"
+    )
+
+
+class UpperLimitRule(DataModel):
+    """How exceeding the UL is flagged."""
+
+    level: Level
+    note: str
+
+
+class LaxativeRule(DataModel):
+    """When a strongly laxative form is flagged near the UL."""
+
+    fraction_of_ul: float = Field(gt=0, le=1)
+    note: str
+    sources: SourceKeys
+
+
+class AgeRule(DataModel):
+    """A rule that applies below or above an age."""
+
+    level: Level
+    message: str
+    sources: SourceKeys
+    quote: str | None = None
+
+
+class Rules(DataModel):
+    """Rules that depend on the amount or the person."""
+
+    upper_limit: UpperLimitRule
+    laxative_near_ul: LaxativeRule
+    infant: AgeRule | None = None
+    infant_age_max: float = 1.0
+    child_absorption_note: str | None = None
+    older_adult: AgeRule | None = None
+    older_adult_age_min: float = 65.0
+
+
+class CautionData(DataModel):
+    """data/cautions.yaml, with a lookup of drug names."""
+
+    schema_version: int = Field(alias="schema", ge=1, le=2)
+    ignore_words: list[str]
+    route_words: list[str] = Field(default_factory=list)
+    antacid_families: list[str] = Field(default_factory=list)
+    drugs: list[DrugClass]
+    conditions: list[Condition]
+    kidney: Kidney
+    rules: Rules
+
+    _drug_names: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _rules: dict[str, DrugRule] = PrivateAttr(default_factory=dict)
+    _condition_names: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _index(self) -> CautionData:
+        problems = []
+        owner: dict[str, str] = {}
+        rules: dict[str, DrugRule] = {}
+        drug_names: dict[str, list[str]] = {}
+        condition_names: dict[str, str] = {}
+        for d in self.drugs:
+            for rule in d.rules():
+                if rule.code in rules:
+                    problems.append(f"drug rule code {rule.code!r} is used twice")
+                rules[rule.code] = rule
+                for n in (*rule.generics, *rule.brands):
+                    key = _norm(n)
+                    codes = drug_names.setdefault(key, [])
+                    # a name belongs to one rule per class; members override their class
+                    if owner.get(f"{d.code}:{key}") not in (None, d.code):
+                        problems.append(f"drug name {n!r} is in two members of {d.code!r}")
+                    owner[f"{d.code}:{key}"] = rule.code
+                    if rule.code not in codes:
+                        codes.append(rule.code)
+        for c in self.conditions:
+            for n in (c.code, c.name, *c.aliases):
+                condition_names[_norm(n).replace(" ", "-")] = c.code
+        if set(self.kidney.stages) != set(CKD_STAGES):
+            problems.append(f"kidney.stages must be exactly {', '.join(CKD_STAGES)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        self._rules, self._drug_names, self._condition_names = rules, drug_names, condition_names
+        return self
+
+    def rule(self, code: str) -> DrugRule:
+        """The drug rule with this code."""
+        rules: dict[str, DrugRule] = self.__pydantic_private__["_rules"]  # type: ignore[index]
+        return rules[code]
+
+    def rules_named(self, key: str) -> list[DrugRule]:
+        """The most specific rule of each class that a normalised name belongs to."""
+        names: dict[str, list[str]] = self.__pydantic_private__["_drug_names"]  # type: ignore[index]
+        codes = names.get(key, [])
+        found = [self.rule(c) for c in codes]
+        # within one class, a member (later in the list) overrides the class rule
+        by_class: dict[str, DrugRule] = {}
+        for d in self.drugs:
+            for r in d.rules():
+                if r.code in codes:
+                    by_class[d.code] = next(x for x in found if x.code == r.code)
+        return list(by_class.values())
+
+    @property
+    def drug_names(self) -> list[str]:
+        """Every normalised drug name known."""
+        names: dict[str, list[str]] = self.__pydantic_private__["_drug_names"]  # type: ignore[index]
+        return list(names)
+
+    def condition(self, code: str) -> Condition:
+        """The condition with this code."""
+        return next(c for c in self.conditions if c.code == code)
+
+    def condition_code(self, name: str) -> str | None:
+        """The condition code a name or alias means (None if unknown)."""
+        names: dict[str, str] = self.__pydantic_private__["_condition_names"]  # type: ignore[index]
+        return names.get(_norm(name).replace(" ", "-"))
+
+    @property
+    def condition_names(self) -> list[str]:
+        """Every normalised condition name known."""
+        names: dict[str, str] = self.__pydantic_private__["_condition_names"]  # type: ignore[index]
+        return list(names)
+
+    def source_keys(self) -> list[str]:
+        """Every source key the caution data refers to."""
+        keys = [k for d in self.drugs for r in (d, *d.members) for k in r.sources]
+        keys += [k for c in self.conditions for k in c.sources]
+        keys += [k for b in self.kidney.bands for k in b.sources]
+        keys += self.rules.laxative_near_ul.sources
+        for extra in (self.rules.infant, self.rules.older_adult):
+            keys += extra.sources if extra else []
+        return list(dict.fromkeys(keys))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.split(r"[^0-9a-z-]+", unicodedata.normalize("NFKC", text).casefold())).strip()
+
+
+def norm_name(text: str) -> str:
+    """A drug or condition name normalised for lookup (case, punctuation, spacing)."""
+    return _norm(text)
+
+
+# ---------------------------------------------------------------- the bundle
+
+
+class Reference(BaseModel):
+    """Every data file at once: what the core functions are given explicitly.
+
+    Built by ``mgcalc.reference.load_reference``; frozen, so one bundle can be
+    shared by every call in a process.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True, arbitrary_types_allowed=True)
+
+    # per-bundle memo for pure lookups (intake bands, drug matches): process memory only
+    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
+
+    catalogue: Catalogue
+    absorption: AbsorptionModel
+    cautions: CautionData
+    intake: IntakeData
+    labels: LabelData
+    sources: dict[str, Source]
+
+    @model_validator(mode="after")
+    def _sources_known(self) -> Reference:
+        pool = {**self.sources, **self.catalogue.sources}
+        problems = []
+        for where, keys in (
+            ("forms", self.catalogue.source_keys()),
+            ("absorption", self.absorption.source_keys()),
+            ("cautions", self.cautions.source_keys()),
+            ("intake", self.intake.source_keys()),
+            ("labels", self.labels.source_keys()),
+        ):
+            problems += [f"{where}: unknown source {k!r}" for k in keys if k not in pool]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def memo(self) -> dict[Any, Any]:
+        """A dict for memoising pure functions of this bundle."""
+        memo: dict[Any, Any] = self.__pydantic_private__["_memo"]  # type: ignore[index]
+        return memo
+
+    def source(self, key: str) -> Source | None:
+        """The citation for a key (the catalogue's own first, for a user catalogue)."""
+        return self.catalogue.sources.get(key) or self.sources.get(key)
+
+    def cite(self, keys: list[str]) -> str:
+        """The citations for source keys, joined."""
+        out = []
+        for k in keys:
+            s = self.source(k)
+            out.append(s.cite if s is not None else k)
+        return "; ".join(out)
