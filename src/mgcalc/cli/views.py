@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mgcalc.core.safety import timing_text
 from mgcalc.numbers import mg, num
 from mgcalc.schema.data import Catalogue, Form, Reference
 
@@ -67,10 +66,8 @@ class View:
         """Append cautions (most severe first, each once) with their timing and a source footnote."""
         seen = {text for _, text in self.cautions}
         for c in sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True):
-            timing = timing_text(c.drug_before_hours, c.drug_after_hours)
-            when = f" [take the drug {timing}]" if timing else ""
             mark = self.footnote(c.source)
-            text = f"{c.message}{when} [{mark}]"
+            text = f"{c.message} [{mark}]"
             if text not in seen:
                 seen.add(text)
                 self.cautions.append((c.level, text))

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from mgcalc.core.absorption import absorbed_mg, model_used, relative_bioavailability
-from mgcalc.core.safety import safety
+from mgcalc.core.safety import estimate_cautions, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
@@ -87,8 +87,15 @@ def label_fields(
         "absorbed_pct": 100 * absorbed / el,
         "absorption_model": model_used(ref.absorption, rel, rel_basis, 0.0),
         "notes": f.notes,
-        **safety(ref, profile, el, f),
+        **_with_estimate_note(ref, profile, safety(ref, profile, el, f)),
     }
+
+
+def _with_estimate_note(ref: Reference, profile: Profile | None, fields: dict[str, Any]) -> dict[str, Any]:
+    extra = estimate_cautions(ref, profile)
+    if extra:
+        fields["cautions"] = [*fields["cautions"], *extra]
+    return fields
 
 
 def dose(

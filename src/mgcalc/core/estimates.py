@@ -7,8 +7,8 @@ healthy adult.
 from __future__ import annotations
 
 from mgcalc.core.absorption import MAX_SPLITS, absorbed_mg, meal_mg_for, model_used, relative_bioavailability
-from mgcalc.core.dosing import resolve
-from mgcalc.core.safety import amount_cautions, assess, safety
+from mgcalc.core.dosing import _with_estimate_note, resolve
+from mgcalc.core.safety import amount_cautions, assess, estimate_cautions, safety
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
 from mgcalc.schema.data import Form, Reference
@@ -61,7 +61,7 @@ def absorb(
         with_meal=with_meal,
         splits=rows,
         model=model_used(m, r, basis, meal),
-        **safety(ref, profile, el, f),
+        **_with_estimate_note(ref, profile, safety(ref, profile, el, f)),
     )
 
 
@@ -131,7 +131,7 @@ def compare(
         meal_mg=meal,
         rows=rows,
         per_day=prof.per_day,
-        cautions=top.cautions,
+        cautions=[*top.cautions, *estimate_cautions(ref, prof)],
         unknown_drugs=top.unknown_drugs,
     )
 

@@ -79,15 +79,18 @@ def timing_text(before: float | None, after: float | None) -> str:
     return " or ".join(parts) + " magnesium" if parts else ""
 
 
+#: Added to an antacid-only rule's message where no form is known (``check``).
+ANTACID_NOTE = " (with antacid forms of magnesium: oxide, hydroxide, carbonate, trisilicate)"
+
+
 def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) -> Caution:
     """The caution one drug rule gives for a drug name as the person typed it."""
-    antacid_note = ""
-    if rule.applies_to_forms == "antacid" and form is None:
-        antacid_note = " (with antacid forms of magnesium: oxide, hydroxide, carbonate, trisilicate)"
+    antacid_note = ANTACID_NOTE if rule.applies_to_forms == "antacid" and form is None else ""
+    who = literal(given) if norm_name(given) == norm_name(rule.name) else f"{literal(given)} ({rule.name})"
     return Caution(
         code=rule.code,
         level=rule.level,
-        message=f"{literal(given)} ({rule.name}){antacid_note}: {rule.effect}; {rule.advice}.",
+        message=f"{who}{antacid_note}: {rule.effect}; {rule.advice}.",
         separate_hours=rule.separate_hours,
         drug_before_hours=rule.drug_before_hours,
         drug_after_hours=rule.drug_after_hours,
@@ -403,8 +406,16 @@ def assess(
     """
     base = person_assessment(ref, profile)
     cautions = base.cautions
-    if form is not None and not is_antacid(ref, form):
-        cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
+    if form is not None and any(c.applies_to_forms == "antacid" for c in cautions):
+        if is_antacid(ref, form):  # the form is known: the note about antacid forms is implied
+            cautions = [
+                c.model_copy(update={"message": c.message.replace(ANTACID_NOTE, "")})
+                if c.applies_to_forms == "antacid"
+                else c
+                for c in cautions
+            ]
+        else:
+            cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
     if daily_mg is None:
         return base if cautions is base.cautions else Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
     extra = amount_cautions(ref, profile, daily_mg, form)
@@ -426,6 +437,21 @@ def safety(ref: Reference, profile: Profile | None, per_intake_mg: float, form: 
         "cautions": a.cautions,
         "unknown_drugs": a.unknown_drugs,
     }
+
+
+def estimate_cautions(ref: Reference, profile: Profile | None) -> list[Caution]:
+    """A note on absorbed estimates for a child: the model comes from adults."""
+    note = ref.cautions.rules.child_absorption_note
+    if profile is None or profile.age is None or profile.age >= 18 or note is None:
+        return []
+    return [
+        Caution(
+            code="child-estimate",
+            level="info",
+            message=f"age {profile.age:g}: {note}.",
+            source=ref.cite(ref.absorption.reference_form.sources),
+        )
+    ]
 
 
 def worst(cautions: list[Caution]) -> str | None:
