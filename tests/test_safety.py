@@ -1,307 +1,349 @@
-"""Safety: reference intakes, upper levels, drug and condition cautions, kidney bands, --fail-on."""
+"""Safety: drug rules in both directions, route words, antacid-only rules, kidneys, ages, --fail-on.
+
+Expected values come from data/cautions.yaml and data/intake.yaml (and, for the
+hours, from the label sentence each rule quotes), never restated by hand.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mgcalc import MgcalcError, label
-from mgcalc.cautions import (
-    Profile,
-    UnknownDrug,
-    amount_cautions,
-    assess,
-    match_drug,
-    packaged_cautions,
-    severity,
-)
-from mgcalc.intake import packaged_intake, reference
+from mgcalc import MgcalcError, Profile, check, intake, label
+from mgcalc.core.safety import match_drug
+from mgcalc.numbers import hours
+from mgcalc.reference import packaged_reference
+from mgcalc.schema.data import DrugRule, norm_name, severity
+from mgcalc.schema.results import UnknownDrug
 
 from .conftest import run_cli
 
-CAUTIONS = packaged_cautions()
-INTAKE = packaged_intake()
-
-STABLE_CODES = [
-    "ckd",
-    "ppi",
-    "digoxin",
-    "bisphosphonate",
-    "tetracycline",
-    "fluoroquinolone",
-    "levothyroxine",
-    "gabapentin",
-    "integrase-inhibitor",
-    "loop-diuretic",
-    "thiazide-diuretic",
-    "potassium-sparing-diuretic",
-    "upper-limit",
-    "laxative",
-    "chronic-diarrhea",
-    "myasthenia-gravis",
-    "heart-block",
-    "pregnancy",
-]
-
-BRANDS_FROM_THE_ISSUE = [
-    "Nexium",
-    "Prilosec",
-    "Protonix",
-    "Losec",
-    "Lasix",
-    "Fosamax",
-    "Actonel",
-    "Synthroid",
-    "Eltroxin",
-    "Cipro",
-    "Levaquin",
-    "Vibramycin",
-    "Neurontin",
-    "Tivicay",
-    "Biktarvy",
-    "Lanoxin",
-    "Aldactone",
-    "Microzide",
-]
+REF = packaged_reference()
+CAUTIONS = REF.cautions
+RULES: list[tuple[str, DrugRule]] = [(d.code, r) for d in CAUTIONS.drugs for r in d.rules()]
+ANTACID_FORM = next(f for f in REF.catalogue.forms if f.family in CAUTIONS.antacid_families)
+NON_ANTACID_FORM = REF.catalogue.resolve("glycinate")
 
 
-def _codes(p: Profile, daily: float | None = None) -> list[str]:
-    return [c.code for c in assess(p, daily).cautions]
+def _names(rule: DrugRule) -> list[str]:
+    return [*rule.generics, *rule.brands]
 
 
-def test_stable_codes_are_produced() -> None:
-    p = Profile(
-        egfr=20,
-        drugs=[d.generics[0] for d in CAUTIONS.drugs],
-        conditions=[c.code for c in CAUTIONS.conditions if c.code != "ckd"],
-        pregnant=True,
-        age=30,
-    )
-    produced = {c.code for c in label(2000, "oxide", elemental=True, profile=p).cautions}
-    produced |= {c.code for c in label(2000, "oxide", elemental=True, profile=Profile(age=30)).cautions}
-    assert set(STABLE_CODES) <= produced, set(STABLE_CODES) - produced
-
-
-@pytest.mark.parametrize("dc", CAUTIONS.drugs, ids=lambda d: d.code)
-def test_every_drug_class_matches_by_generic_and_brand(dc: object) -> None:
-    from mgcalc.cautions import DrugClass
-
-    assert isinstance(dc, DrugClass)
-    for name in (dc.generics[0], dc.generics[-1], *dc.brands[:2]):
-        found = match_drug(name)
-        assert not isinstance(found, UnknownDrug) and dc.code in [d.code for d in found], name
-    assert dc.sources
-
-
-@pytest.mark.parametrize("brand", BRANDS_FROM_THE_ISSUE)
-def test_brands_named_in_the_issue_match(brand: str) -> None:
-    assert not isinstance(match_drug(brand.upper()), UnknownDrug)
-
-
-@pytest.mark.parametrize(
-    ("text", "code"),
-    [
-        ("omeprazole magnesium 20 mg", "ppi"),
-        ("Levothyroxine sodium", "levothyroxine"),
-        ("levothyroxine sodium 100mcg tablets", "levothyroxine"),
-        ("Doxycycline hyclate 100 mg capsules", "tetracycline"),
-        ("ciprofloxacin HCl 500mg", "fluoroquinolone"),
-        ("alendronic acid 70 mg", "bisphosphonate"),
-        ("ferrous sulfate 200 mg", "iron"),
-        ("Slow Fe", "iron"),
-        ("bictegravir/emtricitabine/tenofovir alafenamide", "integrase-inhibitor"),
-    ],
-)
-def test_drug_names_ignore_salts_and_strengths(text: str, code: str) -> None:
-    found = match_drug(text)
-    assert not isinstance(found, UnknownDrug) and code in [d.code for d in found]
-
-
-def test_unknown_drug_is_reported_with_close_matches() -> None:
-    found = match_drug("omeprazol")
-    assert isinstance(found, UnknownDrug) and "omeprazole" in found.close_matches
-    a = assess(Profile(drugs=["omeprazol", "aspirin"]))
-    assert [u.name for u in a.unknown_drugs] == ["omeprazol", "aspirin"]
-    assert [c.code for c in a.cautions] == ["unknown-drug", "unknown-drug"]
-
-
-def test_unknown_condition_is_an_error_naming_close_ones() -> None:
-    with pytest.raises(MgcalcError, match="myasthenia-gravis"):
-        assess(Profile(conditions=["myasthenia grav"]))
-
-
-def _kidney_level(egfr: float) -> str | None:
-    c = [x for x in assess(Profile(egfr=egfr)).cautions if x.code == "ckd"]
-    return c[0].level if c else None
-
-
-@pytest.mark.parametrize("band", CAUTIONS.kidney.bands, ids=lambda b: f"{b.egfr_min}-{b.egfr_max}")
-def test_every_egfr_band_edge(band: object) -> None:
-    from mgcalc.cautions import KidneyBand
-
-    assert isinstance(band, KidneyBand)
-    assert _kidney_level(band.egfr_min) == band.level
-    assert _kidney_level(band.egfr_max - 0.01) == band.level
-    covered = any(b.egfr_min <= band.egfr_max < b.egfr_max for b in CAUTIONS.kidney.bands)
-    assert covered or _kidney_level(band.egfr_max) is None
-
-
-def test_kidney_levels_follow_the_issue() -> None:
-    assert _kidney_level(29.9) == "avoid" and _kidney_level(30) == "caution"
-    assert _kidney_level(59.9) == "caution" and _kidney_level(60) is None
-    assert _kidney_level(0) == "avoid" and _kidney_level(CAUTIONS.kidney.max_egfr) is None
-
-
-@pytest.mark.parametrize(
-    ("stage", "level"),
-    [("1", None), ("2", None), ("3a", "caution"), ("3B", "caution"), ("4", "avoid"), ("5", "avoid")],
-)
-def test_ckd_stages(stage: str, level: str | None) -> None:
-    c = [x.level for x in assess(Profile(ckd_stage=stage)).cautions if x.code == "ckd"]
-    assert (c[0] if c else None) == level
-
-
-@pytest.mark.parametrize("egfr", [-1, 200.5, float("nan"), float("inf")])
-def test_impossible_egfr_is_bad_input(egfr: float) -> None:
-    with pytest.raises(MgcalcError):
-        assess(Profile(egfr=egfr))
-
-
-@pytest.mark.parametrize("band", INTAKE.bands, ids=lambda b: f"{b.standard}-{b.life_stage}")
-def test_upper_level_per_life_stage(band: object) -> None:
-    from mgcalc.intake import Band
-
-    assert isinstance(band, Band)
-    age = (band.age_min + min(band.age_max, band.age_min + 10)) / 2
-    sex = None if band.sex == "any" else band.sex
-    ref = reference(age, sex, band.state, band.standard)
-    assert ref.ul_supplemental_mg == band.ul_supplemental_mg
-    assert (ref.rda_mg if band.kind == "rda" else ref.ai_mg) == band.mg
-    p = Profile(
-        age=age,
-        sex=sex,
-        pregnant=band.state == "pregnant",
-        lactating=band.state == "lactating",
-        standard=band.standard,
-    )
-    if band.ul_supplemental_mg is None:
-        assert "upper-limit" in [c.code for c in amount_cautions(p, 10)]
+def _codes(name: str, form: str | None = None) -> dict[str, object]:
+    """The drug cautions a name gives, by code (``check``, or ``label`` with a form)."""
+    if form is None:
+        cautions = check(Profile(drugs=[name])).cautions
     else:
-        assert "upper-limit" not in [c.code for c in amount_cautions(p, band.ul_supplemental_mg)]
-        over = [c for c in amount_cautions(p, band.ul_supplemental_mg + 1) if c.code == "upper-limit"]
-        assert (
-            over and over[0].level == "caution" and "Institute" in over[0].source + over[0].message
-        ) or "SCF" in over[0].source
+        cautions = label(100, form, elemental=True, profile=Profile(drugs=[name])).cautions
+    return {c.code: c for c in cautions}
 
 
-def test_upper_level_does_not_depend_on_sex() -> None:
-    for b in INTAKE.bands:
-        twins = [
-            x
-            for x in INTAKE.bands
-            if x.standard == b.standard and x.state == b.state and x.age_min == b.age_min
-        ]
-        assert len({x.ul_supplemental_mg for x in twins}) == 1
+# ---------------------------------------------------------------- the data itself
 
 
-def test_infants_have_no_ul_and_say_so() -> None:
-    ref = reference(0.25)
-    assert ref.ul_supplemental_mg is None and "infant" in ref.ul_note
+@pytest.mark.parametrize(("klass", "rule"), RULES, ids=[r.code for _, r in RULES])
+def test_every_rule_rests_on_a_quote_or_says_why_not(klass: str, rule: DrugRule) -> None:
+    assert rule.quote or rule.conflicts, f"{rule.code}: no quote and no explanation"
+    assert all(REF.source(k) is not None for k in rule.sources)
+    if rule.level == "avoid":
+        assert rule.drug_before_hours is None and rule.drug_after_hours is None
 
 
-def test_sex_needed_only_where_values_differ() -> None:
-    assert reference(5).rda_mg is not None
-    with pytest.raises(MgcalcError, match="sex"):
-        reference(40)
+@pytest.mark.parametrize(("klass", "rule"), RULES, ids=[r.code for _, r in RULES])
+def test_advice_states_the_rules_own_hours(klass: str, rule: DrugRule) -> None:
+    """The words people read say the same hours, in the same direction, as the structured fields."""
+    for h, word in ((rule.drug_before_hours, "before"), (rule.drug_after_hours, "after")):
+        if h is not None:
+            assert re.search(rf"{re.escape(hours(h))} (?:{word}|later|away|apart)", rule.advice), rule.advice
 
 
-@given(st.floats(min_value=1, max_value=3000), st.integers(1, 6))
-def test_rda_percentage_is_daily_over_rda(per_intake: float, per_day: int) -> None:
-    r = label(per_intake, "glycinate", elemental=True, profile=Profile(age=40, sex="female", per_day=per_day))
-    assert r.daily_elemental_mg == pytest.approx(per_intake * per_day)
-    ref = reference(40, "female")
-    assert ref.rda_mg is not None
-    info = next(c for c in r.cautions if c.code == "reference-intake")
-    assert f"{100 * per_intake * per_day / ref.rda_mg:.0f}%" in info.message
-    assert [severity(c.level) for c in r.cautions] == sorted(
-        (severity(c.level) for c in r.cautions), reverse=True
-    )
-
-
-def test_laxative_forms_near_the_ul_and_with_diarrhoea() -> None:
-    ul = reference(40, "male").ul_supplemental_mg
-    assert ul is not None
-    near = label(ul * 0.9, "oxide", elemental=True, profile=Profile(age=40))
-    assert "laxative" in [c.code for c in near.cautions]
-    gentle = label(ul * 0.9, "glycinate", elemental=True, profile=Profile(age=40))
-    assert "laxative" not in [c.code for c in gentle.cautions]
-    d = label(50, "citrate", elemental=True, profile=Profile(conditions=["chronic diarrhoea"]))
-    assert {"laxative", "chronic-diarrhea"} <= {c.code for c in d.cautions}
-
-
-def test_check_and_intake_as_processes() -> None:
-    r = run_cli("check", "--egfr", "25", "--drug", "Synthroid", "--drug", "aspirn", "--json")
-    data = json.loads(r.stdout)
-    assert r.returncode == 0
-    assert data["cautions"][0]["code"] == "ckd" and data["cautions"][0]["level"] == "avoid"
-    assert {"code", "level", "message", "separate_hours", "source"} <= data["cautions"][0].keys()
-    thyro = next(c for c in data["cautions"] if c["code"] == "levothyroxine")
-    assert thyro["separate_hours"] == CAUTIONS.drug("levothyroxine").separate_hours
-    assert data["unknown_drugs"][0]["name"] == "aspirn"
-    human = run_cli("check", "--drug", "levothyroxine").stdout
-    assert "at least 4 h apart" in human
-    i = json.loads(run_cli("intake", "--age", "40", "--sex", "male", "--json").stdout)
-    assert {"standard", "life_stage", "rda_mg", "ul_supplemental_mg"} <= i.keys()
-    assert i["rda_mg"] == reference(40, "male").rda_mg
-    eu = json.loads(run_cli("intake", "--age", "2", "--standard", "eu", "--json").stdout)
-    assert eu["ai_mg"] is not None and eu["ul_supplemental_mg"] is None
-
-
-def test_fail_on_sets_exit_code_3() -> None:
-    base = ["label", "500", "--form", "citrate", "--drug", "levothyroxine"]
-    assert run_cli(*base).returncode == 0
-    assert run_cli(*base, "--fail-on", "caution").returncode == 3
-    assert run_cli(*base, "--fail-on", "avoid").returncode == 0
-    assert run_cli(*base, "--egfr", "20", "--fail-on", "avoid").returncode == 3
-    assert run_cli("check", "--drug", "nexium", "--fail-on", "caution").returncode == 0
-    r = run_cli(*base, "--fail-on", "sometimes")
-    assert r.returncode == 2 and "--fail-on" in r.stderr
-
-
-def test_every_dosing_command_carries_cautions() -> None:
-    common = ["--egfr", "40", "--drug", "Cipro", "--json"]
-    for args in (
-        ["label", "500", "--form", "citrate"],
-        ["dose", "300", "--form", "oxide"],
-        ["absorb", "400", "--form", "citrate"],
-        ["compare", "500", "--form", "oxide"],
-    ):
-        data = json.loads(run_cli(*args, *common).stdout)
-        assert {"ckd", "fluoroquinolone"} <= {c["code"] for c in data["cautions"]}, args
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["check", "--egfr", "-5"],
-        ["check", "--egfr", "250"],
-        ["check", "--ckd-stage", "6"],
-        ["check", "--condition", "gout"],
-        ["check", "--sex", "other"],
-        ["label", "500", "--form", "citrate", "--age", "-3"],
-        ["label", "500", "--form", "citrate", "--pregnant", "--lactating"],
-        ["label", "500", "--form", "citrate", "--sex", "male", "--pregnant"],
-        ["label", "500", "--form", "citrate", "--per-day", "0"],
-        ["intake", "--age", "40"],
-        ["intake", "--age", "12", "--pregnant"],
-        ["intake", "--age", "200"],
-    ],
+_DRUG_FIRST = re.compile(
+    r"(?:take|administer|administered|taken)\s+[\w\s-]*?at least (\w+(?:-\w+)?) hours? before or (\w+) hours? after",
+    re.I,
 )
-def test_bad_profiles_are_one_line_exit_2(args: list[str]) -> None:
-    r = run_cli(*args)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (
-        r.stderr
-    )
+_ANTACID_WINDOW = re.compile(
+    r"during the (\d+) hours before you take \w+, or for at least (\d+) hours after you take it", re.I
+)
+_ANTACID_FIRST = re.compile(
+    r"(?:take|administer) (?:it|the antacid)(?: either)? at least (\d+) hours? (?:before|prior to) or "
+    r"(?:at least )?(\d+) hours? after",
+    re.I,
+)
+_WORDS = {"two": 2, "four": 4, "one-half": 0.5}
+
+
+def _num(text: str) -> float:
+    return float(_WORDS.get(text.lower(), text))
+
+
+def label_hours(quote: str) -> tuple[float, float] | None:
+    """(drug before, drug after) hours as a label sentence states them, read independently of the data."""
+    if m := _ANTACID_WINDOW.search(quote):  # "no antacid during the 6 h before ... or 2 h after"
+        return _num(m[2]), _num(m[1])
+    if m := _ANTACID_FIRST.search(quote):  # the antacid is the subject: swap
+        return _num(m[2]), _num(m[1])
+    if m := _DRUG_FIRST.search(quote):
+        return _num(m[1]), _num(m[2])
+    return None
+
+
+def test_label_hours_reader() -> None:
+    assert label_hours("Administer CIPRO at least 2 hours before or 6 hours after magnesium") == (2, 6)
+    assert label_hours("Do not take an antacid during the 6 hours before you take Juluca, or for at least 4 hours after you take it.") == (4, 6)
+    assert label_hours("Take the antacid either at least 2 hours before or at least 4 hours after EDURANT") == (4, 2)
+
+
+QUOTED = [(r, label_hours(r.quote or "")) for _, r in RULES]
+QUOTED = [(r, h) for r, h in QUOTED if h is not None]
+
+
+@pytest.mark.parametrize(("rule", "stated"), QUOTED, ids=[r.code for r, _ in QUOTED])
+def test_hours_are_never_shorter_than_the_quoted_label(rule: DrugRule, stated: tuple[float, float]) -> None:
+    """Conservative reading: each direction is at least what the quoted label sentence asks."""
+    before, after = stated
+    if rule.level == "avoid":
+        return  # stricter than any separation
+    assert rule.drug_before_hours is not None and rule.drug_before_hours >= before, rule.code
+    assert rule.drug_after_hours is not None and rule.drug_after_hours >= after, rule.code
+    if rule.conflicts is None or "longer" not in rule.conflicts and "conservative" not in rule.conflicts.lower():
+        # where the data does not say it took a longer reading, it is the label's own figure
+        assert (rule.drug_before_hours, rule.drug_after_hours) == (before, after), rule.code
+
+
+def test_the_label_quotes_the_issue_names_are_read() -> None:
+    """The drugs the review found wrong are each read from a quote (not a hand-typed number)."""
+    by_code = {r.code: h for r, h in QUOTED}
+    assert {"ciprofloxacin", "levofloxacin", "moxifloxacin", "juluca", "rilpivirine"} <= set(by_code)
+
+
+# ---------------------------------------------------------------- names: every rule by a generic and a brand
+
+NAMED = [(r, n) for _, r in RULES for n in _names(r)]
+
+
+@pytest.mark.parametrize(("rule", "name"), NAMED, ids=[f"{r.code}:{n}" for r, n in NAMED])
+def test_every_generic_and_brand_finds_its_rule(rule: DrugRule, name: str) -> None:
+    found = match_drug(REF, name)
+    assert not isinstance(found, UnknownDrug), name
+    assert rule.code in {r.code for r in found}, (name, [r.code for r in found])
+
+
+@pytest.mark.parametrize(("klass", "rule"), RULES, ids=[r.code for _, r in RULES])
+def test_json_carries_the_rules_facts(klass: str, rule: DrugRule) -> None:
+    name = _names(rule)[0]
+    c = _codes(name).get(rule.code)
+    if rule.oral_chelation and CAUTIONS.route_words and any(w in norm_name(name).split() for w in CAUTIONS.route_words):
+        pytest.skip("a route word in the name itself")
+    assert c is not None, (name, list(_codes(name)))
+    data = c.model_dump()  # type: ignore[attr-defined]
+    assert data["level"] == rule.level
+    assert data["drug_before_hours"] == rule.drug_before_hours
+    assert data["drug_after_hours"] == rule.drug_after_hours
+    assert data["separate_hours"] == rule.separate_hours
+    assert data["applies_to_forms"] == rule.applies_to_forms
+    assert (data["quote"] is None) == (rule.quote is None)
+    if rule.quote:
+        assert rule.quote in data["quote"]
+
+
+def test_members_override_their_class_and_keep_the_rest() -> None:
+    for d in CAUTIONS.drugs:
+        for m, r in zip(d.members, d.rules()[1:], strict=True):
+            assert r.code == m.code
+            assert r.sources == m.sources
+            if m.level is None:
+                assert r.level == d.level
+
+
+def test_a_brand_combining_two_classes_gives_both() -> None:
+    two = [n for n in {n for _, r in RULES for n in r.brands} if len({r.code for r in match_drug(REF, n)}) > 1]  # type: ignore[union-attr]
+    assert two, "the data has no combination brand (e.g. triamterene/HCTZ)"
+    for name in two:
+        codes = _codes(name)
+        assert len([c for c in codes if c != "unknown-drug"]) >= 2
+
+
+def test_unknown_drug_is_listed_not_cleared() -> None:
+    a = check(Profile(drugs=["notadrugatall"]))
+    assert [c.code for c in a.cautions] == ["unknown-drug"]
+    assert a.unknown_drugs[0].name == "notadrugatall"
+
+
+# ---------------------------------------------------------------- routes
+
+ORAL = [r for _, r in RULES if r.oral_chelation]
+
+
+@pytest.mark.parametrize("route", CAUTIONS.route_words)
+def test_route_words_suppress_oral_chelation_rules(route: str) -> None:
+    for rule in ORAL[:: max(1, len(ORAL) // 8)]:
+        name = f"{rule.generics[0] if rule.generics else rule.brands[0]} {route}"
+        codes = _codes(name)
+        assert rule.code not in codes, name
+        assert f"{rule.code}-route" in codes, name
+
+
+def test_drops_alone_are_oral() -> None:
+    """Fluoride and vitamin drops are swallowed: 'drops' alone keeps the gut rule."""
+    fluoride = next(r for _, r in RULES if r.code == "fluoride")
+    assert "fluoride" in _codes("sodium fluoride drops")
+    assert "drops" not in CAUTIONS.route_words
+    assert fluoride.oral_chelation
+
+
+def test_route_words_do_not_hide_systemic_rules() -> None:
+    systemic = [r for _, r in RULES if not r.oral_chelation and r.generics and r.level != "avoid"]
+    for rule in systemic:
+        assert rule.code in _codes(f"{rule.generics[0]} injection"), rule.code
+
+
+# ---------------------------------------------------------------- antacid-only rules
+
+ANTACID_RULES = [r for _, r in RULES if r.applies_to_forms == "antacid"]
+
+
+@pytest.mark.parametrize("rule", ANTACID_RULES, ids=[r.code for r in ANTACID_RULES])
+def test_antacid_rules_fire_only_for_antacid_forms(rule: DrugRule) -> None:
+    name = _names(rule)[0]
+    assert rule.code in _codes(name, ANTACID_FORM.id)
+    assert rule.code not in _codes(name, NON_ANTACID_FORM.id)
+    in_check = _codes(name)[rule.code]
+    assert "antacid forms of magnesium" in in_check.message  # type: ignore[attr-defined]
+    with_form = _codes(name, ANTACID_FORM.id)[rule.code]
+    assert "antacid forms of magnesium:" not in with_form.message  # type: ignore[attr-defined]
+
+
+def test_label_with_atazanavir_by_form_through_the_cli() -> None:
+    oxide = json.loads(run_cli("label", "500", "--form", "oxide", "--drug", "atazanavir", "--json").stdout)
+    glyc = json.loads(run_cli("label", "500", "--form", "glycinate", "--drug", "atazanavir", "--json").stdout)
+    assert any(c["applies_to_forms"] == "antacid" for c in oxide["cautions"])
+    assert not any(c["applies_to_forms"] == "antacid" for c in glyc["cautions"])
+
+
+# ---------------------------------------------------------------- kidneys
+
+
+def _band(egfr: float) -> str | None:
+    return next((b.level for b in CAUTIONS.kidney.bands if b.egfr_min <= egfr < b.egfr_max), None)
+
+
+@pytest.mark.parametrize("word", CAUTIONS.kidney.failure_words)
+def test_kidney_failure_words_are_the_lowest_band(word: str) -> None:
+    a = check(Profile(conditions=[word]))
+    assert [c.level for c in a.cautions if c.code == "ckd"] == [_band(0)]
+    assert _band(0) == "avoid"
+
+
+@pytest.mark.parametrize("stage", ["1", "2", "3", "3a", "3b", "4", "5"])
+def test_ckd_stages(stage: str) -> None:
+    stages = {"3": ("3a", "3b")}.get(stage, (stage,))
+    lo = min(CAUTIONS.kidney.stages[s].egfr_min for s in stages)
+    levels = [c.level for c in check(Profile(ckd_stage=stage)).cautions if c.code == "ckd"]
+    assert levels == ([_band(lo)] if _band(lo) else [])
+
+
+@given(st.floats(min_value=0, max_value=200, allow_nan=False))
+def test_egfr_band_matches_data(egfr: float) -> None:
+    levels = [c.level for c in check(Profile(egfr=egfr)).cautions if c.code == "ckd"]
+    assert levels == ([_band(egfr)] if _band(egfr) else [])
+
+
+def test_dose_with_low_egfr_shows_avoid_on_screen_and_fails_on() -> None:
+    r = run_cli("dose", "300", "--form", "citrate", "--egfr", "20")
+    assert "AVOID:" in r.stdout
+    assert run_cli("dose", "300", "--form", "citrate", "--egfr", "20", "--fail-on", "avoid").returncode == 3
+
+
+def test_plain_keeps_stdout_bare_and_warns_on_stderr() -> None:
+    r = run_cli("label", "500", "--form", "citrate", "--egfr", "20", "--plain")
+    assert re.fullmatch(r"\d+\.\d\n", r.stdout)
+    assert "AVOID" in r.stderr and len(r.stderr.splitlines()) == 1
+    quiet = run_cli("label", "100", "--form", "citrate", "--plain")
+    assert quiet.stderr == ""
+
+
+# ---------------------------------------------------------------- ages
+
+
+def test_infant_supplement_is_avoid_up_to_the_edge() -> None:
+    edge = CAUTIONS.rules.infant_age_max
+    below = label(50, "citrate", profile=Profile(age=edge - 0.01)).cautions
+    at = label(50, "citrate", profile=Profile(age=edge)).cautions
+    assert any(c.code == "infant" and c.level == "avoid" for c in below)
+    assert not any(c.code == "infant" for c in at)
+
+
+def test_pregnancy_and_lactation_bands_start_where_the_iom_does() -> None:
+    for state in ("pregnant", "lactating"):
+        band = next(b for b in REF.intake.bands if b.standard == "us" and b.state == state and b.age_min == 0)
+        for age in (13, 15, band.age_max - 0.5):
+            r = intake(age, "female", **{state: True})  # type: ignore[arg-type]
+            assert r.rda_mg == band.mg
+
+
+def test_cli_pregnant_at_13() -> None:
+    r = run_cli("intake", "--age", "13", "--sex", "female", "--pregnant", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["rda_mg"] is not None
+
+
+def test_eu_children_under_4_get_the_iom_ul_and_whose_it_is() -> None:
+    us = next(b for b in REF.intake.bands if b.standard == "us" and b.age_min <= 2 < b.age_max)
+    for age in (1, 2, 3.5):
+        r = intake(age, standard="eu")
+        assert r.ul_supplemental_mg == us.ul_supplemental_mg
+        assert r.ul_standard is not None and "Institute of Medicine" in r.ul_standard
+    above = label(us.ul_supplemental_mg + 10, "citrate", elemental=True, profile=Profile(age=2, standard="eu"))
+    assert any(c.code == "upper-limit" for c in above.cautions)
+
+
+def test_child_estimates_say_the_model_is_for_adults() -> None:
+    assert any(c.code == "child-estimate" for c in label(100, "citrate", profile=Profile(age=17.9)).cautions)
+    assert not any(c.code == "child-estimate" for c in label(100, "citrate", profile=Profile(age=18)).cautions)
+
+
+def test_older_adults_on_oxide() -> None:
+    edge = CAUTIONS.rules.older_adult_age_min
+    assert any(c.code == "older-adult-oxide" for c in label(400, "oxide", profile=Profile(age=edge)).cautions)
+    assert not any(c.code == "older-adult-oxide" for c in label(400, "oxide", profile=Profile(age=edge - 1)).cautions)
+    assert not any(c.code == "older-adult-oxide" for c in label(400, "glycinate", profile=Profile(age=80)).cautions)
+
+
+# ---------------------------------------------------------------- the upper level and --fail-on
+
+
+@given(st.floats(min_value=1, max_value=2000), st.integers(min_value=1, max_value=4))
+def test_upper_limit_caution_iff_daily_above_ul(mg: float, per_day: int) -> None:
+    ul = next(b for b in REF.intake.bands if b.standard == "us" and b.covers(30, None, "none") or b.standard == "us" and b.covers(30, "female", "none")).ul_supplemental_mg
+    assert ul is not None
+    r = label(mg, "citrate", elemental=True, profile=Profile(per_day=per_day))
+    assert any(c.code == "upper-limit" for c in r.cautions) == (mg * per_day > ul)
+
+
+def test_fail_on_levels() -> None:
+    assert run_cli("check", "--drug", "ciprofloxacin", "--fail-on", "caution").returncode == 3
+    assert run_cli("check", "--drug", "ciprofloxacin", "--fail-on", "avoid").returncode == 0
+    assert run_cli("check", "--drug", "raltegravir", "--fail-on", "avoid").returncode == 3
+    bad = run_cli("check", "--fail-on", "sometimes")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_check_mentions_unknown_drugs_only_when_drugs_were_given() -> None:
+    assert "not cleared" not in run_cli("check", "--egfr", "45").stdout
+    assert "not cleared" in run_cli("check", "--drug", "ciprofloxacin").stdout
+
+
+def test_severity_order() -> None:
+    assert severity("info") < severity("caution") < severity("avoid")
+
+
+def test_impossible_profiles_are_bad_input() -> None:
+    for p in (Profile(egfr=-1), Profile(ckd_stage="9"), Profile(age=200), Profile(sex="male", pregnant=True)):
+        with pytest.raises(MgcalcError):
+            check(p)
+    with pytest.raises(MgcalcError, match="unknown condition"):
+        check(Profile(conditions=["sniffles"]))

@@ -122,8 +122,10 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
         if w not in ignore and not re.fullmatch(r"[\d.,]+(mg|mcg|ug|µg|g|ml|%)?", w)
     ]
     found: dict[str, DrugRule] = {}
-    # whole remaining phrase first (two-word brands such as "Slow Fe"), then each word
-    for key in (" ".join(words), *words):
+    # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and
+    # strengths (two-word brands such as "Slow Fe"), then each word
+    full = norm_name(name).replace("/", " ")
+    for key in (full, " ".join(words), *words):
         for rule in d.rules_named(key):
             found.setdefault(rule.code, rule)
     if found:

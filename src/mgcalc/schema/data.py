@@ -546,6 +546,8 @@ class DrugClass(DrugRule):
             elif "drug_before_hours" in given or "drug_after_hours" in given:
                 merged["drug_before_hours"] = m.drug_before_hours
                 merged["drug_after_hours"] = m.drug_after_hours
+            for own in ("quote", "where", "conflicts"):  # evidence is the member's own, never the class's
+                merged[own] = given.get(own)
             if "generics" not in given:
                 merged["generics"] = []
             if "brands" not in given:
@@ -655,6 +657,12 @@ class CautionData(DataModel):
         drug_names: dict[str, list[str]] = {}
         condition_names: dict[str, str] = {}
         for d in self.drugs:
+            member_names = {_norm(n) for m in d.members for n in (*m.generics, *m.brands)}
+            problems += [
+                f"{d.code}: {n!r} is named by the class and by a member"
+                for n in (*d.generics, *d.brands)
+                if _norm(n) in member_names
+            ]
             for rule in d.rules():
                 if rule.code in rules:
                     problems.append(f"drug rule code {rule.code!r} is used twice")
