@@ -93,8 +93,12 @@ def label_hours(quote: str) -> tuple[float, float] | None:
 
 def test_label_hours_reader() -> None:
     assert label_hours("Administer CIPRO at least 2 hours before or 6 hours after magnesium") == (2, 6)
-    assert label_hours("Do not take an antacid during the 6 hours before you take Juluca, or for at least 4 hours after you take it.") == (4, 6)
-    assert label_hours("Take the antacid either at least 2 hours before or at least 4 hours after EDURANT") == (4, 2)
+    assert label_hours(
+        "Do not take an antacid during the 6 hours before you take Juluca, or for at least 4 hours after you take it."
+    ) == (4, 6)
+    assert label_hours(
+        "Take the antacid either at least 2 hours before or at least 4 hours after EDURANT"
+    ) == (4, 2)
 
 
 QUOTED = [(r, label_hours(r.quote or "")) for _, r in RULES]
@@ -109,7 +113,9 @@ def test_hours_are_never_shorter_than_the_quoted_label(rule: DrugRule, stated: t
         return  # stricter than any separation
     assert rule.drug_before_hours is not None and rule.drug_before_hours >= before, rule.code
     assert rule.drug_after_hours is not None and rule.drug_after_hours >= after, rule.code
-    if rule.conflicts is None or "longer" not in rule.conflicts and "conservative" not in rule.conflicts.lower():
+    if rule.conflicts is None or (
+        "longer" not in rule.conflicts and "conservative" not in rule.conflicts.lower()
+    ):
         # where the data does not say it took a longer reading, it is the label's own figure
         assert (rule.drug_before_hours, rule.drug_after_hours) == (before, after), rule.code
 
@@ -136,7 +142,11 @@ def test_every_generic_and_brand_finds_its_rule(rule: DrugRule, name: str) -> No
 def test_json_carries_the_rules_facts(klass: str, rule: DrugRule) -> None:
     name = _names(rule)[0]
     c = _codes(name).get(rule.code)
-    if rule.oral_chelation and CAUTIONS.route_words and any(w in norm_name(name).split() for w in CAUTIONS.route_words):
+    if (
+        rule.oral_chelation
+        and CAUTIONS.route_words
+        and any(w in norm_name(name).split() for w in CAUTIONS.route_words)
+    ):
         pytest.skip("a route word in the name itself")
     assert c is not None, (name, list(_codes(name)))
     data = c.model_dump()  # type: ignore[attr-defined]
@@ -160,7 +170,9 @@ def test_members_override_their_class_and_keep_the_rest() -> None:
 
 
 def test_a_brand_combining_two_classes_gives_both() -> None:
-    two = [n for n in {n for _, r in RULES for n in r.brands} if len({r.code for r in match_drug(REF, n)}) > 1]  # type: ignore[union-attr]
+    two = [
+        n for n in {n for _, r in RULES for n in r.brands} if len({r.code for r in match_drug(REF, n)}) > 1
+    ]  # type: ignore[union-attr]
     assert two, "the data has no combination brand (e.g. triamterene/HCTZ)"
     for name in two:
         codes = _codes(name)
@@ -297,20 +309,28 @@ def test_eu_children_under_4_get_the_iom_ul_and_whose_it_is() -> None:
         r = intake(age, standard="eu")
         assert r.ul_supplemental_mg == us.ul_supplemental_mg
         assert r.ul_standard is not None and "Institute of Medicine" in r.ul_standard
-    above = label(us.ul_supplemental_mg + 10, "citrate", elemental=True, profile=Profile(age=2, standard="eu"))
+    above = label(
+        us.ul_supplemental_mg + 10, "citrate", elemental=True, profile=Profile(age=2, standard="eu")
+    )
     assert any(c.code == "upper-limit" for c in above.cautions)
 
 
 def test_child_estimates_say_the_model_is_for_adults() -> None:
     assert any(c.code == "child-estimate" for c in label(100, "citrate", profile=Profile(age=17.9)).cautions)
-    assert not any(c.code == "child-estimate" for c in label(100, "citrate", profile=Profile(age=18)).cautions)
+    assert not any(
+        c.code == "child-estimate" for c in label(100, "citrate", profile=Profile(age=18)).cautions
+    )
 
 
 def test_older_adults_on_oxide() -> None:
     edge = CAUTIONS.rules.older_adult_age_min
     assert any(c.code == "older-adult-oxide" for c in label(400, "oxide", profile=Profile(age=edge)).cautions)
-    assert not any(c.code == "older-adult-oxide" for c in label(400, "oxide", profile=Profile(age=edge - 1)).cautions)
-    assert not any(c.code == "older-adult-oxide" for c in label(400, "glycinate", profile=Profile(age=80)).cautions)
+    assert not any(
+        c.code == "older-adult-oxide" for c in label(400, "oxide", profile=Profile(age=edge - 1)).cautions
+    )
+    assert not any(
+        c.code == "older-adult-oxide" for c in label(400, "glycinate", profile=Profile(age=80)).cautions
+    )
 
 
 # ---------------------------------------------------------------- the upper level and --fail-on
@@ -318,7 +338,12 @@ def test_older_adults_on_oxide() -> None:
 
 @given(st.floats(min_value=1, max_value=2000), st.integers(min_value=1, max_value=4))
 def test_upper_limit_caution_iff_daily_above_ul(mg: float, per_day: int) -> None:
-    ul = next(b for b in REF.intake.bands if b.standard == "us" and b.covers(30, None, "none") or b.standard == "us" and b.covers(30, "female", "none")).ul_supplemental_mg
+    ul = next(
+        b
+        for b in REF.intake.bands
+        if (b.standard == "us" and b.covers(30, None, "none"))
+        or (b.standard == "us" and b.covers(30, "female", "none"))
+    ).ul_supplemental_mg
     assert ul is not None
     r = label(mg, "citrate", elemental=True, profile=Profile(per_day=per_day))
     assert any(c.code == "upper-limit" for c in r.cautions) == (mg * per_day > ul)

@@ -45,7 +45,33 @@ _EXPORTS = {
     "MgcalcError": "mgcalc.errors",
     "parse_amount": "mgcalc.core.units",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AbsorbResult",
+    "Assessment",
+    "Catalogue",
+    "Caution",
+    "CompareResult",
+    "CurveResult",
+    "DoseResult",
+    "Form",
+    "IntakeReference",
+    "LabelResult",
+    "MgcalcError",
+    "ParseResult",
+    "Profile",
+    "Reference",
+    "absorb",
+    "check",
+    "compare",
+    "curve",
+    "dose",
+    "formula_pct",
+    "intake",
+    "label",
+    "load_reference",
+    "parse_amount",
+    "parse_label",
+]
 
 if TYPE_CHECKING:
     from mgcalc.api import absorb, check, compare, curve, dose, intake, label, parse_label

@@ -58,28 +58,28 @@ FLAGS = {
 }
 
 
-class Sex(str, enum.Enum):
+class Sex(enum.StrEnum):
     """--sex."""
 
     female = "female"
     male = "male"
 
 
-class Standard(str, enum.Enum):
+class Standard(enum.StrEnum):
     """--standard."""
 
     us = "us"
     eu = "eu"
 
 
-class InputFormat(str, enum.Enum):
+class InputFormat(enum.StrEnum):
     """batch --input-format."""
 
     csv = "csv"
     ndjson = "ndjson"
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """batch --output-format."""
 
     ndjson = "ndjson"
@@ -111,7 +111,10 @@ NUMBER_ARGS = {"ignore_unknown_options": True}
 FormOpt = Annotated[
     str,
     typer.Option(
-        "--form", "-f", metavar="FORM", help="Form id, name, alias or formula (e.g. citrate, 'Epsom salt', MgO)."
+        "--form",
+        "-f",
+        metavar="FORM",
+        help="Form id, name, alias or formula (e.g. citrate, 'Epsom salt', MgO).",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -146,10 +149,18 @@ def mode(json_: bool, plain: bool = False) -> Mode:
 PROFILE_OPTIONS: list[tuple[str, Any, Any]] = [
     (
         "age",
-        Annotated[float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)],
+        Annotated[
+            float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)
+        ],
         None,
     ),
-    ("sex", Annotated[Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)], None),
+    (
+        "sex",
+        Annotated[
+            Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)
+        ],
+        None,
+    ),
     ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
     ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
     (
@@ -195,12 +206,18 @@ PROFILE_OPTIONS: list[tuple[str, Any, Any]] = [
         Annotated[int, typer.Option("--per-day", metavar="N", help="Intakes a day (for the daily amount).")],
         1,
     ),
-    ("standard", Annotated[Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")], Standard.us),
+    (
+        "standard",
+        Annotated[Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")],
+        Standard.us,
+    ),
     (
         "fail_on",
         Annotated[
             FailOn | None,
-            typer.Option("--fail-on", help="Exit 3 if a caution of this level or above applies.", show_default=False),
+            typer.Option(
+                "--fail-on", help="Exit 3 if a caution of this level or above applies.", show_default=False
+            ),
         ],
         None,
     ),
@@ -264,7 +281,9 @@ def label(
         ),
     ],
     form: FormOpt,
-    count: Annotated[int, typer.Option("--count", "-n", metavar="N", help="Number of tablets or servings.")] = 1,
+    count: Annotated[
+        int, typer.Option("--count", "-n", metavar="N", help="Number of tablets or servings.")
+    ] = 1,
     elemental: Annotated[
         bool,
         typer.Option("--elemental", help="AMOUNT is already elemental Mg (a Supplement Facts line)."),
@@ -334,16 +353,30 @@ def dose(
         ref, parse_amount(target, "target"), form, tablet_mg=tablet_mg, profile=_check(ref, profile)
     )
     return finish(
-        r, mode=m, view=lambda: dose_view(r), plain=lambda: r.compound_mg, cautions=r.cautions, fail_on=fail_on
+        r,
+        mode=m,
+        view=lambda: dose_view(r),
+        plain=lambda: r.compound_mg,
+        cautions=r.cautions,
+        fail_on=fail_on,
     )
 
 
-WithMealOpt = Annotated[bool, typer.Option("--with-meal", help="Each dose taken with a meal (see --meal-mg).")]
+WithMealOpt = Annotated[
+    bool, typer.Option("--with-meal", help="Each dose taken with a meal (see --meal-mg).")
+]
 MealOpt = Annotated[
     float | None,
-    typer.Option("--meal-mg", metavar="MG", help="Mg in the meal, mg (default from the absorption data).", show_default=False),
+    typer.Option(
+        "--meal-mg",
+        metavar="MG",
+        help="Mg in the meal, mg (default from the absorption data).",
+        show_default=False,
+    ),
 ]
-ElementalOpt = Annotated[bool, typer.Option("--elemental", help="AMOUNT is elemental Mg, not compound weight.")]
+ElementalOpt = Annotated[
+    bool, typer.Option("--elemental", help="AMOUNT is elemental Mg, not compound weight.")
+]
 
 
 @command(context_settings=NUMBER_ARGS)
@@ -386,7 +419,12 @@ def absorb(
         profile=_check(ref, profile),
     )
     return finish(
-        r, mode=m, view=lambda: absorb_view(r), plain=lambda: r.absorbed_mg, cautions=r.cautions, fail_on=fail_on
+        r,
+        mode=m,
+        view=lambda: absorb_view(r),
+        plain=lambda: r.absorbed_mg,
+        cautions=r.cautions,
+        fail_on=fail_on,
     )
 
 
@@ -465,10 +503,14 @@ def compare(
 @command()
 def curve(
     form: Annotated[list[str], typer.Option("--form", "-f", metavar="FORM", help="A form to plot (repeat).")],
-    max_: Annotated[str, typer.Option("--max", metavar="AMOUNT", help="Largest elemental dose on the chart.")] = "1000",
+    max_: Annotated[
+        str, typer.Option("--max", metavar="AMOUNT", help="Largest elemental dose on the chart.")
+    ] = "1000",
     svg: Annotated[
         Path | None,
-        typer.Option("--svg", metavar="FILE", help="Also save the chart as an SVG picture.", show_default=False),
+        typer.Option(
+            "--svg", metavar="FILE", help="Also save the chart as an SVG picture.", show_default=False
+        ),
     ] = None,
     with_meal: WithMealOpt = False,
     meal_mg: MealOpt = None,
@@ -528,7 +570,9 @@ def intake(
     sex: Annotated[Sex | None, typer.Option("--sex", help="Sex.", show_default=False)] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="Pregnant.")] = False,
     lactating: Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")] = False,
-    standard: Annotated[Standard, typer.Option("--standard", help="us (IOM 1997) or eu (EFSA 2015, SCF 2001).")] = Standard.us,
+    standard: Annotated[
+        Standard, typer.Option("--standard", help="us (IOM 1997) or eu (EFSA 2015, SCF 2001).")
+    ] = Standard.us,
     json_: JsonOpt = False,
 ) -> int:
     """Reference intake (RDA or AI) and the upper level for supplemental magnesium.
@@ -618,9 +662,15 @@ def batch(
     ] = "-",
     input_format: Annotated[
         InputFormat | None,
-        typer.Option("--input-format", help="Input format (default: from the extension, or sniffed).", show_default=False),
+        typer.Option(
+            "--input-format",
+            help="Input format (default: from the extension, or sniffed).",
+            show_default=False,
+        ),
     ] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--output-format", help="Output format.")] = OutputFormat.ndjson,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--output-format", help="Output format.")
+    ] = OutputFormat.ndjson,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad record.")] = False,
     catalogue: CatalogueOpt = None,
     *,
@@ -656,7 +706,12 @@ def forms(
     ] = None,
     check: Annotated[
         Path | None,
-        typer.Option("--check", metavar="FILE", help="Validate a catalogue file and list every problem.", show_default=False),
+        typer.Option(
+            "--check",
+            metavar="FILE",
+            help="Validate a catalogue file and list every problem.",
+            show_default=False,
+        ),
     ] = None,
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 from typing import Any
@@ -111,10 +112,8 @@ class _Progress:
 
     def update(self, n: int, stream: Any) -> None:
         done = None
-        try:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
             done = stream.buffer.tell()
-        except (AttributeError, OSError, ValueError):
-            pass
         self._p.update(self._task, records=n, completed=done)
 
     def close(self) -> None:

@@ -38,7 +38,7 @@ class Mode(enum.Enum):
     JSON = "json"
 
 
-class FailOn(str, enum.Enum):
+class FailOn(enum.StrEnum):
     """--fail-on: the caution level that makes the exit status 3."""
 
     caution = "caution"
@@ -83,7 +83,7 @@ def at_or_above(cautions: list[Caution], fail_on: FailOn | None) -> bool:
     """Whether any caution reaches the --fail-on level."""
     if fail_on is None:
         return False
-    limit = severity(fail_on.value)  # type: ignore[arg-type]
+    limit = severity(fail_on.value)
     return any(severity(c.level) >= limit for c in cautions)
 
 

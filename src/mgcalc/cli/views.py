@@ -493,5 +493,3 @@ def form_view(ref: Reference, f: Form) -> View:
         rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
     v.tables.append(Table("Sources", ["for", "source"], rows))
     return v
-
-

@@ -71,7 +71,9 @@ def meal_mg_for(with_meal: bool, meal_mg: float | None, model: AbsorptionModel) 
     """The meal Mg to use: 0 without a meal, else ``meal_mg`` or the model's default."""
     if not with_meal:
         if meal_mg is not None:
-            raise MgcalcError("a meal's magnesium needs the dose taken with a meal (with_meal)", field="meal_mg")
+            raise MgcalcError(
+                "a meal's magnesium needs the dose taken with a meal (with_meal)", field="meal_mg"
+            )
         return 0.0
     if meal_mg is None:
         return model.default_meal_mg.value

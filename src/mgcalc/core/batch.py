@@ -12,7 +12,7 @@ import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -28,7 +28,8 @@ from mgcalc.schema.results import Caution, ParseResult, csv_columns
 #: Longest CSV field or NDJSON line read (a label line is far shorter).
 MAX_FIELD = 100_000
 
-class Format(str, Enum):
+
+class Format(StrEnum):
     """Input record formats ``read_records`` understands."""
 
     csv = "csv"

@@ -40,7 +40,9 @@ def label(
     The absorbed estimate is for the whole amount taken at once without food.
     Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
     """
-    return LabelResult(**label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile))
+    return LabelResult(
+        **label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile)
+    )
 
 
 def label_fields(

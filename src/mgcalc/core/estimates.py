@@ -23,6 +23,7 @@ from mgcalc.schema.results import (
     SplitRow,
 )
 
+
 def absorb(
     ref: Reference,
     amount_mg: float,

@@ -66,7 +66,11 @@ def _reference(
     if ul is None and b.ul_fallback is not None:
         fb = d.standards[b.ul_fallback]
         fb_band = next(
-            (x for x in d.bands if x.standard == b.ul_fallback and x.state == "none" and x.covers(age, None, "none")),
+            (
+                x
+                for x in d.bands
+                if x.standard == b.ul_fallback and x.state == "none" and x.covers(age, None, "none")
+            ),
             None,
         )
         if fb_band is not None and fb_band.ul_supplemental_mg is not None:

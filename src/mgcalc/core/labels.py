@@ -98,6 +98,7 @@ def _number(raw: str) -> float:
 
 _fmt = mg
 
+
 def _forms(
     items: list[str], cat: Catalogue, excipients: list[Excipient], lenient: bool = False
 ) -> tuple[list[Form], list[Excipient]]:
@@ -276,10 +277,9 @@ def _trap(
                 f" (from {_fmt(sp['elemental_mg_min'])} to {_fmt(sp['elemental_mg_max'])} depending on which "
                 f"{names[0]} salt or hydrate it is)"
             )
-        if cat.family_default(f).id == f.id:  # named by the bare family name: the salt is a guess
-            what = f"the {names[0]} salt"
-        else:
-            what = f.name[0].lower() + f.name[1:]
+        # named by the bare family name, the salt is a guess
+        bare = cat.family_default(f).id == f.id
+        what = f"the {names[0]} salt" if bare else f.name[0].lower() + f.name[1:]
         return f"{_fmt(stated)} is the weight of {what}; it gives {_fmt(hi)} of magnesium, {share}{extra}."
     if basis == "compound":
         return f"{_fmt(stated)} is the combined weight of {listed} in an unknown split; it gives {_fmt(lo)} to {_fmt(hi)} of magnesium."

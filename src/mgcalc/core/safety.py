@@ -151,7 +151,8 @@ def _kidney(ref: Reference, profile: Profile, failure: bool) -> list[Caution]:
         lo, hi = _stage_range(profile.ckd_stage, d)
         if egfr is not None and not lo <= egfr < hi:
             raise MgcalcError(
-                f"eGFR {egfr:g} is not in CKD stage {literal(profile.ckd_stage)} ({lo:g}-{hi:g})", field="egfr"
+                f"eGFR {egfr:g} is not in CKD stage {literal(profile.ckd_stage)} ({lo:g}-{hi:g})",
+                field="egfr",
             )
         egfr = lo if egfr is None else egfr
     if failure:
@@ -303,8 +304,10 @@ def amount_cautions(
         reports_rda = profile.age is not None and (
             profile.sex is not None or profile.pregnant or profile.lactating
         )
-        quiet = 0.0 if ul is None or _diarrhoea(profile, d) or reports_rda else min(
-            ul, d.rules.laxative_near_ul.fraction_of_ul * ul
+        quiet = (
+            0.0
+            if ul is None or _diarrhoea(profile, d) or reports_rda
+            else min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul)
         )
         profile.memo[quiet_key] = quiet
     who = f"age {profile.age:g}" if profile.age is not None else "adults (no age given)"
@@ -419,7 +422,11 @@ def assess(
         else:
             cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
     if daily_mg is None:
-        return base if cautions is base.cautions else Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
+        return (
+            base
+            if cautions is base.cautions
+            else Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
+        )
     extra = amount_cautions(ref, profile, daily_mg, form)
     if not extra and cautions is base.cautions:
         return base
@@ -428,7 +435,9 @@ def assess(
     return Assessment(cautions=merged, unknown_drugs=base.unknown_drugs)
 
 
-def safety(ref: Reference, profile: Profile | None, per_intake_mg: float, form: Form | None) -> dict[str, Any]:
+def safety(
+    ref: Reference, profile: Profile | None, per_intake_mg: float, form: Form | None
+) -> dict[str, Any]:
     """SafetyFields values for ``per_intake_mg`` elemental taken ``profile.per_day`` times a day."""
     prof = profile or Profile()
     daily = per_intake_mg * prof.per_day

@@ -86,7 +86,9 @@ def formula_pct(formula: str) -> float:
     try:
         comp = Formula(formula.replace("·", ".")).composition()
     except (FormulaError, ValueError, KeyError, RecursionError) as e:
-        raise MgcalcError(f"cannot parse formula '{literal(formula)}': {literal(e)}", field="formula") from None
+        raise MgcalcError(
+            f"cannot parse formula '{literal(formula)}': {literal(e)}", field="formula"
+        ) from None
     if "Mg" not in comp:
         raise MgcalcError(f"formula '{literal(formula)}' contains no magnesium", field="formula")
     return float(comp["Mg"].fraction) * 100.0

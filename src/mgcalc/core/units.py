@@ -45,7 +45,9 @@ def check_mg(value: float, what: str = "amount") -> float:
     if value <= 0:
         raise MgcalcError(f"{what} must be greater than 0 mg, got {value:g}", field=field)
     if value < MIN_MG:
-        raise MgcalcError(f"{what} {value:g} mg is below the smallest amount read, {MIN_MG:g} mg", field=field)
+        raise MgcalcError(
+            f"{what} {value:g} mg is below the smallest amount read, {MIN_MG:g} mg", field=field
+        )
     if value > MAX_MG:
         raise MgcalcError(f"{what} {value:g} mg is over the limit of {MAX_MG:,.0f} mg (1 kg)", field=field)
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def _safe_loader() -> type:
     def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -95,7 +95,7 @@ def read_yaml(path: Path) -> Any:
             f"catalogue file '{literal(path)}' is not UTF-8 (byte {e.start})", field="catalogue"
         ) from None
     try:
-        return yaml.load(text, Loader=_safe_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_safe_loader())
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""
@@ -165,7 +165,7 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
     return Catalogue.model_validate(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _packaged_raw(stem: str) -> Any:
     """A packaged data file as plain data: the JSON copy made at build time, else the YAML."""
     built = Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
@@ -174,7 +174,7 @@ def _packaged_raw(stem: str) -> Any:
     import yaml
 
     text = packaged_path(f"{stem}.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - our own file
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference:

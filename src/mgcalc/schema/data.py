@@ -208,7 +208,9 @@ class Catalogue(DataModel):
             return hit
         key = name_key(name)
         if not key:
-            raise MgcalcError(f"form name '{literal(name)}' is empty: give a form such as citrate", field="form")
+            raise MgcalcError(
+                f"form name '{literal(name)}' is empty: give a form such as citrate", field="form"
+            )
         if key in self._names:
             form = self._by_id[self._names[key]]
             if len(resolved) < 10_000:
@@ -234,8 +236,6 @@ def name_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold()
     words = [w for w in re.split(r"[^0-9a-z]+", text) if w and w not in _DROP_WORDS]
     return " ".join(sorted(words))
-
-
 
 
 # ---------------------------------------------------------------- absorption.yaml
@@ -727,7 +727,8 @@ class CautionData(DataModel):
 
     def source_keys(self) -> list[str]:
         """Every source key the caution data refers to."""
-        keys = [k for d in self.drugs for r in (d, *d.members) for k in r.sources]
+        keys = [k for d in self.drugs for k in d.sources]
+        keys += [k for d in self.drugs for m in d.members for k in m.sources]
         keys += [k for c in self.conditions for k in c.sources]
         keys += [k for b in self.kidney.bands for k in b.sources]
         keys += self.rules.laxative_near_ul.sources

@@ -33,7 +33,8 @@ class Caution(Result):
     level: Level
     message: str
     separate_hours: float | None = Field(
-        default=None, description="the longest gap either way, for old scripts; null where timing does not help"
+        default=None,
+        description="the longest gap either way, for old scripts; null where timing does not help",
     )
     drug_before_hours: float | None = Field(
         default=None, description="take the drug at least this long BEFORE magnesium (null: not offered)"
@@ -92,7 +93,8 @@ class IntakeReference(Result):
     note: str
     sources: list[str]
     ul_standard: str | None = Field(
-        default=None, description="whose UL applies where the chosen standard sets none (e.g. IOM for EU 1-3 y)"
+        default=None,
+        description="whose UL applies where the chosen standard sets none (e.g. IOM for EU 1-3 y)",
     )
 
 
