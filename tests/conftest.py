@@ -1,32 +1,41 @@
-"""Shared fixtures: an isolated cache directory and a real-subprocess CLI runner."""
+"""Shared fixtures: the packaged data bundle, and a real-subprocess CLI runner."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from mgcalc.catalogue import Catalogue, packaged_catalogue
+from mgcalc.reference import packaged_reference
+from mgcalc.schema.data import Catalogue, Reference
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    monkeypatch.setenv("MGCALC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-    monkeypatch.delenv("MGCALC_CATALOGUE", raising=False)
-    yield
+@pytest.fixture(scope="session")
+def ref() -> Reference:
+    return packaged_reference()
 
 
 @pytest.fixture(scope="session")
 def cat() -> Catalogue:
-    return packaged_catalogue()
+    return packaged_reference().catalogue
+
+
+def elemental(amount_mg: float, pct: float = 100.0, decimals: int = 1) -> Decimal:
+    """``amount_mg`` x ``pct`` / 100 in exact decimal arithmetic, rounded half-up as people do."""
+    exact = Decimal(str(amount_mg)) * Decimal(str(pct)) / 100
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def human_mg(amount_mg: float, pct: float = 100.0, decimals: int = 1) -> str:
+    """How mgcalc shows that figure to people: "80.8 mg", "1,000 mg" (a trailing .0 dropped)."""
+    text = f"{elemental(amount_mg, pct, decimals):,.{decimals}f}"
+    return f"{text.removesuffix('.' + '0' * decimals) if decimals else text} mg"
 
 
 def run_cli(

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mgcalc.batch import read_csv, read_ndjson, run
-from mgcalc.catalogue import packaged_catalogue
-from mgcalc.chemistry import LabelResult
-from mgcalc.labels import ParseResult
+from mgcalc.core.batch import read_csv, read_ndjson, read_records, run
+from mgcalc.reference import packaged_reference
+from mgcalc.schema.results import BatchOutput, LabelResult, ParseResult
 
-from .conftest import run_cli
+from .conftest import human_mg, run_cli
 
-CAT = packaged_catalogue()
+REF = packaged_reference()
+CAT = REF.catalogue
 
 
 def _csv_records(text: str) -> int:
@@ -29,7 +29,7 @@ def _csv_records(text: str) -> int:
 
 def _outputs(text: str, fmt: str = "csv") -> list[dict[str, object]]:
     reader = read_csv if fmt == "csv" else read_ndjson
-    return [o.record() for o in run(reader(io.StringIO(text)))]
+    return [o.record() for o in run(REF, reader(io.StringIO(text)))]
 
 
 def test_records_in_order_with_line_and_id() -> None:
@@ -77,6 +77,17 @@ def test_output_validates_against_the_models() -> None:
     LabelResult.model_validate({k: v for k, v in out[0].items() if k in label_keys})
     ParseResult.model_validate({k: v for k, v in out[1].items() if k in ParseResult.model_fields})
     LabelResult.model_validate({k: v for k, v in out[1].items() if k in label_keys})
+    for o in out:
+        BatchOutput.model_validate(o)
+
+
+def test_read_records_sniffs_the_format() -> None:
+    csv_text = "amount,form\n500,citrate\n"
+    nd_text = '{"amount": 500, "form": "citrate"}\n'
+    for text in (csv_text, nd_text):
+        out = [o.record() for o in run(REF, read_records(io.StringIO(text)))]
+        assert len(out) == 1 and out[0]["elemental_mg"] == pytest.approx(500 * CAT.get("citrate").fraction)
+    assert list(read_records(io.StringIO(""))) == []
 
 
 cells = st.one_of(
@@ -163,7 +174,7 @@ def test_cli_batch_csv_to_ndjson_and_exit_codes(tmp_path: Path) -> None:
     r = run_cli("batch", str(f))
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     assert r.returncode == 1 and [x["id"] for x in lines] == ["ok", "bad", "ok2"]
-    assert "1 record(s) failed" in r.stderr and "Traceback" not in r.stderr
+    assert "1 of 3 record(s) failed" in r.stderr and "Traceback" not in r.stderr
     ff = run_cli("batch", str(f), "--fail-fast")
     assert ff.returncode == 1 and len(ff.stdout.splitlines()) == 2
     good = tmp_path / "good.csv"
@@ -232,4 +243,4 @@ def test_cli_parse_lines_from_stdin() -> None:
     bad = run_cli("parse", "Vitamin C 500 mg")
     assert bad.returncode == 2 and "no magnesium" in bad.stderr
     human = run_cli("parse", "Magnesium Citrate 500 mg").stdout
-    assert "81 mg of magnesium" in human
+    assert f"{human_mg(500, CAT.get('citrate').elemental_pct)} of magnesium" in human

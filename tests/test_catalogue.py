@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,8 +12,9 @@ import yaml
 from molmass import Formula
 
 from mgcalc import MgcalcError, formula_pct
-from mgcalc.catalogue import Catalogue, check_catalogue, name_key, packaged_path
-from mgcalc.chemistry import STOICHIOMETRY_TOLERANCE_PP, stoichiometry_problems
+from mgcalc.core.stoichiometry import STOICHIOMETRY_TOLERANCE_PP, stoichiometry_problems
+from mgcalc.reference import DATA_FILES, check_catalogue, packaged_path
+from mgcalc.schema.data import Catalogue, Reference, name_key
 
 from .conftest import REPO
 
@@ -68,14 +72,24 @@ def test_packaged_catalogue_has_no_stoichiometry_problems(cat: Catalogue) -> Non
 
 
 def test_citrate_nonahydrate_keeps_the_factor_three(cat: Catalogue) -> None:
-    # App::MineralUtils drops the 3 Mg and reports 3.96%
-    assert cat.get("citrate-nonahydrate").elemental_pct > 3 * 3.96
+    # App::MineralUtils drops the 3 Mg and reports a third of the true figure
+    f = cat.get("citrate-nonahydrate")
+    formula = Formula(f.formula)
+    assert formula.composition()["Mg"].count == 3
+    one_mg_pct = 100 * Formula("Mg").mass / formula.mass
+    assert abs(f.elemental_pct - 3 * one_mg_pct) <= STOICHIOMETRY_TOLERANCE_PP
 
 
-def test_every_figure_cites_a_known_source(cat: Catalogue) -> None:
-    for f in cat.forms:
+def test_every_figure_cites_a_known_source(ref: Reference) -> None:
+    for f in ref.catalogue.forms:
         keys = f.sources.elemental_pct + f.sources.laxative + (f.absorption.sources if f.absorption else [])
-        assert keys and all(k in cat.sources for k in keys), f.id
+        assert keys and all(ref.source(k) is not None for k in keys), f.id
+
+
+def test_citations_live_in_sources_yaml_only() -> None:
+    for stem, _ in DATA_FILES.values():
+        raw = yaml.safe_load((REPO / "data" / f"{stem}.yaml").read_text(encoding="utf-8"))
+        assert ("sources" in raw) == (stem == "sources"), stem
 
 
 NAMES = {
@@ -136,8 +150,8 @@ def test_packaged_data_ships_inside_the_installed_package() -> None:
     pkg = Path(mgcalc.__file__).resolve().parent
     if (REPO / "src") in pkg.parents:
         pytest.skip("running from a source checkout (editable install); CI installs the wheel")
-    for name in ("forms.yaml", "absorption.yaml"):
-        assert packaged_path(name) == pkg / "data" / name
+    for stem, _ in DATA_FILES.values():
+        assert packaged_path(f"{stem}.yaml") == pkg / "data" / f"{stem}.yaml"
 
 
 def _write(tmp_path: Path, data: object) -> Path:
@@ -170,3 +184,37 @@ def test_check_rejects_duplicate_names_and_missing_family_default(tmp_path: Path
     del data["families"]["citrate"]
     problems = " ".join(check_catalogue(_write(tmp_path, data)))
     assert "also names" in problems and "citrate" in problems and "no default" in problems
+
+
+def _tree(root: Path) -> set[str]:
+    """Every path under ``root`` (bytecode aside: other test runs may compile the package)."""
+    return {str(p.relative_to(root)) for p in root.rglob("*") if "__pycache__" not in p.parts}
+
+
+def test_library_call_writes_nothing(tmp_path: Path, cat: Catalogue) -> None:
+    import mgcalc
+
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    home.chmod(0o500)  # read-only: a cache written under HOME would fail (or show below, as root)
+    watched = [home, tmp, Path(mgcalc.__file__).resolve().parent, packaged_path("forms.yaml").parent]
+    before = [_tree(d) for d in watched]
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "MGCALC_CACHE_DIR")}
+    # the library reads no environment: a catalogue named for the CLI is not opened
+    env.update(
+        HOME=str(home),
+        TMPDIR=str(tmp),
+        PYTHONDONTWRITEBYTECODE="1",
+        MGCALC_CATALOGUE=str(home / "missing.yaml"),
+    )
+    code = "import mgcalc.api; print(repr(mgcalc.api.label(500, 'citrate').elemental_mg))"
+    try:
+        r = subprocess.run(
+            [sys.executable, "-c", code], cwd=home, env=env, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        home.chmod(0o700)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(500 * cat.get("citrate").fraction)
+    assert [_tree(d) for d in watched] == before

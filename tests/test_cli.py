@@ -9,9 +9,9 @@ import pytest
 import yaml
 from molmass import Formula
 
-from mgcalc.catalogue import Catalogue
+from mgcalc.schema.data import Catalogue
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, elemental, human_mg, run_cli
 
 
 def _molmass_mg(amount: float, formula: str) -> float:
@@ -24,17 +24,19 @@ def test_label_plain_matches_molmass(cat: Catalogue) -> None:
         assert r.returncode == 0, r.stderr
         # rounded half-up from the catalogue's 3-decimal figure
         assert abs(float(r.stdout) - _molmass_mg(500, cat.get(form_id).formula)) <= 0.051
-    assert run_cli("label", "500", "--form", "citrate", "--plain").stdout == "80.8\n"
-    assert run_cli("label", "500", "--form", "citrate-nonahydrate", "--plain").stdout == "59.5\n"
+        assert r.stdout == f"{elemental(500, cat.get(form_id).elemental_pct)}\n"
 
 
-def test_label_human_output_names_variant_and_spread() -> None:
+def test_label_human_output_names_variant_and_spread(cat: Catalogue) -> None:
     r = run_cli("label", "500 mg", "--form", "Magnesium Citrate")
     assert r.returncode == 0
     out = r.stdout
-    assert "[citrate]" in out and "80.8 mg" in out
-    assert "citrate-nonahydrate" in out and "59.5 mg" in out and "hydrogen-citrate" in out
-    assert "56.7 mg to 80.8 mg" in out
+    family = [f for f in cat.forms if f.family == "citrate"]
+    assert "[citrate]" in out and human_mg(500, cat.get("citrate").elemental_pct) in out
+    for f in family:
+        assert f.id in out and human_mg(500, f.elemental_pct) in out
+    low, high = (human_mg(500, p(f.elemental_pct for f in family)) for p in (min, max))
+    assert f"{low} to {high}" in out
     assert "\x1b" not in out  # not a terminal: no escape codes
 
 
@@ -157,6 +159,8 @@ def _one_line_error(r: object) -> None:
         (["label", "500", "--form", "citrate", "--count", "x"], "count"),
         (["forms", "nonsense"], "unknown form"),
         (["frobnicate"], "frobnicate"),
+        (["absorb", "400", "--form", "citrate", "--meal-mg", "50"], "mgcalc: error: --meal-mg: "),
+        (["label", "500", "--form", "citrate", "--count", "0"], "mgcalc: error: --count: "),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], says: str) -> None:
@@ -247,12 +251,19 @@ def test_curve_chart_and_svg(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "model"),
     [
-        (["label", "500", "--form", "citrate", "--json"], "mgcalc.chemistry:LabelResult"),
-        (["label", "200", "--form", "chloride", "--elemental", "--json"], "mgcalc.chemistry:LabelResult"),
-        (["dose", "300", "--form", "oxide", "--tablet", "250", "--json"], "mgcalc.chemistry:DoseResult"),
-        (["absorb", "400", "--form", "citrate", "--json"], "mgcalc.estimates:AbsorbResult"),
-        (["compare", "500", "--json"], "mgcalc.estimates:CompareResult"),
-        (["curve", "--form", "oxide", "--json"], "mgcalc.estimates:CurveResult"),
+        (["label", "500", "--form", "citrate", "--json"], "mgcalc.schema.results:LabelResult"),
+        (
+            ["label", "200", "--form", "chloride", "--elemental", "--json"],
+            "mgcalc.schema.results:LabelResult",
+        ),
+        (["dose", "300", "--form", "oxide", "--tablet", "250", "--json"], "mgcalc.schema.results:DoseResult"),
+        (["absorb", "400", "--form", "citrate", "--json"], "mgcalc.schema.results:AbsorbResult"),
+        (["compare", "500", "--json"], "mgcalc.schema.results:CompareResult"),
+        (["curve", "--form", "oxide", "--json"], "mgcalc.schema.results:CurveResult"),
+        (["parse", "Mg (as oxide) 250mg 60% DV", "--json"], "mgcalc.schema.results:ParseResult"),
+        (["forms", "Epsom salt", "--json"], "mgcalc.schema.results:FormEntry"),
+        (["check", "--drug", "Synthroid", "--json"], "mgcalc.schema.results:Assessment"),
+        (["intake", "--age", "40", "--sex", "female", "--json"], "mgcalc.schema.results:IntakeReference"),
     ],
 )
 def test_json_output_validates_against_its_model(args: list[str], model: str) -> None:
@@ -263,3 +274,16 @@ def test_json_output_validates_against_its_model(args: list[str], model: str) ->
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     cls.model_validate_json(r.stdout)
+
+
+def test_cautions_cite_numbered_sources() -> None:
+    args = ("label", "500", "--form", "citrate", "--drug", "Synthroid", "--drug", "cipro", "--age", "80")
+    cautions = json.loads(run_cli(*args, "--json").stdout)["cautions"]
+    lines = run_cli(*args).stdout.splitlines()
+    footnotes = lines[lines.index("Sources:") + 1 :]
+    assert len(cautions) >= 2 and footnotes
+    for c in cautions:
+        (line,) = [x for x in lines if x.startswith(f"{c['level'].upper()}: {c['message']}")]
+        n = int(line.rsplit("[", 1)[1].rstrip("]"))
+        assert footnotes[n - 1] == f"[{n}] {c['source']}"
+    assert [int(f[1 : f.index("]")]) for f in footnotes] == list(range(1, len(footnotes) + 1))

@@ -7,12 +7,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mgcalc import MgcalcError
-from mgcalc.catalogue import packaged_catalogue
-from mgcalc.intake import reference
-from mgcalc.labels import MAX_LINE, packaged_label_data, parse_label
+from mgcalc.core import labels
+from mgcalc.core.intake import reference
+from mgcalc.core.labels import MAX_LINE
+from mgcalc.reference import packaged_reference
+from mgcalc.schema.results import ParseResult
 
-CAT = packaged_catalogue()
-LABELS = packaged_label_data()
+from .conftest import human_mg
+
+REF = packaged_reference()
+CAT = REF.catalogue
+LABELS = REF.labels
+
+
+def parse_label(text: str) -> ParseResult:
+    return labels.parse_label(REF, text)
 
 
 def frac(form_id: str) -> float:
@@ -30,11 +39,13 @@ def test_compound_line_and_its_trap_sentence() -> None:
     r = parse_label("Magnesium Citrate 500 mg")
     assert (r.basis, r.forms) == ("compound", ["citrate"])
     assert r.elemental_mg_min == r.elemental_mg_max == pytest.approx(500 * frac("citrate"))
-    rda = reference(LABELS.trap_reference.age, LABELS.trap_reference.sex).rda_mg
+    tr = LABELS.trap_reference
+    rda = reference(REF, tr.age, tr.sex, "none", tr.standard).rda_mg
     assert rda is not None
     assert r.trap is not None
-    assert r.trap.startswith("500 mg is the weight of the citrate salt; it gives 81 mg of magnesium")
-    assert f"{100 * 500 * frac('citrate') / rda:.0f}% of an adult man's RDA" in r.trap
+    gives = human_mg(500, CAT.get("citrate").elemental_pct)
+    assert r.trap.startswith(f"500 mg is the weight of the citrate salt; it gives {gives} of magnesium")
+    assert f"{100 * 500 * frac('citrate') / rda:.0f}% of {tr.wording}" in r.trap
 
 
 def test_several_forms_give_a_range_or_a_split() -> None:

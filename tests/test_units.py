@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mgcalc import MgcalcError, parse_amount
-from mgcalc.units import MAX_MG, UNITS_MG
+from mgcalc.core.units import MAX_MG, MIN_MG, UNITS_MG
 
 amounts = st.floats(min_value=0.001, max_value=MAX_MG, allow_nan=False, allow_infinity=False)
 
@@ -17,7 +17,7 @@ amounts = st.floats(min_value=0.001, max_value=MAX_MG, allow_nan=False, allow_in
 @given(amounts, st.sampled_from(sorted(UNITS_MG)), st.sampled_from(["", " "]))
 def test_every_unit_scales_by_its_size(x: float, unit: str, space: str) -> None:
     mg = x * UNITS_MG[unit]
-    if not 0 < mg <= MAX_MG:
+    if not MIN_MG <= mg <= MAX_MG:
         with pytest.raises(MgcalcError):
             parse_amount(f"{x!r}{space if unit else ''}{unit}")
         return
@@ -65,10 +65,19 @@ def test_bad_amounts_are_errors(text: str, message: str) -> None:
         parse_amount(text)
 
 
+def test_below_the_smallest_amount_and_the_field_named() -> None:
+    with pytest.raises(MgcalcError, match="smallest") as err:
+        parse_amount(repr(MIN_MG / 10))
+    assert err.value.field == "amount"
+    with pytest.raises(MgcalcError, match="tablet") as err:
+        parse_amount("0", "tablet")
+    assert err.value.field == "tablet"
+
+
 @given(st.text(max_size=30))
 def test_arbitrary_text_never_escapes_as_another_exception(text: str) -> None:
     try:
         value = parse_amount(text)
     except MgcalcError:
         return
-    assert 0 < value <= MAX_MG
+    assert MIN_MG <= value <= MAX_MG
