@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -165,16 +166,94 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
     return Catalogue.model_validate(data)
 
 
-@cache
+def _built_json(stem: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
+
+
 def _packaged_raw(stem: str) -> Any:
     """A packaged data file as plain data: the JSON copy made at build time, else the YAML."""
-    built = Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
+    built = _built_json(stem)
     if built.is_file():
         return json.loads(built.read_text(encoding="utf-8"))
     import yaml
 
     text = packaged_path(f"{stem}.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def validate_raw(raw: dict[str, Any]) -> Reference:
+    """Validate every data file (raw data by Reference field) into a bundle; MgcalcError on any problem."""
+    parts: dict[str, Any] = {}
+    for field, (stem, model) in DATA_FILES.items():
+        data = raw[field]
+        try:
+            parts[field] = model.model_validate(data)
+        except ValidationError as e:
+            first = describe(e.errors()[0], data)
+            raise MgcalcError(f"invalid packaged data file '{stem}': {first}") from None
+    parts["sources"] = parts["sources"].sources
+    try:
+        return Reference(**parts)
+    except ValidationError as e:
+        raise MgcalcError(f"invalid packaged data: {describe(e.errors()[0], {})}") from None
+
+
+# ---- construction without validation, for data validated when the wheel was built
+
+#: After-validators that build lookups (not only checks): run on constructed models too.
+_LOOKUPS: dict[type[BaseModel], tuple[str, ...]] = {Catalogue: ("_cross_check",), CautionData: ("_index",)}
+
+
+def _construct(tp: Any, value: Any) -> Any:
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        if value is None:
+            return None
+        args = [a for a in get_args(tp) if a is not type(None)]
+        return _construct(args[0], value) if len(args) == 1 else value
+    if origin is Annotated:
+        return _construct(get_args(tp)[0], value)
+    if origin is list:
+        (item,) = get_args(tp)
+        return [_construct(item, v) for v in value]
+    if origin is dict:
+        _, item = get_args(tp)
+        return {k: _construct(item, v) for k, v in value.items()}
+    if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(value, dict):
+        return construct(tp, value)
+    return value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def construct(model: type[M], data: dict[str, Any]) -> M:
+    """``model`` from data already validated (at build time): no schema is built, lookups are."""
+    kwargs = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key in data:
+            kwargs[name] = _construct(field.annotation, data[key])
+    obj = model.model_construct(**kwargs)
+    for hook in _LOOKUPS.get(model, ()):
+        getattr(obj, hook)()
+    return obj
+
+
+@lru_cache(maxsize=1)
+def packaged_reference() -> Reference:
+    """The data shipped with mgcalc (kept in memory for the process only).
+
+    An installed wheel carries JSON validated at build time (see hatch_build.py)
+    and is constructed without revalidation; a source checkout validates the YAML.
+    """
+    if not all(_built_json(stem).is_file() for stem, _ in DATA_FILES.values()):
+        return validate_raw({field: _packaged_raw(stem) for field, (stem, _) in DATA_FILES.items()})
+    parts: dict[str, Any] = {
+        field: construct(model, _packaged_raw(stem)) for field, (stem, model) in DATA_FILES.items()
+    }
+    parts["sources"] = parts["sources"].sources
+    return Reference.model_construct(**parts)
 
 
 def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference:
@@ -196,21 +275,3 @@ def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference
         raise MgcalcError(
             f"invalid catalogue '{literal(catalogue)}': {describe(e.errors()[0], {})}", field="catalogue"
         ) from None
-
-
-@lru_cache(maxsize=1)
-def packaged_reference() -> Reference:
-    """The data shipped with mgcalc, validated (kept in memory for the process only)."""
-    parts: dict[str, Any] = {}
-    for field, (stem, model) in DATA_FILES.items():
-        data = _packaged_raw(stem)
-        try:
-            parts[field] = model.model_validate(data)
-        except ValidationError as e:
-            first = describe(e.errors()[0], data)
-            raise MgcalcError(f"invalid packaged data file '{stem}': {first}") from None
-    parts["sources"] = parts["sources"].sources
-    try:
-        return Reference(**parts)
-    except ValidationError as e:
-        raise MgcalcError(f"invalid packaged data: {describe(e.errors()[0], {})}") from None

@@ -535,11 +535,15 @@ class DrugClass(DrugRule):
     members: list[DrugMember] = Field(default_factory=list)
 
     def rules(self) -> list[DrugRule]:
-        """The class rule, then each member as a full rule (class fields filled in)."""
-        base = self.model_dump(exclude={"members"})
-        out: list[DrugRule] = [DrugRule.model_validate(base)]
+        """The class rule, then each member as a full rule (class fields filled in).
+
+        Built without revalidation (both parts are validated models); the
+        cross-field checks run in ``CautionData`` for every rule.
+        """
+        base = {name: getattr(self, name) for name in DrugRule.model_fields}
+        out = [DrugRule.model_construct(**base)]
         for m in self.members:
-            given = m.model_dump(exclude_unset=True, exclude={"no_timing"})
+            given = {k: getattr(m, k) for k in m.model_fields_set if k != "no_timing"}
             merged = {**base, **given}
             if m.no_timing:
                 merged["drug_before_hours"] = merged["drug_after_hours"] = None
@@ -548,11 +552,9 @@ class DrugClass(DrugRule):
                 merged["drug_after_hours"] = m.drug_after_hours
             for own in ("quote", "where", "conflicts"):  # evidence is the member's own, never the class's
                 merged[own] = given.get(own)
-            if "generics" not in given:
-                merged["generics"] = []
-            if "brands" not in given:
-                merged["brands"] = []
-            out.append(DrugRule.model_validate(merged))
+            merged["generics"] = list(m.generics)
+            merged["brands"] = list(m.brands)
+            out.append(DrugRule.model_construct(**merged))
         return out
 
 
@@ -648,12 +650,14 @@ class CautionData(DataModel):
     _drug_names: dict[str, list[str]] = PrivateAttr(default_factory=dict)
     _rules: dict[str, DrugRule] = PrivateAttr(default_factory=dict)
     _condition_names: dict[str, str] = PrivateAttr(default_factory=dict)
+    _class_of: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _index(self) -> CautionData:
         problems = []
         owner: dict[str, str] = {}
         rules: dict[str, DrugRule] = {}
+        class_of: dict[str, str] = {}
         drug_names: dict[str, list[str]] = {}
         condition_names: dict[str, str] = {}
         for d in self.drugs:
@@ -664,9 +668,14 @@ class CautionData(DataModel):
                 if _norm(n) in member_names
             ]
             for rule in d.rules():
+                if rule.level == "avoid" and (rule.drug_before_hours or rule.drug_after_hours):
+                    problems.append(f"{rule.code}: an avoid rule carries no separation hours")
+                if not rule.generics and not rule.brands:
+                    problems.append(f"{rule.code}: names no generic and no brand")
                 if rule.code in rules:
                     problems.append(f"drug rule code {rule.code!r} is used twice")
                 rules[rule.code] = rule
+                class_of[rule.code] = d.code
                 for n in (*rule.generics, *rule.brands):
                     key = _norm(n)
                     codes = drug_names.setdefault(key, [])
@@ -684,6 +693,7 @@ class CautionData(DataModel):
         if problems:
             raise ValueError("; ".join(problems))
         self._rules, self._drug_names, self._condition_names = rules, drug_names, condition_names
+        self._class_of = class_of
         return self
 
     def rule(self, code: str) -> DrugRule:
@@ -693,15 +703,11 @@ class CautionData(DataModel):
 
     def rules_named(self, key: str) -> list[DrugRule]:
         """The most specific rule of each class that a normalised name belongs to."""
-        names: dict[str, list[str]] = self.__pydantic_private__["_drug_names"]  # type: ignore[index]
-        codes = names.get(key, [])
-        found = [self.rule(c) for c in codes]
-        # within one class, a member (later in the list) overrides the class rule
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         by_class: dict[str, DrugRule] = {}
-        for d in self.drugs:
-            for r in d.rules():
-                if r.code in codes:
-                    by_class[d.code] = next(x for x in found if x.code == r.code)
+        # within one class, a member (indexed after its class) overrides the class rule
+        for code in private["_drug_names"].get(key, []):
+            by_class[private["_class_of"][code]] = private["_rules"][code]
         return list(by_class.values())
 
     @property
