@@ -1,0 +1,118 @@
+"""The data edge: packaged data (YAML or the wheel's JSON), user catalogues, hostile files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mgcalc import MgcalcError
+from mgcalc.reference import load_reference, packaged_path, packaged_reference
+from mgcalc.reference.files import DATA_FILES, MAX_FILE_BYTES, _built_json, check_catalogue, validate_raw
+
+from .conftest import REPO, run_cli
+
+
+def _yaml_raw() -> dict[str, Any]:
+    out = {}
+    for field, (stem, _) in DATA_FILES.items():
+        out[field] = yaml.safe_load(packaged_path(f"{stem}.yaml").read_text(encoding="utf-8"))
+    return out
+
+
+def test_packaged_bundle_equals_a_full_validation_of_the_yaml() -> None:
+    """The installed JSON (constructed without revalidation) holds exactly what the YAML validates to."""
+    validated = validate_raw(_yaml_raw())
+    loaded = packaged_reference()
+    for field in DATA_FILES:
+        a, b = getattr(validated, field), getattr(loaded, field)
+        dump = (
+            (lambda x: {k: v.model_dump() for k, v in x.items()})
+            if isinstance(a, dict)
+            else (lambda x: x.model_dump())
+        )
+        assert dump(a) == dump(b), field
+    assert [f.id for f in loaded.catalogue.forms] == [f.id for f in validated.catalogue.forms]
+    assert loaded.catalogue.resolve("Epsom salt").id == validated.catalogue.resolve("Epsom salt").id
+    assert loaded.cautions.drug_names == validated.cautions.drug_names
+
+
+def test_installed_json_matches_the_yaml_when_present() -> None:
+    import json
+
+    built = [(f, stem) for f, (stem, _) in DATA_FILES.items() if _built_json(stem).is_file()]
+    if not built:
+        pytest.skip("a source checkout: no JSON copies (they are made when the wheel is built)")
+    raw = _yaml_raw()
+    for field, stem in built:
+        assert json.loads(_built_json(stem).read_text(encoding="utf-8")) == raw[field], stem
+
+
+def test_every_source_key_is_cited_once() -> None:
+    for field, (stem, _) in DATA_FILES.items():
+        data = yaml.safe_load((REPO / "data" / f"{stem}.yaml").read_text(encoding="utf-8"))
+        assert ("sources" in data) == (stem == "sources"), stem
+
+
+def _write(tmp_path: Path, text: str | bytes) -> Path:
+    p = tmp_path / "c.yaml"
+    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return p
+
+
+def _forms() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "data" / "forms.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[" * 60_000, "nested too deeply"),
+        ("schema: 1\nschema: 1\n", "duplicate key"),
+        (b"\xff\xfe junk", "not UTF-8"),
+        ("a: [1, 2\n", "not valid YAML"),
+    ],
+)
+def test_hostile_catalogue_files_are_one_line_errors(tmp_path: Path, text: str | bytes, says: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(MgcalcError, match=says):
+        load_reference(path)
+    r = run_cli("label", "500", "--form", "citrate", "--catalogue", str(path))
+    assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_oversized_and_endless_files_are_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (MAX_FILE_BYTES + 10))
+    with pytest.raises(MgcalcError, match="over"):
+        load_reference(big)
+    r = run_cli("label", "500", "--form", "citrate", "--catalogue", "/dev/zero")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_duplicate_keys_in_a_form_are_refused(tmp_path: Path) -> None:
+    text = (REPO / "data" / "forms.yaml").read_text(encoding="utf-8")
+    text = text.replace("    elemental_pct:", "    elemental_pct: 1\n    elemental_pct:", 1)
+    problems_path = _write(tmp_path, text)
+    with pytest.raises(MgcalcError, match="duplicate key"):
+        check_catalogue(problems_path)
+
+
+@pytest.mark.parametrize(("constant", "value"), [("mg_molar_mass", 12.0), ("mg_charge", 3)])
+def test_constants_are_checked_against_physics(tmp_path: Path, constant: str, value: float) -> None:
+    data = _forms()
+    data["constants"][constant]["value"] = value
+    problems = check_catalogue(_write(tmp_path, yaml.safe_dump(data)))
+    assert any(constant in p for p in problems), problems
+
+
+def test_a_user_catalogue_replaces_only_the_forms(tmp_path: Path) -> None:
+    data = _forms()
+    data["forms"] = [f for f in data["forms"] if f["family"] == "oxide"]
+    data["families"] = {}
+    ref = load_reference(_write(tmp_path, yaml.safe_dump(data)))
+    assert {f.family for f in ref.catalogue.forms} == {"oxide"}
+    assert ref.cautions is packaged_reference().cautions
