@@ -51,7 +51,7 @@ def test_installed_json_matches_the_yaml_when_present() -> None:
 
 
 def test_every_source_key_is_cited_once() -> None:
-    for field, (stem, _) in DATA_FILES.items():
+    for stem, _ in DATA_FILES.values():
         data = yaml.safe_load((REPO / "data" / f"{stem}.yaml").read_text(encoding="utf-8"))
         assert ("sources" in data) == (stem == "sources"), stem
 
