@@ -153,7 +153,6 @@ def test_parser_splits_commands_and_skips_shell() -> None:
     assert found[0].line == 3
 
 
-@pytest.mark.xfail(strict=False, reason="README being rewritten")
 @pytest.mark.parametrize(
     "example", EXAMPLES, ids=lambda e: f"block{e.block}-line{e.line}-{shlex.split(e.command)[1]}"
 )

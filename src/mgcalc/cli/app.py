@@ -55,6 +55,7 @@ FLAGS = {
     "condition": "--condition",
     "per_day": "--per-day",
     "catalogue": "--catalogue",
+    "check": "--check",
 }
 
 
@@ -728,7 +729,10 @@ def forms(
         from mgcalc.reference import check_catalogue
         from mgcalc.schema.results import CatalogueCheck
 
-        problems = check_catalogue(check)
+        try:
+            problems = check_catalogue(check)
+        except MgcalcError as e:
+            raise MgcalcError(str(e), field="check") from None
         if m is Mode.JSON:
             print(to_json(CatalogueCheck(file=str(check), ok=not problems, problems=problems)))
         else:

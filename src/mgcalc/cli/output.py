@@ -116,7 +116,7 @@ def finish(
             worst = max(serious, key=lambda c: severity(c.level))
             more = f" (and {len(serious) - 1} more)" if len(serious) > 1 else ""
             e.err.write(
-                f"mgcalc: {worst.level.upper()}: {literal(worst.message, 300)}{more}; "
+                f"mgcalc: {worst.level.upper()}: {literal(worst.message.rstrip('.'), 300)}{more}; "
                 "run without --plain for details\n"
             )
     else:

@@ -445,9 +445,10 @@ def absorption_cell(f: Form) -> str:
     a = f.absorption
     if a is None:
         return "no data"
-    pct = f"{num(a.pct, 0)}%" if a.pct is not None else "no figure"
+    if a.pct is None:
+        return "no figure"
     at = f" at {mg(a.dose_mg, 0)}" if a.dose_mg is not None else ""
-    return pct + at
+    return f"{num(a.pct, 0)}%{at}"
 
 
 def forms_view(cat: Catalogue) -> View:

@@ -143,12 +143,37 @@ def catalogue_problems(data: Any) -> list[str]:
     try:
         cat = Catalogue.model_validate(data)
     except ValidationError as e:
-        return [describe(err, data) for err in e.errors()]
+        return [describe(err, data) for err in e.errors()] + _raw_stoichiometry(data)
     except RecursionError:
         return ["the catalogue is nested too deeply"]
     pool = {**_packaged_raw("sources")["sources"], **{k: None for k in cat.sources}}
     problems = [f"sources: unknown source {k!r}" for k in cat.source_keys() if k not in pool]
     return problems + stoichiometry_problems(cat)
+
+
+def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
+    """Formula problems in entries read as plain data (so one structural error hides nothing else)."""
+    from mgcalc.core.stoichiometry import STOICHIOMETRY_TOLERANCE_PP, formula_pct
+
+    out = []
+    forms = data.get("forms")
+    for f in forms if isinstance(forms, list) else []:
+        if not isinstance(f, dict) or not isinstance(f.get("formula"), str):
+            continue
+        ident = literal(f.get("id", "?"))
+        try:
+            pct = formula_pct(f["formula"])
+        except MgcalcError as e:
+            out.append(f"forms[id={ident}].formula: {e}")
+            continue
+        given = f.get("elemental_pct")
+        stoich = f.get("basis") == "stoichiometry"
+        if stoich and isinstance(given, int | float) and abs(pct - given) > STOICHIOMETRY_TOLERANCE_PP:
+            out.append(
+                f"forms[id={ident}].elemental_pct: {given} disagrees with {literal(f['formula'])} = {pct:.3f}% "
+                f"by more than {STOICHIOMETRY_TOLERANCE_PP} points"
+            )
+    return out
 
 
 def check_catalogue(path: str | os.PathLike[str]) -> list[str]:
