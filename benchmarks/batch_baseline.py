@@ -16,20 +16,21 @@ import csv
 import json
 import sys
 
-from mgcalc import label, packaged_catalogue
-from mgcalc.absorption import packaged_model
-from mgcalc.render import json_ready
+from mgcalc import label
+from mgcalc.cli.output import json_ready
+from mgcalc.reference import packaged_reference
+
+CATALOGUE = packaged_reference().catalogue
 
 
 def constants() -> dict[str, tuple[dict[str, object], float, list[tuple[dict[str, object], float]], float]]:
     """Per form id: the record with its constant fields, the fraction, variants, relative bioavailability."""
     table = {}
-    for f in packaged_catalogue().forms:
+    for f in CATALOGUE.forms:
         r = label(1.0, f.id)
         static = json_ready(r)
         variants = [
-            ({k: v for k, v in x.items()}, packaged_catalogue().get(x["form"]).fraction)
-            for x in static["variants"]
+            ({k: v for k, v in x.items()}, CATALOGUE.get(x["form"]).fraction) for x in static["variants"]
         ]
         table[f.id] = (static, f.fraction, variants, r.absorption_model.relative_bioavailability)
     return table
@@ -37,10 +38,10 @@ def constants() -> dict[str, tuple[dict[str, object], float, list[tuple[dict[str
 
 def main() -> None:
     table = constants()
-    m = packaged_model()
+    m = packaged_reference().absorption
     vmax, km, k = m.vmax_mg.value, m.km_mg.value, m.linear_fraction.value
-    molar = packaged_catalogue().constants.mg_molar_mass.value
-    charge = packaged_catalogue().constants.mg_charge.value
+    molar = CATALOGUE.constants.mg_molar_mass.value
+    charge = CATALOGUE.constants.mg_charge.value
     out = sys.stdout
     with open(sys.argv[1], newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
@@ -52,6 +53,15 @@ def main() -> None:
             el = amount * frac
             absorbed = rel * (vmax * el / (km + el) + k * el)
             rec = dict(static)
+            if static["spread"] is not None:
+                fracs = [frac, *(vf for _, vf in variants)]
+                rec["spread"] = dict(
+                    static["spread"],
+                    elemental_mg_min=amount * min(fracs),
+                    elemental_mg_max=amount * max(fracs),
+                    compound_mg_min=amount,
+                    compound_mg_max=amount,
+                )
             rec.update(
                 line=reader.line_num,
                 id=row[i_id],

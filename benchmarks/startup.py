@@ -1,4 +1,4 @@
-"""Start-up benchmark: `mgcalc label 500 --form citrate` against a bare typer app.
+"""Start-up benchmark: `mgcalc label 500 --form citrate` against a bare typer app with the same parameters.
 
 Both run as whole processes, alternating, stdout to a pipe; prints the median
 of each and their ratio. Usage: python benchmarks/startup.py [--runs N]
@@ -17,14 +17,53 @@ import time
 from pathlib import Path
 
 BARE_APP = '''
+import enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer()
+
+class Sex(str, enum.Enum):
+    female = "female"
+    male = "male"
 
 
-@app.command()
-def label(amount: str, form: str = typer.Option(...)) -> None:
-    """Does nothing."""
+class Standard(str, enum.Enum):
+    us = "us"
+    eu = "eu"
+
+
+class FailOn(str, enum.Enum):
+    caution = "caution"
+    avoid = "avoid"
+
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def label(
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT")],
+    form: Annotated[str, typer.Option("--form", "-f")],
+    count: Annotated[int, typer.Option("--count", "-n")] = 1,
+    elemental: Annotated[bool, typer.Option("--elemental")] = False,
+    json_: Annotated[bool, typer.Option("--json")] = False,
+    plain: Annotated[bool, typer.Option("--plain")] = False,
+    catalogue: Annotated[Path | None, typer.Option("--catalogue")] = None,
+    age: Annotated[float | None, typer.Option("--age")] = None,
+    sex: Annotated[Sex | None, typer.Option("--sex")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant")] = False,
+    lactating: Annotated[bool, typer.Option("--lactating")] = False,
+    egfr: Annotated[float | None, typer.Option("--egfr")] = None,
+    ckd_stage: Annotated[str | None, typer.Option("--ckd-stage")] = None,
+    drug: Annotated[list[str] | None, typer.Option("--drug")] = None,
+    condition: Annotated[list[str] | None, typer.Option("--condition")] = None,
+    per_day: Annotated[int, typer.Option("--per-day")] = 1,
+    standard: Annotated[Standard, typer.Option("--standard")] = Standard.us,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on")] = None,
+) -> None:
+    """Does nothing, with the same parameters as mgcalc label."""
 
 
 app()

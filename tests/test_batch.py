@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from mgcalc.core.batch import read_csv, read_ndjson, read_records, run
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.results import BatchOutput, LabelResult, ParseResult
+from mgcalc.schema.records import BatchOutput, ParseResult
+from mgcalc.schema.results import LabelResult
 
 from .conftest import human_mg, run_cli
 

@@ -11,7 +11,7 @@ from mgcalc.core import labels
 from mgcalc.core.intake import reference
 from mgcalc.core.labels import MAX_LINE
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.results import ParseResult
+from mgcalc.schema.records import ParseResult
 
 from .conftest import human_mg
 

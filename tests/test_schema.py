@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from mgcalc.schema import results
+from mgcalc.schema import estimates, records, results
 from mgcalc.schema.data import Form
 
 from .test_golden import (
@@ -57,17 +57,17 @@ MODELS: dict[str, type[BaseModel]] = {
     for m in (
         results.LabelResult,
         results.DoseResult,
-        results.AbsorbResult,
-        results.CompareResult,
-        results.CurveResult,
+        estimates.AbsorbResult,
+        estimates.CompareResult,
+        estimates.CurveResult,
         results.Assessment,
         results.IntakeReference,
-        results.ParseResult,
-        results.ParseLine,
-        results.ParseError,
-        results.BatchOutput,
-        results.FormEntry,
-        results.CatalogueCheck,
+        records.ParseResult,
+        records.ParseLine,
+        records.ParseError,
+        records.BatchOutput,
+        records.FormEntry,
+        records.CatalogueCheck,
         Form,
     )
 }
@@ -105,15 +105,22 @@ def test_no_stale_snapshot() -> None:
 
 
 def test_every_printed_result_model_is_snapshotted() -> None:
-    """A new top-level result model in mgcalc.schema.results must join MODELS (or be a part of one)."""
+    """A new result model in mgcalc.schema (results, estimates, records) must join MODELS (or be part of one)."""
     parts = set()
     for model in MODELS.values():
         parts |= set(schema_of(model).get("$defs", {}))
-    for name, obj in vars(results).items():
-        if isinstance(obj, type) and issubclass(obj, results.Result) and obj.__module__ == results.__name__:
-            if obj is results.Result or obj is results.SafetyFields:
-                continue  # bases, never printed alone
-            assert name in MODELS or name in parts, f"{name} is neither snapshotted nor part of a snapshot"
+    for module in (results, estimates, records):
+        for name, obj in vars(module).items():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, results.Result)
+                and obj.__module__ == module.__name__
+            ):
+                if obj is results.Result or obj is results.SafetyFields:
+                    continue  # bases, never printed alone
+                assert name in MODELS or name in parts, (
+                    f"{name} is neither snapshotted nor part of a snapshot"
+                )
 
 
 # ---------------------------------------------------------------- checking output against a schema
@@ -246,19 +253,19 @@ def test_forms_list_keeps_the_form_contract() -> None:
 
 
 def test_parse_stdin_records_keep_their_contract() -> None:
-    records = parse_json_output(invoke(["parse", "--json"], PARSE_STDIN).stdout, ndjson=True)
-    assert len(records) == 2
-    for r in records:
+    out = parse_json_output(invoke(["parse", "--json"], PARSE_STDIN).stdout, ndjson=True)
+    assert len(out) == 2
+    for r in out:
         model = "ParseError" if "error" in r else "ParseLine"
         assert contract_problems(r, schema_of(MODELS[model])) == [], r
 
 
 def test_batch_records_keep_their_contract() -> None:
     run = invoke(["batch", "--age", "70", "--sex", "female"], BATCH_CSV)
-    records = parse_json_output(run.stdout, ndjson=True)
-    assert len(records) == BATCH_CSV.count("\n") - 1
-    schema = schema_of(results.BatchOutput)
-    assert [p for r in records for p in contract_problems(r, schema)] == []
+    out = parse_json_output(run.stdout, ndjson=True)
+    assert len(out) == BATCH_CSV.count("\n") - 1
+    schema = schema_of(MODELS["BatchOutput"])
+    assert [p for r in out for p in contract_problems(r, schema)] == []
     text = invoke(["batch", "--input-format", "csv"], "id,text\nt1,Magnesium (as oxide) 250 mg\n")
     (record,) = parse_json_output(text.stdout, ndjson=True)
     assert record["basis"] == "elemental"
@@ -267,4 +274,4 @@ def test_batch_records_keep_their_contract() -> None:
 
 def test_batch_csv_columns_are_the_contract_properties() -> None:
     header = invoke(["batch", "--output-format", "csv"], BATCH_CSV).stdout.splitlines()[0]
-    assert header.split(",") == list(schema_of(results.BatchOutput)["properties"])
+    assert header.split(",") == list(schema_of(records.BatchOutput)["properties"])

@@ -32,15 +32,15 @@ _EXPORTS = {
     "Catalogue": "mgcalc.schema.data",
     "Form": "mgcalc.schema.data",
     "Profile": "mgcalc.schema.inputs",
-    "AbsorbResult": "mgcalc.schema.results",
+    "AbsorbResult": "mgcalc.schema.estimates",
     "Assessment": "mgcalc.schema.results",
     "Caution": "mgcalc.schema.results",
-    "CompareResult": "mgcalc.schema.results",
-    "CurveResult": "mgcalc.schema.results",
+    "CompareResult": "mgcalc.schema.estimates",
+    "CurveResult": "mgcalc.schema.estimates",
     "DoseResult": "mgcalc.schema.results",
     "IntakeReference": "mgcalc.schema.results",
     "LabelResult": "mgcalc.schema.results",
-    "ParseResult": "mgcalc.schema.results",
+    "ParseResult": "mgcalc.schema.records",
     "formula_pct": "mgcalc.core.stoichiometry",
     "MgcalcError": "mgcalc.errors",
     "parse_amount": "mgcalc.core.units",
@@ -80,18 +80,10 @@ if TYPE_CHECKING:
     from mgcalc.errors import MgcalcError
     from mgcalc.reference import load_reference
     from mgcalc.schema.data import Catalogue, Form, Reference
+    from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
     from mgcalc.schema.inputs import Profile
-    from mgcalc.schema.results import (
-        AbsorbResult,
-        Assessment,
-        Caution,
-        CompareResult,
-        CurveResult,
-        DoseResult,
-        IntakeReference,
-        LabelResult,
-        ParseResult,
-    )
+    from mgcalc.schema.records import ParseResult
+    from mgcalc.schema.results import Assessment, Caution, DoseResult, IntakeReference, LabelResult
 
 
 def __getattr__(name: str) -> Any:

@@ -11,17 +11,10 @@ from mgcalc.core import dosing, estimates, labels, safety
 from mgcalc.core import intake as intake_core
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.data import Form, Reference, Sex, Standard
+from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import (
-    AbsorbResult,
-    Assessment,
-    CompareResult,
-    CurveResult,
-    DoseResult,
-    IntakeReference,
-    LabelResult,
-    ParseResult,
-)
+from mgcalc.schema.records import ParseResult
+from mgcalc.schema.results import Assessment, DoseResult, IntakeReference, LabelResult
 
 
 def _ref(reference: Reference | None) -> Reference:

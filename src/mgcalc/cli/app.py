@@ -245,7 +245,8 @@ def with_profile(*, per_day: bool = True) -> Callable[[Callable[..., int]], Call
         def run(**kwargs: Any) -> int:
             values = {name: kwargs.pop(name) for name, _, _ in options}
             fail_on = values.pop("fail_on")
-            profile = Profile(
+            # typer has already checked every type; core.safety.check_profile checks the values
+            profile = Profile.model_construct(
                 age=values["age"],
                 sex=values["sex"].value if values["sex"] is not None else None,
                 pregnant=values["pregnant"],
@@ -626,7 +627,7 @@ def parse(
     from mgcalc.cli.terminal import current, emit
     from mgcalc.cli.views import parse_view
     from mgcalc.core.labels import parse_label
-    from mgcalc.schema.results import ParseError, ParseLine
+    from mgcalc.schema.records import ParseError, ParseLine
 
     m = mode(json_)
     ref = reference(catalogue)
@@ -727,7 +728,7 @@ def forms(
     if check is not None:
         from mgcalc.cli.output import to_json
         from mgcalc.reference import check_catalogue
-        from mgcalc.schema.results import CatalogueCheck
+        from mgcalc.schema.records import CatalogueCheck
 
         try:
             problems = check_catalogue(check)
@@ -748,7 +749,7 @@ def forms(
     if form is None:
         return finish(cat.forms, mode=m, view=lambda: forms_view(cat))
     f = cat.resolve(form)
-    from mgcalc.schema.results import FormEntry
+    from mgcalc.schema.records import FormEntry
 
     keys = [*f.sources.elemental_pct, *f.sources.laxative, *(f.absorption.sources if f.absorption else [])]
     details = {k: s for k in dict.fromkeys(keys) if (s := ref.source(k)) is not None}

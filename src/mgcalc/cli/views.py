@@ -13,17 +13,15 @@ from mgcalc.numbers import mg, num
 from mgcalc.schema.data import Catalogue, Form, Reference
 
 if TYPE_CHECKING:
+    from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
+    from mgcalc.schema.records import ParseResult
     from mgcalc.schema.results import (
-        AbsorbResult,
         Assessment,
         Caution,
-        CompareResult,
-        CurveResult,
         DoseResult,
         IntakeReference,
         LabelResult,
         ModelUsed,
-        ParseResult,
         Spread,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.build import make
 from mgcalc.schema.data import AbsorptionModel, Catalogue, Form
 from mgcalc.schema.results import ModelUsed, RelativeBasis
 
@@ -56,7 +57,8 @@ def model_used(m: AbsorptionModel, r: float, basis: RelativeBasis, meal: float) 
 def _model_used(
     vmax: float, km: float, k: float, reference: str, r: float, basis: RelativeBasis, meal: float
 ) -> ModelUsed:
-    return ModelUsed(
+    return make(
+        ModelUsed,
         vmax_mg=vmax,
         km_mg=km,
         linear_fraction=k,

@@ -23,7 +23,8 @@ from mgcalc.core.units import UNITS_MG, parse_amount
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
-from mgcalc.schema.results import Caution, ParseResult, csv_columns
+from mgcalc.schema.records import ParseResult, csv_columns
+from mgcalc.schema.results import Caution
 
 #: Longest CSV field or NDJSON line read (a label line is far shorter).
 MAX_FIELD = 100_000

@@ -13,6 +13,7 @@ from mgcalc.core.safety import estimate_cautions, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.results import DoseResult, LabelResult
@@ -40,8 +41,8 @@ def label(
     The absorbed estimate is for the whole amount taken at once without food.
     Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
     """
-    return LabelResult(
-        **label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile)
+    return make(
+        LabelResult, **label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile)
     )
 
 
@@ -133,7 +134,8 @@ def dose(
             "elemental_mg_below": below * tablet_mg * f.fraction,
             "elemental_mg_above": above * tablet_mg * f.fraction,
         }
-    return DoseResult(
+    return make(
+        DoseResult,
         form=f.id,
         form_name=f.name,
         formula=f.formula,

@@ -11,9 +11,9 @@ from mgcalc.core.dosing import _with_estimate_note, resolve
 from mgcalc.core.safety import amount_cautions, assess, estimate_cautions, safety
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
-from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import (
+from mgcalc.schema.estimates import (
     AbsorbResult,
     CompareResult,
     CompareRow,
@@ -22,6 +22,7 @@ from mgcalc.schema.results import (
     CurveSeries,
     SplitRow,
 )
+from mgcalc.schema.inputs import Profile
 
 
 def absorb(
@@ -51,8 +52,11 @@ def absorb(
     rows = []
     for n in range(1, splits + 1):
         total = n * absorbed_mg(el / n, r, meal, m)
-        rows.append(SplitRow(doses=n, per_dose_mg=el / n, absorbed_mg=total, absorbed_pct=100 * total / el))
-    return AbsorbResult(
+        rows.append(
+            make(SplitRow, doses=n, per_dose_mg=el / n, absorbed_mg=total, absorbed_pct=100 * total / el)
+        )
+    return make(
+        AbsorbResult,
         form=f.id,
         form_name=f.name,
         compound_mg=el / f.fraction,
@@ -107,7 +111,8 @@ def compare(
         ab = absorbed_mg(el, r, meal, m)
         form_price = priced.get(f.id)
         rows.append(
-            CompareRow(
+            make(
+                CompareRow,
                 form=f.id,
                 form_name=f.name,
                 elemental_pct=f.elemental_pct,
@@ -125,7 +130,8 @@ def compare(
         )
     if not forms:
         rows.sort(key=lambda row: -row.absorbed_mg)
-    return CompareResult(
+    return make(
+        CompareResult,
         amount_mg=amount_mg,
         input_basis="elemental" if elemental else "compound",
         with_meal=with_meal,
@@ -162,10 +168,15 @@ def curve(
         for i in range(1, points + 1):
             d = max_mg * i / points
             ab = absorbed_mg(d, r, meal, m)
-            pts.append(CurvePoint(dose_mg=d, absorbed_mg=ab, fraction=ab / d))
+            pts.append(make(CurvePoint, dose_mg=d, absorbed_mg=ab, fraction=ab / d))
         series.append(
-            CurveSeries(
-                form=f.id, form_name=f.name, relative_bioavailability=r, relative_basis=basis, points=pts
+            make(
+                CurveSeries,
+                form=f.id,
+                form_name=f.name,
+                relative_bioavailability=r,
+                relative_basis=basis,
+                points=pts,
             )
         )
-    return CurveResult(max_mg=max_mg, meal_mg=meal, series=series)
+    return make(CurveResult, max_mg=max_mg, meal_mg=meal, series=series)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.build import make
 from mgcalc.schema.data import IntakeData, Reference, Sex, Standard, State
 from mgcalc.schema.results import IntakeReference
 
@@ -75,7 +76,8 @@ def _reference(
         )
         if fb_band is not None and fb_band.ul_supplemental_mg is not None:
             ul, ul_std, ul_sources = fb_band.ul_supplemental_mg, fb.name, fb_band.sources
-    return IntakeReference(
+    return make(
+        IntakeReference,
         standard=standard,
         standard_name=info.name,
         life_stage=b.life_stage,

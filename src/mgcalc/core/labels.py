@@ -14,8 +14,10 @@ from mgcalc.core.intake import reference
 from mgcalc.core.units import MAX_MG, UNITS_MG
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
+from mgcalc.schema.build import make
 from mgcalc.schema.data import Catalogue, Excipient, Form, LabelData, Reference
-from mgcalc.schema.results import Basis, ParseResult
+from mgcalc.schema.records import ParseResult
+from mgcalc.schema.results import Basis
 
 #: Longest label line read, in characters: a real one is far shorter.
 MAX_LINE = 10_000
@@ -173,7 +175,8 @@ def parse_label(ref: Reference, text: str) -> ParseResult:
     if stated is None:
         if excipients and not forms:
             e = excipients[0]
-            return ParseResult(
+            return make(
+                ParseResult,
                 text=text,
                 basis="unknown",
                 reason=f"{e.name} is {e.role}, not a magnesium source",
@@ -195,7 +198,8 @@ def parse_label(ref: Reference, text: str) -> ParseResult:
         lo, hi = stated * min(fractions), stated * max(fractions)
     else:
         lo, hi = stated * min(fractions), stated
-    return ParseResult(
+    return make(
+        ParseResult,
         text=text,
         basis=basis,
         reason=reason,

@@ -15,6 +15,7 @@ from typing import Any
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
+from mgcalc.schema.build import make
 from mgcalc.schema.data import (
     CKD_STAGES,
     CautionData,
@@ -87,7 +88,8 @@ def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) 
     """The caution one drug rule gives for a drug name as the person typed it."""
     antacid_note = ANTACID_NOTE if rule.applies_to_forms == "antacid" and form is None else ""
     who = literal(given) if norm_name(given) == norm_name(rule.name) else f"{literal(given)} ({rule.name})"
-    return Caution(
+    return make(
+        Caution,
         code=rule.code,
         level=rule.level,
         message=f"{who}{antacid_note}: {rule.effect}; {rule.advice}.",
@@ -135,7 +137,7 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     close: list[str] = []
     for w in words or [norm_name(name)]:
         close += difflib.get_close_matches(w, d.drug_names, n=3, cutoff=0.75)
-    return UnknownDrug(name=name, close_matches=list(dict.fromkeys(close)))
+    return make(UnknownDrug, name=name, close_matches=list(dict.fromkeys(close)))
 
 
 def _stage_range(stage: str, d: CautionData) -> tuple[float, float]:
@@ -162,7 +164,8 @@ def _kidney(ref: Reference, profile: Profile, failure: bool) -> list[Caution]:
     for band in d.kidney.bands:
         if band.egfr_min <= egfr < band.egfr_max:
             return [
-                Caution(
+                make(
+                    Caution,
                     code="ckd",
                     level=band.level,
                     message=band.message,
@@ -198,7 +201,8 @@ def _age_cautions(ref: Reference, profile: Profile) -> list[Caution]:
     out = []
     if profile.age is not None and rules.infant is not None and profile.age < rules.infant_age_max:
         out.append(
-            Caution(
+            make(
+                Caution,
                 code="infant",
                 level=rules.infant.level,
                 message=rules.infant.message,
@@ -240,7 +244,8 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             seen.add(rule.code)
             if route is not None and rule.oral_chelation:
                 cautions.append(
-                    Caution(
+                    make(
+                        Caution,
                         code=f"{rule.code}-route",
                         level="info",
                         message=(
@@ -259,7 +264,8 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
         if c.code == "ckd" and any(x.code == "ckd" for x in cautions):
             continue  # the eGFR band says more
         cautions.append(
-            Caution(
+            make(
+                Caution,
                 code=c.code,
                 level=c.level,
                 message=f"{c.name}: {c.message}.",
@@ -270,7 +276,8 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
     for u in unknown:
         hint = f" (did you mean {', '.join(u.close_matches)}?)" if u.close_matches else ""
         cautions.append(
-            Caution(
+            make(
+                Caution,
                 code="unknown-drug",
                 level="info",
                 message=(
@@ -281,7 +288,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             )
         )
     cautions.sort(key=lambda c: -severity(c.level))
-    return Assessment(cautions=cautions, unknown_drugs=unknown)
+    return make(Assessment, cautions=cautions, unknown_drugs=unknown)
 
 
 def _diarrhoea(profile: Profile, d: CautionData) -> bool:
@@ -315,7 +322,8 @@ def amount_cautions(
     infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
     if ul is None and not infant:
         out.append(
-            Caution(
+            make(
+                Caution,
                 code="upper-limit",
                 level=d.rules.upper_limit.level,
                 message=f"{mg(daily_mg)}/day supplemental magnesium for {ul_ref.life_stage}: {ul_ref.ul_note}.",
@@ -325,7 +333,8 @@ def amount_cautions(
     elif ul is not None and daily_mg > ul:
         whose = ul_ref.ul_standard or ul_ref.standard_name
         out.append(
-            Caution(
+            make(
+                Caution,
                 code="upper-limit",
                 level=d.rules.upper_limit.level,
                 message=(
@@ -339,7 +348,8 @@ def amount_cautions(
         rule = d.rules.laxative_near_ul
         if _diarrhoea(profile, d) and form.laxative != "none":
             out.append(
-                Caution(
+                make(
+                    Caution,
                     code="laxative",
                     level="caution",
                     message=(
@@ -351,7 +361,8 @@ def amount_cautions(
             )
         elif form.laxative == "strong" and ul is not None and daily_mg >= rule.fraction_of_ul * ul:
             out.append(
-                Caution(
+                make(
+                    Caution,
                     code="laxative",
                     level="caution",
                     message=(
@@ -367,7 +378,8 @@ def amount_cautions(
         if target:
             kind = "RDA" if r.rda_mg else "adequate intake"
             out.append(
-                Caution(
+                make(
+                    Caution,
                     code="reference-intake",
                     level="info",
                     message=(
@@ -392,7 +404,8 @@ def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[
     ):
         return []
     return [
-        Caution(
+        make(
+            Caution,
             code="older-adult-oxide",
             level=rule.level,
             message=rule.message,
@@ -425,14 +438,14 @@ def assess(
         return (
             base
             if cautions is base.cautions
-            else Assessment(cautions=cautions, unknown_drugs=base.unknown_drugs)
+            else make(Assessment, cautions=cautions, unknown_drugs=base.unknown_drugs)
         )
     extra = amount_cautions(ref, profile, daily_mg, form)
     if not extra and cautions is base.cautions:
         return base
     merged = [*cautions, *extra]
     merged.sort(key=lambda c: -severity(c.level))
-    return Assessment(cautions=merged, unknown_drugs=base.unknown_drugs)
+    return make(Assessment, cautions=merged, unknown_drugs=base.unknown_drugs)
 
 
 def safety(
@@ -456,7 +469,8 @@ def estimate_cautions(ref: Reference, profile: Profile | None) -> list[Caution]:
     if profile is None or profile.age is None or profile.age >= 18 or note is None:
         return []
     return [
-        Caution(
+        make(
+            Caution,
             code="child-estimate",
             level="info",
             message=f"age {profile.age:g}: {note}.",

@@ -6,12 +6,12 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.build import LOOKUPS, construct
 from mgcalc.schema.data import (
     AbsorptionModel,
     Catalogue,
@@ -225,44 +225,7 @@ def validate_raw(raw: dict[str, Any]) -> Reference:
 
 # ---- construction without validation, for data validated when the wheel was built
 
-#: After-validators that build lookups (not only checks): run on constructed models too.
-_LOOKUPS: dict[type[BaseModel], tuple[str, ...]] = {Catalogue: ("_cross_check",), CautionData: ("_index",)}
-
-
-def _construct(tp: Any, value: Any) -> Any:
-    origin = get_origin(tp)
-    if origin in (Union, UnionType):
-        if value is None:
-            return None
-        args = [a for a in get_args(tp) if a is not type(None)]
-        return _construct(args[0], value) if len(args) == 1 else value
-    if origin is Annotated:
-        return _construct(get_args(tp)[0], value)
-    if origin is list:
-        (item,) = get_args(tp)
-        return [_construct(item, v) for v in value]
-    if origin is dict:
-        _, item = get_args(tp)
-        return {k: _construct(item, v) for k, v in value.items()}
-    if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(value, dict):
-        return construct(tp, value)
-    return value
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def construct(model: type[M], data: dict[str, Any]) -> M:
-    """``model`` from data already validated (at build time): no schema is built, lookups are."""
-    kwargs = {}
-    for name, field in model.model_fields.items():
-        key = field.alias or name
-        if key in data:
-            kwargs[name] = _construct(field.annotation, data[key])
-    obj = model.model_construct(**kwargs)
-    for hook in _LOOKUPS.get(model, ()):
-        getattr(obj, hook)()
-    return obj
+LOOKUPS.update({Catalogue: ("_cross_check",)})  # CautionData builds its lookups on first use
 
 
 @lru_cache(maxsize=1)

@@ -651,9 +651,21 @@ class CautionData(DataModel):
     _rules: dict[str, DrugRule] = PrivateAttr(default_factory=dict)
     _condition_names: dict[str, str] = PrivateAttr(default_factory=dict)
     _class_of: dict[str, str] = PrivateAttr(default_factory=dict)
+    _ready: bool = PrivateAttr(default=False)
+
+    def _lookups(self) -> dict[str, Any]:
+        """The name lookups, built on first use (data constructed without validation skips them
+        until a drug or condition is looked up)."""
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        if not private["_ready"]:
+            self._build_index()
+        return private
 
     @model_validator(mode="after")
     def _index(self) -> CautionData:
+        return self._build_index()
+
+    def _build_index(self) -> CautionData:
         problems = []
         owner: dict[str, str] = {}
         rules: dict[str, DrugRule] = {}
@@ -693,17 +705,17 @@ class CautionData(DataModel):
         if problems:
             raise ValueError("; ".join(problems))
         self._rules, self._drug_names, self._condition_names = rules, drug_names, condition_names
-        self._class_of = class_of
+        self._class_of, self._ready = class_of, True
         return self
 
     def rule(self, code: str) -> DrugRule:
         """The drug rule with this code."""
-        rules: dict[str, DrugRule] = self.__pydantic_private__["_rules"]  # type: ignore[index]
+        rules: dict[str, DrugRule] = self._lookups()["_rules"]
         return rules[code]
 
     def rules_named(self, key: str) -> list[DrugRule]:
         """The most specific rule of each class that a normalised name belongs to."""
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        private = self._lookups()
         by_class: dict[str, DrugRule] = {}
         # within one class, a member (indexed after its class) overrides the class rule
         for code in private["_drug_names"].get(key, []):
@@ -713,7 +725,7 @@ class CautionData(DataModel):
     @property
     def drug_names(self) -> list[str]:
         """Every normalised drug name known."""
-        names: dict[str, list[str]] = self.__pydantic_private__["_drug_names"]  # type: ignore[index]
+        names: dict[str, list[str]] = self._lookups()["_drug_names"]
         return list(names)
 
     def condition(self, code: str) -> Condition:
@@ -722,13 +734,13 @@ class CautionData(DataModel):
 
     def condition_code(self, name: str) -> str | None:
         """The condition code a name or alias means (None if unknown)."""
-        names: dict[str, str] = self.__pydantic_private__["_condition_names"]  # type: ignore[index]
+        names: dict[str, str] = self._lookups()["_condition_names"]
         return names.get(_norm(name).replace(" ", "-"))
 
     @property
     def condition_names(self) -> list[str]:
         """Every normalised condition name known."""
-        names: dict[str, str] = self.__pydantic_private__["_condition_names"]  # type: ignore[index]
+        names: dict[str, str] = self._lookups()["_condition_names"]
         return list(names)
 
     def source_keys(self) -> list[str]:

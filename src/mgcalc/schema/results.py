@@ -1,5 +1,8 @@
-"""Every output model in one place: the JSON (and CSV) contract of every command.
+"""Output models: the JSON (and CSV) contract of every command.
 
+This module holds the shared bases and the results of label, dose, check and
+intake; ``estimates.py`` those of absorb, compare and curve; ``records.py``
+those of parse, batch and forms (split so a command loads only its own).
 Results are built by the core and printed by the shell; ``tests/schema/``
 holds a JSON-Schema snapshot of each, so a change to a contract is a visible
 diff. Fields are only ever added.
@@ -11,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mgcalc.schema.data import Form, Laxative, Level, Sex, Source, Standard, State
+from mgcalc.schema.data import Laxative, Level, Sex, Standard, State
 
 Basis = Literal["elemental", "compound", "unknown"]
 RelativeBasis = Literal["reference", "measured", "assumed"]
@@ -181,190 +184,3 @@ class DoseResult(SafetyFields):
     laxative: Laxative
     variants: list[VariantAmount]
     spread: Spread | None = None
-
-
-# ---------------------------------------------------------------- absorb, compare, curve
-
-
-class SplitRow(Result):
-    """One way of taking a daily amount: ``doses`` equal doses."""
-
-    doses: int
-    per_dose_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-
-
-class AbsorbResult(SafetyFields):
-    """Absorbed Mg from one intake, and from the same daily amount split into doses (``absorb``)."""
-
-    form: str
-    form_name: str
-    compound_mg: float
-    elemental_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-    with_meal: bool
-    splits: list[SplitRow]
-    model: ModelUsed
-
-
-class CompareRow(Result):
-    """One form in a comparison."""
-
-    form: str
-    form_name: str
-    elemental_pct: float
-    compound_mg: float
-    elemental_mg: float
-    absorbed_mg: float
-    absorbed_pct: float
-    relative_bioavailability: float
-    relative_basis: RelativeBasis
-    laxative: str
-    price: float | None = None
-    cost_per_100mg_absorbed: float | None = None
-    cautions: list[Caution] = Field(default_factory=list)
-
-
-class CompareResult(SafetyFields):
-    """The same label amount across forms (``compare``)."""
-
-    amount_mg: float
-    input_basis: Literal["compound", "elemental"]
-    with_meal: bool
-    meal_mg: float
-    rows: list[CompareRow]
-
-
-class CurvePoint(Result):
-    """Absorbed mg and fraction at one elemental dose."""
-
-    dose_mg: float
-    absorbed_mg: float
-    fraction: float
-
-
-class CurveSeries(Result):
-    """One form's curve."""
-
-    form: str
-    form_name: str
-    relative_bioavailability: float
-    relative_basis: RelativeBasis
-    points: list[CurvePoint]
-
-
-class CurveResult(Result):
-    """Curves of absorbed Mg against elemental dose (``curve``)."""
-
-    max_mg: float
-    meal_mg: float
-    series: list[CurveSeries]
-
-
-# ---------------------------------------------------------------- parse, batch
-
-
-class ParseResult(Result):
-    """What a label line says about magnesium (``parse``)."""
-
-    text: str
-    basis: Basis
-    reason: str
-    forms: list[str]
-    stated_mg: float | None
-    percent_dv: float | None = None
-    elemental_mg_min: float | None
-    elemental_mg_max: float | None
-    excipient: bool
-    excipients: list[str] = Field(default_factory=list)
-    trap: str | None
-
-
-class ParseLine(ParseResult):
-    """One line of ``parse`` reading stdin: the line number, and the result or the error."""
-
-    line: int
-
-
-class ParseError(Result):
-    """A stdin line ``parse`` could not read."""
-
-    line: int
-    text: str
-    error: str
-
-
-class BatchOutput(Result):
-    """One ``batch`` output record: line and id, then the ``label --json`` fields, the
-    ``parse --json`` fields (for a ``text`` column), or ``error``. CSV columns are these fields."""
-
-    line: int
-    id: str | None = None
-    error: str | None = None
-    # label
-    form: str | None = None
-    form_name: str | None = None
-    formula: str | None = None
-    pct_basis: str | None = None
-    family: str | None = None
-    family_default: str | None = None
-    input_basis: str | None = None
-    amount_mg: float | None = None
-    count: int | None = None
-    compound_mg: float | None = None
-    elemental_pct: float | None = None
-    elemental_mg: float | None = None
-    elemental_mmol: float | None = None
-    elemental_meq: float | None = None
-    laxative: str | None = None
-    absorbed_mg: float | None = None
-    absorbed_pct: float | None = None
-    per_day: int | None = None
-    daily_elemental_mg: float | None = None
-    notes: str | None = None
-    # parse
-    text: str | None = None
-    basis: str | None = None
-    reason: str | None = None
-    forms: list[str] | None = None
-    stated_mg: float | None = None
-    percent_dv: float | None = None
-    elemental_mg_min: float | None = None
-    elemental_mg_max: float | None = None
-    excipient: bool | None = None
-    excipients: list[str] | None = None
-    trap: str | None = None
-    # nested
-    variants: list[VariantAmount] | None = None
-    spread: Spread | None = None
-    absorption_model: ModelUsed | None = None
-    cautions: list[Caution] | None = None
-    unknown_drugs: list[UnknownDrug] | None = None
-
-
-def csv_columns() -> list[str]:
-    """The columns of ``batch --output-format csv``: the BatchOutput fields, in order."""
-    return list(BatchOutput.model_fields)
-
-
-# ---------------------------------------------------------------- forms
-
-
-class FormEntry(Form):
-    """One catalogue entry with its citations (``forms FORM --json``)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    family_default: str
-    family_members: list[str]
-    source_details: dict[str, Source]
-
-
-class CatalogueCheck(Result):
-    """What ``forms --check FILE --json`` found."""
-
-    file: str
-    ok: bool
-    problems: list[str]
