@@ -42,5 +42,7 @@ class DataHook(BuildHookInterface):  # type: ignore[misc]
         out = Path(tempfile.mkdtemp(prefix="mgcalc-data-"))
         for field, (stem, _model) in DATA_FILES.items():
             path = out / f"{stem}.json"
-            path.write_text(json.dumps(raw[field], ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            path.write_text(
+                json.dumps(raw[field], ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
             build_data["force_include"][str(path)] = f"mgcalc/data/{stem}.json"

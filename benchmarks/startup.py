@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -81,28 +82,65 @@ def _time(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def _cpu(cmd: list[str]) -> float:
+    """User + system CPU seconds of one whole process (less sensitive to other load than wall time)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=ENV)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _instructions(cmd: list[str]) -> int | None:
+    """Instructions executed, counted by valgrind (the same count every run); None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    r = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
+    found = re.search(r"Collected : (\d+)", r.stderr)
+    return int(found[1]) if found else None
+
+
+COMMANDS = {
+    "label": ["label", "500", "--form", "citrate"],
+    "label --plain": ["label", "500", "--form", "citrate", "--plain"],
+    "label --json": ["label", "500", "--form", "citrate", "--json"],
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-valgrind", action="store_true", help="skip the instruction counts")
     args = parser.parse_args()
     mgcalc = shutil.which("mgcalc") or sys.exit("mgcalc is not on PATH: pip install . first")
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare.py"
         bare.write_text(BARE_APP)
-        cmds = {
-            "bare typer app": [sys.executable, str(bare), "500", "--form", "citrate"],
-            "mgcalc label": [mgcalc, "label", "500", "--form", "citrate"],
-        }
-        for cmd in cmds.values():  # warm the OS cache and mgcalc's catalogue cache
+        cmds = {"bare typer app": [sys.executable, str(bare), "500", "--form", "citrate"]}
+        cmds |= {f"mgcalc {k}": [mgcalc, *v] for k, v in COMMANDS.items()}
+        for cmd in cmds.values():  # warm the OS cache and the bytecode
             _time(cmd)
-        times: dict[str, list[float]] = {k: [] for k in cmds}
+        wall: dict[str, list[float]] = {k: [] for k in cmds}
+        cpu: dict[str, list[float]] = {k: [] for k in cmds}
         for _ in range(args.runs):
             for name, cmd in cmds.items():
-                times[name].append(_time(cmd))
-    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-    for k, v in med.items():
-        print(f"{k:16s} median {v:6.1f} ms over {args.runs} runs")
-    print(f"ratio mgcalc / bare typer: {med['mgcalc label'] / med['bare typer app']:.2f}x")
+                wall[name].append(_time(cmd))
+                cpu[name].append(_cpu(cmd))
+        counts = {} if args.no_valgrind else {k: _instructions(c) for k, c in cmds.items()}
+    base = "bare typer app"
+    print(f"{'':22s} {'wall ms':>8s} {'ratio':>6s} {'cpu ms':>8s} {'ratio':>6s} {'Minstr':>8s} {'ratio':>6s}")
+    for name in cmds:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        n, n0 = counts.get(name), counts.get(base)
+        instr = f"{n / 1e6:8.1f} {n / n0:6.2f}x" if n and n0 else f"{'-':>8s} {'-':>7s}"
+        print(
+            f"{name:22s} {w * 1000:8.1f} {w / statistics.median(wall[base]):5.2f}x "
+            f"{c * 1000:8.1f} {c / statistics.median(cpu[base]):5.2f}x {instr}"
+        )
+    print(f"medians over {args.runs} alternating runs; instructions counted once by valgrind (deterministic)")
 
 
 if __name__ == "__main__":
