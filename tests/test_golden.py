@@ -184,7 +184,7 @@ class Run:
 
 def placeholders(tmp: Path | None = None) -> dict[str, str]:
     """Placeholder -> real path, for argv; reversed on the output."""
-    out = {"{forms_yaml}": str(packaged_path("forms.yaml"))}
+    out = {"{forms_yaml}": str(packaged_path("forms.yaml")), "{regimen}": str(HERE / "data" / "regimen.yaml")}
     if tmp is not None:
         out["{tmp}"] = str(tmp)
     return out
@@ -364,6 +364,9 @@ CASES = [
     Case("forms-check-packaged.json", ["forms", "--check", "{forms_yaml}", "--json"], kind="json"),
     Case("forms-check-bad", ["forms", "--check", "{tmp}/bad.yaml"], exit_code=1),
     Case("forms-check-bad.json", ["forms", "--check", "{tmp}/bad.yaml", "--json"], exit_code=1, kind="json"),
+    # plan
+    Case("plan-regimen", ["plan", "{regimen}"]),
+    Case("plan-regimen.json", ["plan", "{regimen}", "--json"], kind="json"),
 ]
 
 #: Bad input, through main(): one line on stderr, exit 2, nothing on stdout.

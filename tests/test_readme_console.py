@@ -38,6 +38,7 @@ class Example:
     line: int  # line of the $ command in README.md
     command: str
     expected: str
+    files: tuple[tuple[str, str], ...] = ()  # files shown earlier in the block with `$ cat FILE`
 
 
 def console_blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -63,12 +64,17 @@ def examples(text: str) -> tuple[list[Example], int]:
     blocks = console_blocks(text)
     for number, (start, body) in enumerate(blocks, start=1):
         commands = [n for n, line in enumerate(body) if line.startswith("$ ")]
+        files: list[tuple[str, str]] = []
         for k, n in enumerate(commands):
             end = commands[k + 1] if k + 1 < len(commands) else len(body)
             command = body[n][2:].strip()
+            cat = re.fullmatch(r"cat (\S+)", command)
+            if cat:  # the block shows a file: later commands in it can read it
+                files.append((cat[1], "\n".join(body[n + 1 : end]) + "\n"))
+                continue
             if SHELL.search(command) or not command.startswith("mgcalc "):
                 continue
-            found.append(Example(number, start + n, command, "\n".join(body[n + 1 : end])))
+            found.append(Example(number, start + n, command, "\n".join(body[n + 1 : end]), tuple(files)))
     return found, len(blocks)
 
 
@@ -156,6 +162,9 @@ def test_parser_splits_commands_and_skips_shell() -> None:
 @pytest.mark.parametrize(
     "example", EXAMPLES, ids=lambda e: f"block{e.block}-line{e.line}-{shlex.split(e.command)[1]}"
 )
-def test_readme_console_example(example: Example) -> None:
+def test_readme_console_example(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, content in example.files:
+        (tmp_path / name).write_text(content, encoding="utf-8")
     problem = mismatch(example)
     assert problem is None, f"README.md line {example.line}: $ {example.command}\n{problem}"

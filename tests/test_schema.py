@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from mgcalc.schema import estimates, records, results
+from mgcalc.schema import estimates, plan, records, results
 from mgcalc.schema.data import Form
 
 from .test_golden import (
@@ -68,6 +68,7 @@ MODELS: dict[str, type[BaseModel]] = {
         records.BatchOutput,
         records.FormEntry,
         records.CatalogueCheck,
+        plan.PlanResult,
         Form,
     )
 }
@@ -109,7 +110,7 @@ def test_every_printed_result_model_is_snapshotted() -> None:
     parts = set()
     for model in MODELS.values():
         parts |= set(schema_of(model).get("$defs", {}))
-    for module in (results, estimates, records):
+    for module in (results, estimates, records, plan):
         for name, obj in vars(module).items():
             if (
                 isinstance(obj, type)

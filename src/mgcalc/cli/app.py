@@ -56,6 +56,9 @@ FLAGS = {
     "per_day": "--per-day",
     "catalogue": "--catalogue",
     "check": "--check",
+    "regimen": "REGIMEN",
+    "html": "--html",
+    "ics": "--ics",
 }
 
 
@@ -699,6 +702,62 @@ def batch(
         profile=profile,
         fail_on=fail_on,
     )
+
+
+@command()
+def plan(
+    regimen: Annotated[Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see the README).")],
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", metavar="FILE", help="Also write a one-page printable handout.", show_default=False
+        ),
+    ] = None,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Also write the magnesium times as daily calendar reminders.",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Exit 3 if a caution of this level or above applies.", show_default=False
+        ),
+    ] = None,
+    catalogue: CatalogueOpt = None,
+) -> int:
+    """A day's plan: every product and medicine together, the daily total, and a timetable.
+
+    Every magnesium time keeps every separation rule against every medicine time,
+    in the direction each rule states. Example: mgcalc plan regimen.yaml --html plan.html
+    """
+    from mgcalc import __version__
+    from mgcalc.cli.plan_io import handout_html, read_regimen, write_ics
+    from mgcalc.cli.views import plan_view
+    from mgcalc.core.plan import plan as plan_calc
+
+    m = mode(json_)
+    ref = reference(catalogue)
+    reg = read_regimen(regimen)
+    r = plan_calc(ref, reg)
+    if html is not None:
+        try:
+            html.write_text(handout_html(r, reg, __version__), encoding="utf-8")
+        except OSError as e:
+            raise MgcalcError(
+                f"cannot write '{literal(html)}': {literal(e.strerror or e)}", field="html"
+            ) from None
+    if ics is not None:
+        write_ics(r, ics)
+    status = finish(r, mode=m, view=lambda: plan_view(r), cautions=r.cautions, fail_on=fail_on)
+    if r.no_timetable_reason and status == ExitStatus.OK:
+        status = ExitStatus.RECORDS_FAILED
+    return status
 
 
 @command()

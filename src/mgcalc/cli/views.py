@@ -14,6 +14,7 @@ from mgcalc.schema.data import Catalogue, Form, Reference
 
 if TYPE_CHECKING:
     from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
+    from mgcalc.schema.plan import PlanResult
     from mgcalc.schema.records import ParseResult
     from mgcalc.schema.results import (
         Assessment,
@@ -491,4 +492,40 @@ def form_view(ref: Reference, f: Form) -> View:
         src = ref.source(key)
         rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
     v.tables.append(Table("Sources", ["for", "source"], rows))
+    return v
+
+
+def plan_view(r: PlanResult) -> View:
+    """The human view of ``plan``: the timetable, then the totals."""
+    from mgcalc.numbers import mg as fmt
+
+    if r.daily_elemental_mg_min == r.daily_elemental_mg_max:
+        total = fmt(r.daily_elemental_mg_max)
+    else:
+        total = f"{fmt(r.daily_elemental_mg_min)} to {fmt(r.daily_elemental_mg_max)}"
+    fields = [("magnesium a day", f"{total} from supplements")]
+    if r.ul_mg is not None:
+        fields.append(("upper level", f"{fmt(r.ul_mg)}/day supplemental ({r.ul_source})"))
+    if r.reference_intake_mg is not None:
+        food = "" if r.diet_mg is None else f"; with {fmt(r.diet_mg)} from food: "
+        lo, hi = r.total_with_diet_mg_min, r.total_with_diet_mg_max
+        if lo is not None and hi is not None:
+            food += fmt(hi) if lo == hi else f"{fmt(lo)} to {fmt(hi)}"
+        fields.append(
+            (r.reference_intake_kind or "reference", f"{fmt(r.reference_intake_mg)}/day, food included{food}")
+        )
+    if r.daily_absorbed_mg is not None:
+        fields.append(("absorbed (est.)", f"{fmt(r.daily_absorbed_mg)} a day as scheduled"))
+    v = View(title="Magnesium plan for the day", fields=fields)
+    rows = [
+        [i.time, i.kind, i.item + (f" ({fmt(i.elemental_mg)})" if i.elemental_mg is not None else ""), i.why]
+        for i in r.schedule
+    ]
+    v.tables.append(Table("Timetable", ["time", "kind", "what", "why this time"], rows))
+    if r.no_timetable_reason:
+        v.notes.append(r.no_timetable_reason)
+    for u in r.unsatisfied:
+        v.notes.append(f"BLOCKED: {u.product}: {u.why}. To unblock: {'; '.join(u.unblock)}.")
+    if r.min_gap_minutes:
+        v.notes.append(f"Magnesium doses are at least {num(r.min_gap_minutes / 60, 1)} h apart.")
     return v
