@@ -661,7 +661,7 @@ def form_view(ref: Reference, f: Form) -> View:
             Table(
                 "Evidence",
                 ["for", "quote", "where"],
-                [[q.about, f'"{" ".join(q.quote.split())}"', q.where] for q in quotes],
+                [[q.about, " ".join(q.quote.split()), q.where] for q in quotes],
             )
         )
     cited = [("elemental %", k) for k in f.sources.elemental_pct] + [

@@ -101,7 +101,9 @@ def absorbed_mg(dose_mg: float, relative: float, model: AbsorptionModel, *, fed:
 
 def percent(part: Bounds, whole: float) -> Bounds:
     """``part`` as a percentage of ``whole`` (0 for nothing)."""
-    return part.scaled(100 / whole) if whole > 0 else Bounds(0.0, 0.0, 0.0)
+    if whole <= 0:
+        return Bounds(0.0, 0.0, 0.0)
+    return Bounds(100 * part.central / whole, 100 * part.low / whole, 100 * part.high / whole)
 
 
 def model_used(
