@@ -23,8 +23,12 @@ from mgcalc.reference import packaged_reference
 CATALOGUE = packaged_reference().catalogue
 
 
-def constants() -> dict[str, tuple[dict[str, object], float, list[tuple[dict[str, object], float]], float]]:
-    """Per form id: the record with its constant fields, the fraction, variants, relative bioavailability."""
+Row = tuple[dict[str, object], float, list[tuple[dict[str, object], float]], tuple[float, float, float]]
+
+
+def constants() -> dict[str, Row]:
+    """Per form id: the record with its constant fields, the fraction, variants, and the
+    relative bioavailability (central, low, high)."""
     table = {}
     for f in CATALOGUE.forms:
         r = label(1.0, f.id)
@@ -32,14 +36,23 @@ def constants() -> dict[str, tuple[dict[str, object], float, list[tuple[dict[str
         variants = [
             ({k: v for k, v in x.items()}, CATALOGUE.get(x["form"]).fraction) for x in static["variants"]
         ]
-        table[f.id] = (static, f.fraction, variants, r.absorption_model.relative_bioavailability)
+        mu = r.absorption_model
+        rel = (mu.relative_bioavailability, mu.relative_bioavailability_min, mu.relative_bioavailability_max)
+        table[f.id] = (static, f.fraction, variants, rel)
     return table
 
 
 def main() -> None:
     table = constants()
     m = packaged_reference().absorption
-    vmax, km, k = m.vmax_mg.value, m.km_mg.value, m.linear_fraction.value
+    # the supplement's share without food: r * f * (vmax*(1 - meal/K) * d/(K + d) + k*d),
+    # central, low (low r and f, most meal Mg) and high ends
+    vmax, half, k = m.vmax_mg.value, m.half_saturation_mg.value, m.linear_fraction.value
+    ends = [
+        (m.fasting_factor.value, vmax * (1 - m.fit_meal_mg.value / half)),
+        (m.fasting_factor.low, vmax * (1 - m.fit_meal_mg.high / half)),
+        (m.fasting_factor.high, vmax * (1 - m.fit_meal_mg.low / half)),
+    ]
     molar = CATALOGUE.constants.mg_molar_mass.value
     charge = CATALOGUE.constants.mg_charge.value
     out = sys.stdout
@@ -51,14 +64,16 @@ def main() -> None:
             static, frac, variants, rel = table[row[i_form]]
             amount = float(row[i_amount])
             el = amount * frac
-            absorbed = rel * (vmax * el / (km + el) + k * el)
+            absorbed, low, high = (
+                min(el, r * f * (v * el / (half + el) + k * el)) for r, (f, v) in zip(rel, ends, strict=True)
+            )
             rec = dict(static)
             if static["spread"] is not None:
-                fracs = [frac, *(vf for _, vf in variants)]
+                sp = static["spread"]
                 rec["spread"] = dict(
-                    static["spread"],
-                    elemental_mg_min=amount * min(fracs),
-                    elemental_mg_max=amount * max(fracs),
+                    sp,
+                    elemental_mg_min=amount * (sp["elemental_pct_min"] / 100.0),
+                    elemental_mg_max=amount * (sp["elemental_pct_max"] / 100.0),
                     compound_mg_min=amount,
                     compound_mg_max=amount,
                 )
@@ -74,6 +89,10 @@ def main() -> None:
                 variants=[dict(v, compound_mg=amount, elemental_mg=amount * vf) for v, vf in variants],
                 absorbed_mg=absorbed,
                 absorbed_pct=100 * absorbed / el,
+                absorbed_mg_min=low,
+                absorbed_mg_max=high,
+                absorbed_pct_min=100 * low / el,
+                absorbed_pct_max=100 * high / el,
             )
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
 

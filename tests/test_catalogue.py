@@ -23,32 +23,68 @@ IDS = [f["id"] for f in RAW["forms"]]
 REQUIRED = [
     "oxide",
     "hydroxide",
-    "carbonate",
-    "chloride",
+    "basic-carbonate",
+    "carbonate-anhydrous",
+    "carbonate-trihydrate",
+    "chloride-anhydrous",
     "chloride-hexahydrate",
-    "sulfate",
+    "chloride-enteric-coated",
+    "sulfate-anhydrous",
     "sulfate-heptahydrate",
     "citrate",
     "citrate-nonahydrate",
     "hydrogen-citrate",
+    "citrate-now",
+    "citrate-malate",
     "glycinate",
+    "glycinate-buffered",
+    "lysinate-glycinate",
     "malate",
     "malate-trihydrate",
+    "dimagnesium-malate",
     "threonate",
-    "aspartate",
-    "lactate",
+    "threonate-magtein",
+    "aspartate-anhydrous",
+    "aspartate-dihydrate",
+    "aspartate-hcl-trihydrate",
+    "lactate-anhydrous",
     "lactate-dihydrate",
-    "gluconate",
+    "gluconate-anhydrous",
+    "gluconate-monohydrate",
+    "gluconate-dihydrate",
     "taurate",
     "orotate-dihydrate",
     "pidolate",
     "picolinate",
     "acetyl-taurate",
-    "acetate",
+    "acetate-anhydrous",
     "acetate-tetrahydrate",
     "glycerophosphate",
+    "glycerophosphate-monohydrate",
     "fumarate",
+    "trisilicate",
+    "phosphate-dibasic",
+    "phosphate-tribasic",
+    "magaldrate",
+    "hydrotalcite",
+    "alginate",
+    "salicylate-tetrahydrate",
+    "creatine-chelate",
+    "sucrosomial",
+    "magshape",
 ]
+
+#: The families whose bare name used to read the anhydrous salt: the default is
+#: now the article of commerce, with the sentence it rests on in the data.
+ARTICLE_OF_COMMERCE = {
+    "chloride": "chloride-hexahydrate",
+    "sulfate": "sulfate-heptahydrate",
+    "acetate": "acetate-tetrahydrate",
+    "lactate": "lactate-dihydrate",
+    "gluconate": "gluconate-dihydrate",
+    "aspartate": "aspartate-dihydrate",
+    "carbonate": "basic-carbonate",
+}
 
 
 def test_required_ids_present(cat: Catalogue) -> None:
@@ -58,13 +94,68 @@ def test_required_ids_present(cat: Catalogue) -> None:
 @pytest.mark.parametrize("form_id", IDS)
 def test_elemental_pct_matches_molmass(cat: Catalogue, form_id: str) -> None:
     f = cat.get(form_id)
-    expected = Formula(f.formula).composition()["Mg"].fraction * 100  # molmass, not mgcalc
+    lo, hi = f.pct_range
+    assert lo <= f.elemental_pct <= hi
     if f.basis == "stoichiometry":
+        assert f.formula is not None
+        expected = Formula(f.formula).composition()["Mg"].fraction * 100  # molmass, not mgcalc
         assert abs(f.elemental_pct - expected) <= STOICHIOMETRY_TOLERANCE_PP
         assert abs(f.elemental_pct - formula_pct(f.formula)) <= 0.001  # stored to 3 decimals
-    else:  # a manufacturer's figure must say so and differ from the formula
+        return
+    # not stoichiometry: the figure is quoted from its source, with where it is
+    assert any(q.about == "elemental_pct" for q in f.evidence), form_id
+    if f.basis == "manufacturer":  # a manufacturer's figure must say so and differ from any formula
         assert "manufacturer" in f.name.lower()
-        assert abs(f.elemental_pct - expected) > STOICHIOMETRY_TOLERANCE_PP
+        if f.formula is not None:
+            expected = Formula(f.formula).composition()["Mg"].fraction * 100
+            assert abs(f.elemental_pct - expected) > STOICHIOMETRY_TOLERANCE_PP
+
+
+@pytest.mark.parametrize(("family", "form_id"), ARTICLE_OF_COMMERCE.items())
+def test_bare_family_names_read_the_article_of_commerce(cat: Catalogue, family: str, form_id: str) -> None:
+    f = cat.resolve(family)
+    assert f.id == form_id == cat.resolve(f"magnesium {family}").id
+    defaults = [q for q in f.evidence if q.about == "default"]
+    assert defaults and all(q.quote.strip() and q.where.strip() for q in defaults)
+    # the family still spans the other salts (the anhydrous one among them)
+    pcts = [g.elemental_pct for g in cat.family_of(f)]
+    assert len(pcts) > 1 and max(pcts) > f.elemental_pct
+
+
+def test_chloride_dsld_label_reads_the_hexahydrate(cat: Catalogue) -> None:
+    # "Magnesium 62.17 mg (from 520 mg Magnesium Chloride)": 520 x 11.955% = 62.17
+    f = cat.resolve("magnesium chloride")
+    assert round(520 * f.fraction, 2) == 62.17
+    assert round(520 * cat.get("chloride-anhydrous").fraction, 1) == 132.7
+
+
+def test_dimagnesium_malate_has_two_magnesium_per_malate(cat: Catalogue) -> None:
+    f = cat.resolve("dimagnesium malate")
+    assert f.id == "dimagnesium-malate" and f.formula is not None
+    assert Formula(f.formula).composition()["Mg"].count == 2 and f.elemental_pct > 17
+    assert cat.resolve("malate").id == "malate"  # the 1:1 salt keeps its name
+
+
+def test_ambiguous_chelate_names_resolve_to_a_family_that_spans_them(cat: Catalogue) -> None:
+    for name in ("amino acid chelate", "magnesium chelate", "bisglycinate chelate", "buffered glycinate"):
+        f = cat.resolve(name)
+        pcts = [p for g in cat.family_of(f) for p in g.pct_range]
+        assert f.family == "glycinate" and min(pcts) < 11 and max(pcts) > 20, name
+
+
+def test_quotes_are_whole_sentences_with_a_place(cat: Catalogue) -> None:
+    for f in cat.forms:
+        for q in [*f.evidence, *(f.absorption.evidence if f.absorption else [])]:
+            assert len(q.quote.split()) >= 3 and q.where and q.sources, f.id
+
+
+def test_every_salt_is_at_least_low_laxative(cat: Catalogue) -> None:
+    # IOM 1997: "all dissociable magnesium salts" are assumed to share the osmotic effect
+    assert all(f.laxative != "none" for f in cat.forms)
+    for form_id in ("glycinate", "taurate", "threonate", "orotate-dihydrate", "acetyl-taurate"):
+        f = cat.get(form_id)
+        assert f.laxative == "low" and "iom1997" in f.sources.laxative
+        assert any(q.about == "laxative" and "dissociable" in q.quote for q in f.evidence)
 
 
 def test_packaged_catalogue_has_no_stoichiometry_problems(cat: Catalogue) -> None:
@@ -93,6 +184,14 @@ def test_citations_live_in_sources_yaml_only() -> None:
 
 
 NAMES = {
+    "magnesium chloride": "chloride-hexahydrate",
+    "MgCl2": "chloride-anhydrous",
+    "dimagnesium malate": "dimagnesium-malate",
+    "light magnesium carbonate": "basic-carbonate",
+    "heavy magnesium carbonate": "basic-carbonate",
+    "trimagnesium phosphate": "phosphate-tribasic",
+    "dibasic magnesium phosphate": "phosphate-dibasic",
+    "Slow-Mag": "chloride-enteric-coated",
     "Magnesium Citrate": "citrate",
     "mg citrate": "citrate",
     "bisglycinate": "glycinate",

@@ -57,11 +57,13 @@ def test_label_json_contract(cat: Catalogue) -> None:
     r = run_cli("label", "0.5g", "--form", "chloride", "--count", "2", "--json")
     data = json.loads(r.stdout)
     assert data.keys() >= LABEL_KEYS
-    f = cat.get("chloride")
-    assert data["form"] == "chloride" and data["compound_mg"] == 1000
+    f = cat.get("chloride-hexahydrate")  # the bare family name reads the article of commerce
+    assert f.formula is not None
+    assert data["form"] == "chloride-hexahydrate" and data["compound_mg"] == 1000
     assert abs(data["elemental_mg"] - _molmass_mg(1000, f.formula)) < 0.05
     assert {"form", "elemental_pct", "elemental_mg"} <= data["variants"][0].keys()
-    assert data["variants"][0]["form"] == "chloride-hexahydrate"
+    assert data["variants"][0]["form"] == "chloride-anhydrous"
+    assert data["absorbed_mg_min"] <= data["absorbed_mg"] <= data["absorbed_mg_max"]
 
 
 def test_label_elemental_reports_compound_weight(cat: Catalogue) -> None:
@@ -287,3 +289,45 @@ def test_cautions_cite_numbered_sources() -> None:
         n = int(line.rsplit("[", 1)[1].rstrip("]"))
         assert footnotes[n - 1] == f"[{n}] {c['source']}"
     assert [int(f[1 : f.index("]")]) for f in footnotes] == list(range(1, len(footnotes) + 1))
+
+
+def test_issue10_done_when_names_and_figures(cat: Catalogue) -> None:
+    r = run_cli("label", "520", "--form", "magnesium chloride", "--plain")
+    assert r.stdout == "62.2\n" and "hexahydrate" in r.stderr and "132.7 mg" in r.stderr
+    for name, want in (
+        ("Epsom salt", "sulfate-heptahydrate"),
+        ("magnesium sulfate", "sulfate-heptahydrate"),
+        ("magnesium acetate", "acetate-tetrahydrate"),
+        ("magnesium lactate", "lactate-dihydrate"),
+        ("magnesium gluconate", "gluconate-dihydrate"),
+        ("magnesium aspartate", "aspartate-dihydrate"),
+        ("magnesium carbonate", "basic-carbonate"),
+    ):
+        data = json.loads(run_cli("label", "500", "--form", name, "--json").stdout)
+        assert data["form"] == want and data["spread"] is not None
+        assert data["elemental_mg"] == pytest.approx(500 * cat.get(want).fraction)
+    # the old anhydrous figures are reachable by id and formula
+    for name, want in (
+        ("chloride-anhydrous", "chloride-anhydrous"),
+        ("MgCl2", "chloride-anhydrous"),
+        ("MgSO4", "sulfate-anhydrous"),
+    ):
+        assert json.loads(run_cli("label", "520", "--form", name, "--json").stdout)["form"] == want
+    for name in (
+        "trisilicate",
+        "dibasic magnesium phosphate",
+        "trimagnesium phosphate",
+        "magnesium lysinate glycinate chelate",
+        "hydrotalcite",
+        "enteric-coated magnesium chloride",
+    ):
+        assert run_cli("forms", name).returncode == 0, name
+    dmm = json.loads(run_cli("label", "1000", "--form", "dimagnesium malate", "--json").stdout)
+    assert dmm["elemental_mg"] > 170
+    fasting = json.loads(run_cli("absorb", "400", "--form", "citrate", "--elemental", "--json").stdout)
+    fed = json.loads(
+        run_cli("absorb", "400", "--form", "citrate", "--elemental", "--with-meal", "--json").stdout
+    )
+    assert fed["absorbed_mg"] >= fasting["absorbed_mg"]
+    oxide = json.loads(run_cli("label", "500", "--form", "oxide", "--json").stdout)
+    assert oxide["absorbed_mg_max"] > 2 * oxide["absorbed_mg_min"]

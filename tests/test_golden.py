@@ -503,8 +503,10 @@ def test_avoid_caution_is_on_screen_and_on_stderr_with_plain() -> None:
     assert _json(DOSE_CKD)["cautions"][0]["level"] == "avoid"  # most severe first
 
 
-def test_plain_without_cautions_writes_nothing_on_stderr() -> None:
-    assert _plain(LABEL).stderr == ""
+def test_plain_without_cautions_names_only_the_salt_read_on_stderr() -> None:
+    err = _plain(LABEL).stderr
+    assert err.startswith("mgcalc: read as ") and err.count("\n") == 1
+    assert "CAUTION" not in err and "AVOID" not in err
 
 
 def _table(text: str, title: str) -> list[list[str]]:
@@ -530,6 +532,7 @@ def test_compare_columns_hold_the_json_figures() -> None:
         "compound",
         "elemental",
         "absorbed",
+        "range",
         "basis",
         "laxative",
         "price",
@@ -543,7 +546,12 @@ def test_compare_columns_hold_the_json_figures() -> None:
             row["elemental_mg"], abs=0.05
         )
         assert float(cell["absorbed"].removesuffix(" mg")) == pytest.approx(row["absorbed_mg"], abs=0.05)
-        assert cell["basis"] == row["relative_basis"] and cell["laxative"] == row["laxative"]
+        low, high = cell["range"].removesuffix(" mg").split("-")
+        assert float(low) == pytest.approx(row["absorbed_mg_min"], abs=0.05)
+        assert float(high) == pytest.approx(row["absorbed_mg_max"], abs=0.05)
+        # an assumed relative bioavailability is marked
+        assert cell["basis"] == row["relative_basis"] + ("*" if row["relative_basis"] == "assumed" else "")
+        assert cell["laxative"] == row["laxative"]
         assert float(cell["price"]) == row["price"]
         per_100 = 100 * row["price"] / row["absorbed_mg"]
         assert row["cost_per_100mg_absorbed"] == pytest.approx(per_100)
@@ -564,19 +572,23 @@ RICH_CASES = {
     "dose-citrate-egfr20": (DOSE_CKD, ["1,856.1 mg", "AVOID", "eGFR below 30"]),
     "label-citrate": (LABEL, ["80.8 mg", "citrate-nonahydrate"]),
     "label-citrate-count2-perday3": (LABEL_DAILY, ["161.6 mg", "CAUTION", "484.9 mg/day"]),
-    "absorb-citrate-elemental": (ABSORB, ["64.3 mg", "CAUTION"]),
-    "compare-citrate-oxide-priced": (COMPARE, ["33.73", "45.25", "CAUTION"]),
-    "curve-citrate-oxide": (CURVE, ["72.3 mg", "14.3 mg"]),
+    "absorb-citrate-elemental": (ABSORB, ["50.2 mg", "39.7-60.4 mg", "CAUTION"]),
+    "compare-citrate-oxide-priced": (COMPARE, ["47.64", "26.05", "CAUTION"]),
+    "curve-citrate-oxide": (CURVE, ["57.1 mg", "25.5 mg"]),
     "check-ciprofloxacin-egfr45": (CHECK, ["2 caution(s)", "CAUTION", "ciprofloxacin"]),
     "intake-40-female": (INTAKE, ["320 mg/day", "350 mg/day"]),
     "parse-elemental-line": (PARSE, ["200 mg is elemental magnesium"]),
-    "forms": (["forms"], ["34 forms", "60.30"]),
+    "forms": (["forms"], ["57 forms", "60.30"]),
     "forms-citrate": (["forms", "citrate"], ["16.163%"]),
 }
 
 #: Known problems of the rich path at a narrow terminal (see each reason); strict, so a fix shows.
 RICH_KNOWN = {
     ("compare-citrate-oxide-priced", 60): "9 table columns at 60 characters: rich folds figures mid-number",
+    (
+        "forms",
+        60,
+    ): "ids of up to 31 characters (phosphate-tribasic-tetrahydrate) at 60: rich folds the figures",
 }
 WIDTH_KNOWN = {
     ("curve-citrate-oxide", 60): "the character chart is a fixed 62 characters wide and printed uncropped",

@@ -273,9 +273,13 @@ def test_dose_with_low_egfr_shows_avoid_on_screen_and_fails_on() -> None:
 def test_plain_keeps_stdout_bare_and_warns_on_stderr() -> None:
     r = run_cli("label", "500", "--form", "citrate", "--egfr", "20", "--plain")
     assert re.fullmatch(r"\d+\.\d\n", r.stdout)
-    assert "AVOID" in r.stderr and len(r.stderr.splitlines()) == 1
+    # one line names the salt read (citrate is a family of salts), one the worst caution
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and "read as" in lines[0] and "AVOID" in lines[1]
     quiet = run_cli("label", "100", "--form", "citrate", "--plain")
-    assert quiet.stderr == ""
+    assert quiet.stderr.startswith("mgcalc: read as ") and len(quiet.stderr.splitlines()) == 1
+    alone = run_cli("label", "100", "--form", "taurate", "--plain")  # a family of one: nothing to name
+    assert alone.stderr == ""
 
 
 # ---------------------------------------------------------------- ages

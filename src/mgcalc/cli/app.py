@@ -304,7 +304,7 @@ def label(
 
     Example: mgcalc label 500 --form citrate
     """
-    from mgcalc.cli.views import label_view
+    from mgcalc.cli.views import label_plain_note, label_view
     from mgcalc.core.dosing import label as label_calc
     from mgcalc.core.units import parse_amount
 
@@ -320,6 +320,7 @@ def label(
         plain=lambda: r.compound_mg if elemental else r.elemental_mg,
         cautions=r.cautions,
         fail_on=fail_on,
+        note=lambda: label_plain_note(r),
     )
 
 

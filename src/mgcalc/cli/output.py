@@ -96,12 +96,14 @@ def finish(
     cautions: list[Caution] | None = None,
     fail_on: FailOn | None = None,
     env: Environment | None = None,
+    note: Callable[[], str | None] | None = None,
 ) -> ExitStatus:
     """Print ``result`` once, in ``mode``, with its cautions; apply --fail-on; return the exit status.
 
     Human views always get the cautions appended here (a view cannot drop
     them); ``--plain`` prints the bare number on stdout and, when a caution at
-    caution level or above applies, a one-line note on stderr.
+    caution level or above applies, a one-line note on stderr; ``note`` (what
+    the bare number assumed, such as the salt read) goes to stderr too.
     """
     e = env or current()
     found = cautions or []
@@ -111,6 +113,9 @@ def finish(
         if plain is None:
             raise ValueError("this command has no --plain number")
         e.out.write(plain_number(plain()) + "\n")
+        said = note() if note is not None else None
+        if said:
+            e.err.write(f"mgcalc: {said}\n")
         serious = [c for c in found if severity(c.level) >= 1]
         if serious:
             worst = max(serious, key=lambda c: severity(c.level))

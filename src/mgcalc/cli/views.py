@@ -7,13 +7,14 @@ through ``mgcalc.numbers``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mgcalc.numbers import mg, num
 from mgcalc.schema.data import Catalogue, Form, Reference
 
 if TYPE_CHECKING:
-    from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
+    from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurvePoint, CurveResult, CurveSeries
     from mgcalc.schema.plan import PlanResult
     from mgcalc.schema.records import ParseResult
     from mgcalc.schema.results import (
@@ -96,7 +97,7 @@ def label_view(r: LabelResult) -> View:
     else:
         given = ("compound weight", f"{mg(r.amount_mg)}{count} of {r.formula} (as given)")
         derived = ("elemental Mg", mg(r.elemental_mg))
-    basis = "manufacturer's figure" if r.pct_basis == "manufacturer" else "stoichiometry"
+    basis = PCT_BASIS.get(r.pct_basis, r.pct_basis)
     v = View(
         title=f"{r.form_name}  [{r.form}]",
         fields=[
@@ -104,7 +105,12 @@ def label_view(r: LabelResult) -> View:
             derived,
             ("elemental %", f"{num(r.elemental_pct, 2)}% ({basis})"),
             ("amount", f"{num(r.elemental_mmol, 2)} mmol = {num(r.elemental_meq, 2)} mEq"),
-            ("absorbed (est.)", f"{mg(r.absorbed_mg)} ({num(r.absorbed_pct, 0)}%) {_taken(r.count)}"),
+            (
+                "absorbed (est.)",
+                f"{mg(r.absorbed_mg)} ({num(r.absorbed_pct, 0)}%), range {_range(r.absorbed_mg_min, r.absorbed_mg_max)}, "
+                f"{_taken(r.count)}",
+            ),
+            ("absorption", _basis_words(r.absorption_model)),
             ("laxative", r.laxative),
         ],
     )
@@ -114,7 +120,7 @@ def label_view(r: LabelResult) -> View:
             [
                 r.form,
                 r.formula,
-                num(r.elemental_pct, 2),
+                num(r.elemental_pct, 2) + _basis_mark(r.pct_basis),
                 mg(r.compound_mg if r.input_basis == "elemental" else r.elemental_mg),
             ]
         ]
@@ -122,7 +128,7 @@ def label_view(r: LabelResult) -> View:
             [
                 x.form,
                 x.formula,
-                num(x.elemental_pct, 2),
+                num(x.elemental_pct, 2) + _basis_mark(x.pct_basis),
                 mg(x.compound_mg if r.input_basis == "elemental" else x.elemental_mg),
             ]
             for x in r.variants
@@ -135,11 +141,57 @@ def label_view(r: LabelResult) -> View:
                 highlight=0,
             )
         )
+    if any(x.pct_basis not in (None, "stoichiometry") for x in r.variants) or r.pct_basis != "stoichiometry":
+        v.notes.append(
+            "m = manufacturer's figure, p = pharmacopoeial or specification range (central value shown)."
+        )
     if r.spread is not None and r.input_basis == "compound":
         v.notes.append(spread_note(mg(r.compound_mg), r.spread))
     if r.notes:
         v.notes.append(r.notes)
     return v
+
+
+PCT_BASIS = {
+    "stoichiometry": "stoichiometry",
+    "manufacturer": "manufacturer's figure",
+    "pharmacopoeia": "pharmacopoeia / specification",
+}
+
+
+def _basis_mark(basis: str | None) -> str:
+    return {"manufacturer": " m", "pharmacopoeia": " p"}.get(basis or "", "")
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "-"
+    return f"{mg(low).removesuffix(' mg')}-{mg(high)}"
+
+
+def _basis_words(m: ModelUsed) -> str:
+    rel = _relative_text(
+        m.relative_bioavailability, m.relative_bioavailability_min, m.relative_bioavailability_max
+    )
+    words = {
+        "reference": "the soluble reference salt",
+        "measured": "from human comparisons",
+        "assumed": "assumed like the soluble reference" if m.relative_bioavailability == 1 else "assumed",
+    }[m.relative_basis]
+    return f"relative bioavailability {rel}, {words}"
+
+
+def label_plain_note(r: LabelResult) -> str | None:
+    """What ``label --plain`` read the name as, for stderr, where the family spans more than one figure."""
+    sp = r.spread
+    if sp is None:
+        return None
+    return (
+        f"read as {r.form_name} [{r.form}], {num(r.elemental_pct, 2)}% Mg; the {sp.family} family "
+        f"gives {mg(sp.elemental_mg_min)} to {mg(sp.elemental_mg_max)}"
+        if r.input_basis == "compound"
+        else f"read as {r.form_name} [{r.form}], {num(r.elemental_pct, 2)}% Mg"
+    )
 
 
 def _taken(count: int) -> str:
@@ -148,40 +200,66 @@ def _taken(count: int) -> str:
 
 ESTIMATE_NOTE = (
     "Absorbed figures are estimates for a healthy adult (Fine et al. 1991 saturable + linear "
-    "model, scaled by form); see 'mgcalc forms FORM' for each form's evidence."
+    "model in the fed state it measured, scaled by form), each with a range from the form's relative "
+    "bioavailability, the meal Mg the fit assumes and the fasting factor; see 'mgcalc forms FORM' "
+    "for each form's evidence."
 )
 
 
 def _model_note(m: ModelUsed) -> str:
-    basis = {"reference": "the reference salt", "measured": "measured", "assumed": "assumed"}[
-        m.relative_basis
-    ]
-    meal = f", with {mg(m.meal_mg)} Mg from the meal" if m.meal_mg else ""
+    meal = (
+        "with a meal (Fine's fed state, factor 1)"
+        if m.fed
+        else f"without food (fasting factor {num(m.meal_factor or 1, 3)}, range "
+        f"{num(m.meal_factor_min or 1, 3)}-{num(m.meal_factor_max or 1, 3)})"
+    )
+    vmax = mg(m.vmax_mg, 2)
+    if m.vmax_mg_min is not None and m.vmax_mg_max is not None:
+        vmax += f" ({mg(m.vmax_mg_min, 1).removesuffix(' mg')}-{mg(m.vmax_mg_max, 1)})"
     return (
-        f"Model: Vmax {mg(m.vmax_mg, 2)}, Km {mg(m.km_mg, 2)}, linear {num(100 * m.linear_fraction, 0)}%; "
-        f"relative bioavailability {num(m.relative_bioavailability, 2)} ({basis}){meal}."
+        f"Model: Vmax {vmax}, K {mg(m.km_mg, 2)}, linear {num(100 * m.linear_fraction, 0)}%; "
+        f"{_basis_words(m)}; {meal}."
     )
 
 
 def absorb_view(r: AbsorbResult) -> View:
     """The human view of an ``absorb`` result."""
-    when = f"with a meal ({mg(r.model.meal_mg)} Mg)" if r.with_meal else "without food"
+    when = "with a meal" if r.with_meal else "without food"
     v = View(
         title=f"{r.form_name}  [{r.form}]",
         fields=[
             ("elemental Mg", f"{mg(r.elemental_mg)} (compound {mg(r.compound_mg)})"),
-            ("absorbed (est.)", f"{mg(r.absorbed_mg)} = {num(r.absorbed_pct, 1)}% in one intake {when}"),
+            (
+                "absorbed (est.)",
+                f"{mg(r.absorbed_mg)} = {num(r.absorbed_pct, 1)}% in one intake {when} "
+                f"(range {_range(r.absorbed_mg_min, r.absorbed_mg_max)})",
+            ),
         ],
     )
     best = max(r.splits, key=lambda s: s.absorbed_mg)
     rows = [
-        [str(s.doses), mg(s.per_dose_mg), mg(s.absorbed_mg), f"{num(s.absorbed_pct, 1)}%"] for s in r.splits
+        [
+            str(s.doses),
+            mg(s.per_dose_mg),
+            mg(s.absorbed_mg),
+            _range(s.absorbed_mg_min, s.absorbed_mg_max),
+            f"{num(s.absorbed_pct, 1)}%",
+        ]
+        for s in r.splits
     ]
-    v.tables.append(Table("The same amount in equal doses", ["doses", "each", "absorbed", "fraction"], rows))
+    v.tables.append(
+        Table("The same amount in equal doses", ["doses", "each", "absorbed", "range", "fraction"], rows)
+    )
     if best.doses > 1:
         gain = best.absorbed_mg - r.splits[0].absorbed_mg
         v.notes.append(
-            f"{best.doses} doses of {mg(best.per_dose_mg)} absorb {mg(gain)} more than one of {mg(r.elemental_mg)}."
+            f"{best.doses} doses of {mg(best.per_dose_mg)} absorb {mg(gain)} more than one of {mg(r.elemental_mg)} "
+            "(central estimates)."
+        )
+    if r.with_meal:
+        v.notes.append(
+            f"The meal's own Mg ({mg(r.model.meal_mg)}) is recorded, not computed with: "
+            "no study varied it; with a meal is Fine's fed state."
         )
     v.notes += [_model_note(r.model), ESTIMATE_NOTE]
     return v
@@ -191,7 +269,7 @@ def compare_view(r: CompareResult) -> View:
     """The human view of a ``compare`` result."""
     what = "elemental Mg" if r.input_basis == "elemental" else "of each compound"
     priced = any(row.price is not None for row in r.rows)
-    cols = ["form", "%Mg", "compound", "elemental", "absorbed", "basis", "laxative"]
+    cols = ["form", "%Mg", "compound", "elemental", "absorbed", "range", "basis", "laxative"]
     cols += ["price", "per 100 mg absorbed"] if priced else []
     rows = []
     for row in r.rows:
@@ -201,7 +279,8 @@ def compare_view(r: CompareResult) -> View:
             mg(row.compound_mg),
             mg(row.elemental_mg),
             mg(row.absorbed_mg),
-            row.relative_basis,
+            _range(row.absorbed_mg_min, row.absorbed_mg_max),
+            row.relative_basis + ("*" if row.relative_basis == "assumed" else ""),
             row.laxative,
         ]
         if priced:
@@ -210,13 +289,15 @@ def compare_view(r: CompareResult) -> View:
                 "-" if row.cost_per_100mg_absorbed is None else num(row.cost_per_100mg_absorbed, 2),
             ]
         rows.append(cells)
-    meal = f", each with a meal of {mg(r.meal_mg)} Mg" if r.with_meal else ", one intake without food"
+    meal = ", each with a meal" if r.with_meal else ", one intake without food"
     return View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
         tables=[Table(f"{len(rows)} forms", cols, rows)],
         notes=[
-            "basis: how the form's bioavailability relative to Mg acetate is known "
-            "(measured, assumed, or the reference salt itself).",
+            "Sorted as given (or by the central absorbed estimate); range: low to high estimate. "
+            "basis: how the form's bioavailability relative to Mg acetate is known (measured: human "
+            "comparisons; reference: the salt itself); * assumed: no human comparison, absorbed like the "
+            "soluble reference (or like oxide, for poorly soluble forms).",
             ESTIMATE_NOTE,
         ],
     )
@@ -226,12 +307,30 @@ MARKS = "*o+x#@%&"
 
 
 def text_chart(
-    xs: list[list[float]], ys: list[list[float]], y_label: str, width: int = 56, height: int = 12
+    xs: list[list[float]],
+    ys: list[list[float]],
+    y_label: str,
+    width: int = 56,
+    height: int = 12,
+    bands: list[tuple[list[float], list[float]]] | None = None,
 ) -> str:
-    """A character plot of several series sharing axes that start at 0."""
+    """A character plot of several series sharing axes that start at 0.
+
+    ``bands`` (low and high values per series) are shaded with '.' under the
+    series marks: the range around each estimate.
+    """
     x_max = max(max(x) for x in xs) or 1.0
-    y_max = max(max(y) for y in ys) or 1.0
+    tops = [max(y) for y in ys] + [max(hi) for _, hi in bands or []]
+    y_max = max(tops) or 1.0
     grid = [[" "] * width for _ in range(height)]
+    for x, (lows, highs) in zip(xs, bands or [], strict=False):
+        for xv, lo, hi in zip(x, lows, highs, strict=True):
+            col = min(width - 1, round(xv / x_max * (width - 1)))
+            r_lo = min(height - 1, round(lo / y_max * (height - 1)))
+            r_hi = min(height - 1, round(hi / y_max * (height - 1)))
+            for row in range(r_lo, r_hi + 1):
+                if grid[height - 1 - row][col] == " ":
+                    grid[height - 1 - row][col] = "."
     for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
         for xv, yv in zip(x, y, strict=True):
             col = min(width - 1, round(xv / x_max * (width - 1)))
@@ -253,35 +352,75 @@ def curve_view(r: CurveResult) -> View:
     xs = [[p.dose_mg for p in s.points] for s in r.series]
     absorbed = [[p.absorbed_mg for p in s.points] for s in r.series]
     fraction = [[100 * p.fraction for p in s.points] for s in r.series]
+    band_mg = [_band(s, lambda p: (p.absorbed_mg_min, p.absorbed_mg_max)) for s in r.series]
+    band_pct = [
+        ([100 * v for v in lo], [100 * v for v in hi])
+        for lo, hi in (_band(s, lambda p: (p.fraction_min, p.fraction_max)) for s in r.series)
+    ]
     legend = [
         [
             MARKS[i % len(MARKS)],
             s.form,
-            num(s.relative_bioavailability, 2),
+            _relative_text(
+                s.relative_bioavailability, s.relative_bioavailability_min, s.relative_bioavailability_max
+            ),
             s.relative_basis,
             mg(s.points[-1].absorbed_mg),
+            _range(s.points[-1].absorbed_mg_min, s.points[-1].absorbed_mg_max),
         ]
         for i, s in enumerate(r.series)
     ]
-    meal = f" (each dose with a meal of {mg(r.meal_mg)} Mg)" if r.meal_mg else ""
+    fed = r.with_meal if r.with_meal is not None else bool(r.meal_mg)
+    meal = " (each dose with a meal)" if fed else " (each dose without food)"
     return View(
         title=f"Absorbed magnesium against dose{meal}",
-        blocks=[text_chart(xs, absorbed, "absorbed, mg"), text_chart(xs, fraction, "fraction absorbed, %")],
+        blocks=[
+            text_chart(xs, absorbed, "absorbed, mg (marks: central estimate; dots: range)", bands=band_mg),
+            text_chart(xs, fraction, "fraction absorbed, %", bands=band_pct),
+        ],
         tables=[
-            Table("Legend", ["mark", "form", "relative", "basis", f"absorbed at {mg(r.max_mg)}"], legend)
+            Table(
+                "Legend",
+                ["mark", "form", "relative", "basis", f"absorbed at {mg(r.max_mg)}", "range"],
+                legend,
+            )
         ],
         notes=[ESTIMATE_NOTE],
     )
 
 
+def _band(
+    s: CurveSeries, pick: Callable[[CurvePoint], tuple[float | None, float | None]]
+) -> tuple[list[float], list[float]]:
+    """Low and high values of a series (the central value where a point has no range)."""
+    lows, highs = [], []
+    for p in s.points:
+        lo, hi = pick(p)
+        lows.append(p.absorbed_mg if lo is None else lo)
+        highs.append(p.absorbed_mg if hi is None else hi)
+    return lows, highs
+
+
+def _relative_text(r: float, lo: float | None, hi: float | None) -> str:
+    if lo is None or hi is None or lo == hi:
+        return num(r, 2)
+    return f"{num(r, 2)} ({num(lo, 2)}-{num(hi, 2)})"
+
+
 SVG_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
-def _svg_panel(r: CurveResult, title: str, ys: list[list[float]], left: float) -> list[str]:
+def _svg_panel(
+    r: CurveResult,
+    title: str,
+    ys: list[list[float]],
+    left: float,
+    bands: list[tuple[list[float], list[float]]] | None = None,
+) -> list[str]:
     from xml.sax.saxutils import escape
 
     w, h, m = 420.0, 300.0, 50.0
-    y_max = max(max(y) for y in ys) or 1.0
+    y_max = max([max(y) for y in ys] + [max(hi) for _, hi in bands or []]) or 1.0
 
     def px(x: float) -> float:
         return left + m + (w - 1.5 * m) * x / r.max_mg
@@ -299,6 +438,14 @@ def _svg_panel(r: CurveResult, title: str, ys: list[list[float]], left: float) -
         xv, yv = r.max_mg * t / 4, y_max * t / 4
         out.append(f'<text x="{px(xv)}" y="{py(0) + 15}" text-anchor="middle">{num(xv, 0)}</text>')
         out.append(f'<text x="{px(0) - 5}" y="{py(yv) + 4}" text-anchor="end">{num(yv, 0)}</text>')
+    for n, (s, (lows, highs)) in enumerate(zip(r.series, bands or [], strict=False)):
+        upper = [f"{px(p.dose_mg):.1f},{py(v):.1f}" for p, v in zip(s.points, highs, strict=True)]
+        lower = [f"{px(p.dose_mg):.1f},{py(v):.1f}" for p, v in zip(s.points, lows, strict=True)]
+        colour = SVG_COLOURS[n % len(SVG_COLOURS)]
+        out.append(
+            f'<polygon fill="{colour}" fill-opacity="0.15" stroke="none" '
+            f'points="{" ".join(upper + lower[::-1])}"/>'
+        )
     for n, (s, y) in enumerate(zip(r.series, ys, strict=True)):
         pts = " ".join(f"{px(p.dose_mg):.1f},{py(v):.1f}" for p, v in zip(s.points, y, strict=True))
         width = 2 + 1.5 * (len(r.series) - 1 - n)  # earlier series wider: coinciding curves stay visible
@@ -317,16 +464,26 @@ def curve_svg(r: CurveResult) -> str:
         'font-family="sans-serif" font-size="12">',
         '<rect width="100%" height="100%" fill="white"/>',
     ]
-    out += _svg_panel(r, "absorbed, mg", [[p.absorbed_mg for p in s.points] for s in r.series], 0)
-    out += _svg_panel(r, "fraction absorbed, %", [[100 * p.fraction for p in s.points] for s in r.series], w)
+    band_mg = [_band(s, lambda p: (p.absorbed_mg_min, p.absorbed_mg_max)) for s in r.series]
+    band_pct = [
+        ([100 * v for v in lo], [100 * v for v in hi])
+        for lo, hi in (_band(s, lambda p: (p.fraction_min, p.fraction_max)) for s in r.series)
+    ]
+    out += _svg_panel(r, "absorbed, mg", [[p.absorbed_mg for p in s.points] for s in r.series], 0, band_mg)
+    out += _svg_panel(
+        r, "fraction absorbed, %", [[100 * p.fraction for p in s.points] for s in r.series], w, band_pct
+    )
     for n, s in enumerate(r.series):
         y = h + 25 + 18 * n
         out.append(
             f'<rect x="50" y="{y - 9}" width="14" height="4" fill="{SVG_COLOURS[n % len(SVG_COLOURS)]}"/>'
         )
+        rel = _relative_text(
+            s.relative_bioavailability, s.relative_bioavailability_min, s.relative_bioavailability_max
+        )
         out.append(
             f'<text x="70" y="{y - 3}">{escape(s.form_name)} (relative bioavailability '
-            f"{num(s.relative_bioavailability, 2)}, {s.relative_basis})</text>"
+            f"{rel}, {s.relative_basis}; shaded: range)</text>"
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -440,24 +597,40 @@ def intake_view(r: IntakeReference, ref: Reference) -> View:
 
 
 def absorption_cell(f: Form) -> str:
-    """A form's absorption figure in a few words."""
+    """A form's absorption evidence in a few words."""
     a = f.absorption
     if a is None:
         return "no data"
+    if a.like is not None:
+        return f"like {a.like}"
+    if a.relative_min is not None and a.relative_max is not None and a.relative_min != a.relative_max:
+        return f"rel {num(a.relative_min, 1)}-{num(a.relative_max, 1)}"
     if a.pct is None:
         return "no figure"
     at = f" at {mg(a.dose_mg, 0)}" if a.dose_mg is not None else ""
     return f"{num(a.pct, 0)}%{at}"
 
 
+def _pct_cell(f: Form) -> str:
+    return num(f.elemental_pct, 2) + _basis_mark(f.basis)
+
+
 def forms_view(cat: Catalogue) -> View:
     """The catalogue as one table."""
-    rows = [[f.id, f.name, num(f.elemental_pct, 2), absorption_cell(f), f.laxative] for f in cat.forms]
+    rows = [[f.id, f.name, _pct_cell(f), absorption_cell(f), f.laxative] for f in cat.forms]
     return View(
         title="mgcalc form catalogue",
         tables=[Table(f"{len(rows)} forms", ["id", "name", "%Mg", "absorption", "laxative"], rows)],
-        notes=["'mgcalc forms ID' shows one entry with its sources."],
+        notes=[
+            "%Mg: m = manufacturer's figure, p = pharmacopoeial or specification range (central shown). "
+            "'mgcalc forms ID' shows one entry with its sources.",
+        ],
     )
+
+
+def _pct_range_text(f: Form) -> str:
+    lo, hi = f.pct_range
+    return "" if lo == hi else f", range {num(lo, 2)}-{num(hi, 2)}%"
 
 
 def form_view(ref: Reference, f: Form) -> View:
@@ -467,8 +640,8 @@ def form_view(ref: Reference, f: Form) -> View:
     v = View(
         title=f"{f.name}  [{f.id}]",
         fields=[
-            ("formula", f.formula),
-            ("elemental %", f"{num(f.elemental_pct, 3)}% ({f.basis})"),
+            ("formula", f.formula_text),
+            ("elemental %", f"{num(f.elemental_pct, 3)}% ({PCT_BASIS[f.basis]}){_pct_range_text(f)}"),
             ("absorption", absorption_cell(f)),
             ("laxative", f.laxative),
             ("aliases", ", ".join(f.aliases) or "-"),
@@ -483,6 +656,15 @@ def form_view(ref: Reference, f: Form) -> View:
         v.notes.append(f"Absorption: {f.absorption.note}")
     if f.notes:
         v.notes.append(f.notes)
+    quotes = [*f.evidence, *(f.absorption.evidence if f.absorption else [])]
+    if quotes:
+        v.tables.append(
+            Table(
+                "Evidence",
+                ["for", "quote", "where"],
+                [[q.about, " ".join(q.quote.split()), q.where] for q in quotes],
+            )
+        )
     cited = [("elemental %", k) for k in f.sources.elemental_pct] + [
         ("laxative", k) for k in f.sources.laxative
     ]
@@ -515,7 +697,10 @@ def plan_view(r: PlanResult) -> View:
             (r.reference_intake_kind or "reference", f"{fmt(r.reference_intake_mg)}/day, food included{food}")
         )
     if r.daily_absorbed_mg is not None:
-        fields.append(("absorbed (est.)", f"{fmt(r.daily_absorbed_mg)} a day as scheduled"))
+        spread = ""
+        if r.daily_absorbed_mg_min is not None and r.daily_absorbed_mg_max is not None:
+            spread = f" ({fmt(r.daily_absorbed_mg_min)} to {fmt(r.daily_absorbed_mg_max)})"
+        fields.append(("absorbed (est.)", f"{fmt(r.daily_absorbed_mg)}{spread} a day as scheduled"))
     v = View(title="Magnesium plan for the day", fields=fields)
     rows = [
         [i.time, i.kind, i.item + (f" ({fmt(i.elemental_mg)})" if i.elemental_mg is not None else ""), i.why]

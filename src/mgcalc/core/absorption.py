@@ -1,15 +1,17 @@
-"""Absorbed magnesium: the saturable + linear model of Fine et al. 1991, scaled by form.
+"""Absorbed magnesium: Fine et al. 1991's saturable + linear model, scaled by form, as a range.
 
-A(I) = Vmax * I / (Km + I) + k * I for the soluble reference salt, I the Mg in
-one intake. A form absorbs r * A, r its relative bioavailability. With a meal
-of m mg Mg, the supplement's share of one intake of d mg is r * (A(m + d) - A(m)).
-All figures are estimates for a healthy adult; parameters live in
-data/absorption.yaml with their sources.
+The supplement's share in the state Fine measured (a standard meal plus the
+salt) is S(d) = Vmax (1 - m/K) d / (K + d) + k d, m the meal's own Mg (assumed,
+with a range). A form absorbs r * f * S(d): r its bioavailability relative to
+the soluble reference salt (a range from within-study comparisons), f = 1 with
+a meal and the fasting factor without one (a meal never lowers the share).
+Every figure is a central estimate with a low and a high end; parameters live
+in data/absorption.yaml with their sources. Estimates for a healthy adult.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError
 from mgcalc.schema.build import make
@@ -20,57 +22,146 @@ from mgcalc.schema.results import ModelUsed, RelativeBasis
 MAX_SPLITS = 12
 
 
+class Bounds(NamedTuple):
+    """A central estimate and its low and high ends."""
+
+    central: float
+    low: float
+    high: float
+
+    def scaled(self, factor: float) -> Bounds:
+        """Every end times ``factor``."""
+        return Bounds(self.central * factor, self.low * factor, self.high * factor)
+
+
+def relative_range(form: Form, model: AbsorptionModel, catalogue: Catalogue) -> tuple[Bounds, RelativeBasis]:
+    """A form's bioavailability relative to the soluble reference salt, as a range, and its basis.
+
+    ``like`` another form: that form's range (assumed). The reference salt: 1.
+    A relative range in the catalogue (within-study comparisons): measured. A
+    fractional absorption at a dose only: measured over predicted, capped at 1.
+    Otherwise the assumed default ("like the soluble reference").
+    """
+    a = form.absorption
+    if a is not None and a.like is not None:
+        return relative_range(catalogue.get(a.like), model, catalogue)[0], "assumed"
+    if form.family == model.reference_form.id or form.id == model.reference_form.id:
+        return Bounds(1.0, 1.0, 1.0), "reference"
+    if a is not None and a.relative is not None:
+        lo = a.relative if a.relative_min is None else a.relative_min
+        hi = a.relative if a.relative_max is None else a.relative_max
+        return Bounds(a.relative, lo, hi), "measured"
+    if a is not None and a.pct is not None and a.dose_mg is not None:
+        predicted = model.supplement_absorbed(a.dose_mg) * model.fasting_factor.value / a.dose_mg
+        r = min(1.0, a.pct / 100 / predicted)
+        return Bounds(r, r, r), "measured"
+    u = model.relative_bioavailability.unmeasured
+    return Bounds(
+        u.value, u.value if u.min is None else u.min, u.value if u.max is None else u.max
+    ), "assumed"
+
+
 def relative_bioavailability(
     form: Form, model: AbsorptionModel, catalogue: Catalogue
 ) -> tuple[float, RelativeBasis]:
-    """A form's bioavailability relative to the reference salt, and where it comes from.
+    """The central relative bioavailability and its basis (see ``relative_range``)."""
+    r, basis = relative_range(form, model, catalogue)
+    return r.central, basis
 
-    Measured where the catalogue has a fractional absorption at a dose (capped at
-    1: this model has nothing above the soluble reference); the same as another
-    form where the catalogue says ``like`` (an assumption); otherwise the
-    assumed default.
+
+def meal_factor(model: AbsorptionModel, fed: bool) -> Bounds:
+    """1 with a meal (Fine's fed state); the fasting factor's range without one."""
+    if fed:
+        return Bounds(1.0, 1.0, 1.0)
+    f = model.fasting_factor
+    return Bounds(f.value, f.low, f.high)
+
+
+def absorbed(dose_mg: float, relative: Bounds, fed: bool, model: AbsorptionModel) -> Bounds:
+    """Mg absorbed from one intake of ``dose_mg`` elemental: central, low and high.
+
+    The low end takes every uncertain quantity at its low end (relative
+    bioavailability, fasting factor, the most meal Mg the fit allows), the high
+    end at its high end; never more than the dose.
     """
-    if form.absorption is not None and form.absorption.like is not None:
-        return relative_bioavailability(catalogue.get(form.absorption.like), model, catalogue)[0], "assumed"
-    if form.family == model.reference_form.id or form.id == model.reference_form.id:
-        return 1.0, "reference"
-    a = form.absorption
-    if a is not None and a.pct is not None and a.dose_mg is not None:
-        predicted = model.reference_absorbed(a.dose_mg) / a.dose_mg
-        return min(1.0, a.pct / 100 / predicted), "measured"
-    return model.relative_bioavailability.unmeasured.value, "assumed"
+    if dose_mg <= 0:
+        return Bounds(0.0, 0.0, 0.0)
+    f = meal_factor(model, fed)
+    m = model.fit_meal_mg
+    central = relative.central * f.central * model.supplement_absorbed(dose_mg, m.value)
+    low = relative.low * f.low * model.supplement_absorbed(dose_mg, m.high)
+    high = relative.high * f.high * model.supplement_absorbed(dose_mg, m.low)
+    return Bounds(min(central, dose_mg), min(low, dose_mg), min(high, dose_mg))
 
 
-def absorbed_mg(dose_mg: float, relative: float, meal_mg: float, model: AbsorptionModel) -> float:
-    """Mg absorbed from one intake of ``dose_mg`` elemental (taken with ``meal_mg`` of food Mg)."""
-    return relative * (model.reference_absorbed(meal_mg + dose_mg) - model.reference_absorbed(meal_mg))
+def absorbed_mg(dose_mg: float, relative: float, model: AbsorptionModel, *, fed: bool = False) -> float:
+    """The central absorbed estimate for a relative bioavailability known exactly."""
+    return absorbed(dose_mg, Bounds(relative, relative, relative), fed, model).central
 
 
-def model_used(m: AbsorptionModel, r: float, basis: RelativeBasis, meal: float) -> ModelUsed:
-    """The parameters behind a figure, for output (shared between results: do not modify)."""
-    return _model_used(
-        m.vmax_mg.value, m.km_mg.value, m.linear_fraction.value, m.reference_form.id, r, basis, meal
-    )
+def percent(part: Bounds, whole: float) -> Bounds:
+    """``part`` as a percentage of ``whole`` (0 for nothing)."""
+    if whole <= 0:
+        return Bounds(0.0, 0.0, 0.0)
+    return Bounds(100 * part.central / whole, 100 * part.low / whole, 100 * part.high / whole)
 
 
-@lru_cache(maxsize=1024)
-def _model_used(
-    vmax: float, km: float, k: float, reference: str, r: float, basis: RelativeBasis, meal: float
+def model_used(
+    m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float, fed: bool = False
 ) -> ModelUsed:
+    """The parameters behind a figure, for output (shared between results: do not modify)."""
+    key = (id(m), r, basis, meal, fed)
+    hit = _MODELS.get(key)
+    if hit is None or hit[0] is not m:
+        if len(_MODELS) > 1024:
+            _MODELS.clear()
+        hit = _MODELS[key] = (m, _model_used(m, r, basis, meal, fed))
+    return hit[1]
+
+
+_MODELS: dict[tuple[int, Bounds, str, float, bool], tuple[AbsorptionModel, ModelUsed]] = {}
+
+
+BASIS_NOTES: dict[RelativeBasis, str] = {
+    "reference": "the soluble reference salt of Fine 1991",
+    "measured": "relative bioavailability from human comparisons (a range)",
+    "assumed": "assumed: no human comparison with a soluble salt",
+}
+
+
+def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float, fed: bool) -> ModelUsed:
+    f = meal_factor(m, fed)
+    fit = m.fit_meal_mg
     return make(
         ModelUsed,
-        vmax_mg=vmax,
-        km_mg=km,
-        linear_fraction=k,
-        reference_form=reference,
-        relative_bioavailability=r,
+        equation="S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)",
+        vmax_mg=m.effective_vmax(fit.value),
+        vmax_mg_min=m.effective_vmax(fit.high),
+        vmax_mg_max=m.effective_vmax(fit.low),
+        km_mg=m.half_saturation_mg.value,
+        linear_fraction=m.linear_fraction.value,
+        reference_form=m.reference_form.id,
+        relative_bioavailability=r.central,
+        relative_bioavailability_min=r.low,
+        relative_bioavailability_max=r.high,
         relative_basis=basis,
+        basis_note=BASIS_NOTES[basis],
         meal_mg=meal,
+        fed=fed,
+        meal_factor=f.central,
+        meal_factor_min=f.low,
+        meal_factor_max=f.high,
+        fit_meal_mg=fit.value,
+        fit_meal_mg_min=fit.low,
+        fit_meal_mg_max=fit.high,
     )
 
 
 def meal_mg_for(with_meal: bool, meal_mg: float | None, model: AbsorptionModel) -> float:
-    """The meal Mg to use: 0 without a meal, else ``meal_mg`` or the model's default."""
+    """The meal Mg to report: 0 without a meal, else ``meal_mg`` or the model's default.
+
+    Reported, not computed with: the estimate with a meal is Fine's fed state.
+    """
     if not with_meal:
         if meal_mg is not None:
             raise MgcalcError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mgcalc.core.absorption import absorbed_mg, model_used, relative_bioavailability
+from mgcalc.core.absorption import absorbed, model_used, percent, relative_range
 from mgcalc.core.safety import estimate_cautions, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
@@ -66,12 +66,13 @@ def label_fields(
         el, compound = total, total / f.fraction
     else:
         compound, el = total, total * f.fraction
-    rel, rel_basis = relative_bioavailability(f, ref.absorption, cat)
-    absorbed = absorbed_mg(el, rel, 0.0, ref.absorption)
+    rel, rel_basis = relative_range(f, ref.absorption, cat)
+    ab = absorbed(el, rel, False, ref.absorption)
+    pct = percent(ab, el)
     return {
         "form": f.id,
         "form_name": f.name,
-        "formula": f.formula,
+        "formula": f.formula_text,
         "pct_basis": f.basis,
         "family": f.family,
         "family_default": cat.family_default(f).id,
@@ -86,10 +87,14 @@ def label_fields(
         "laxative": f.laxative,
         "variants": variants(cat, f, el, None if elemental else compound),
         "spread": spread(cat, f, el, None if elemental else compound),
-        "absorbed_mg": absorbed,
-        "absorbed_pct": 100 * absorbed / el,
+        "absorbed_mg": ab.central,
+        "absorbed_pct": pct.central,
         "absorption_model": model_used(ref.absorption, rel, rel_basis, 0.0),
         "notes": f.notes,
+        "absorbed_mg_min": ab.low,
+        "absorbed_mg_max": ab.high,
+        "absorbed_pct_min": pct.low,
+        "absorbed_pct_max": pct.high,
         **_with_estimate_note(ref, profile, safety(ref, profile, el, f)),
     }
 
@@ -138,7 +143,7 @@ def dose(
         DoseResult,
         form=f.id,
         form_name=f.name,
-        formula=f.formula,
+        formula=f.formula_text,
         elemental_pct=f.elemental_pct,
         target_elemental_mg=target_mg,
         target_elemental_mmol=mmol(cat, target_mg),

@@ -6,7 +6,15 @@ healthy adult.
 
 from __future__ import annotations
 
-from mgcalc.core.absorption import MAX_SPLITS, absorbed_mg, meal_mg_for, model_used, relative_bioavailability
+from mgcalc.core.absorption import (
+    MAX_SPLITS,
+    Bounds,
+    absorbed,
+    meal_mg_for,
+    model_used,
+    percent,
+    relative_range,
+)
 from mgcalc.core.dosing import _with_estimate_note, resolve
 from mgcalc.core.safety import amount_cautions, assess, estimate_cautions, safety
 from mgcalc.core.units import check_mg
@@ -39,7 +47,8 @@ def absorb(
     """Absorbed Mg from ``amount_mg`` of ``form`` in one intake, and split into 1..``splits`` doses.
 
     ``amount_mg`` is compound weight unless ``elemental``. Each dose is taken
-    with a meal of ``meal_mg`` (default from the model) when ``with_meal``.
+    with a meal when ``with_meal`` (Fine's fed state; ``meal_mg`` is recorded).
+    Every absorbed figure is a central estimate with a low and a high end.
     """
     cat, m = ref.catalogue, ref.absorption
     f = resolve(ref, form)
@@ -48,26 +57,48 @@ def absorb(
         raise MgcalcError(f"splits must be between 1 and {MAX_SPLITS}, got {splits}", field="splits")
     meal = meal_mg_for(with_meal, meal_mg, m)
     el = amount_mg if elemental else amount_mg * f.fraction
-    r, basis = relative_bioavailability(f, m, cat)
+    r, basis = relative_range(f, m, cat)
     rows = []
     for n in range(1, splits + 1):
-        total = n * absorbed_mg(el / n, r, meal, m)
+        total = absorbed(el / n, r, with_meal, m).scaled(n)
+        pct = percent(total, el)
         rows.append(
-            make(SplitRow, doses=n, per_dose_mg=el / n, absorbed_mg=total, absorbed_pct=100 * total / el)
+            make(
+                SplitRow,
+                doses=n,
+                per_dose_mg=el / n,
+                absorbed_mg=total.central,
+                absorbed_pct=pct.central,
+                **_range_fields(total, pct),
+            )
         )
+    first = rows[0]
     return make(
         AbsorbResult,
         form=f.id,
         form_name=f.name,
         compound_mg=el / f.fraction,
         elemental_mg=el,
-        absorbed_mg=rows[0].absorbed_mg,
-        absorbed_pct=rows[0].absorbed_pct,
+        absorbed_mg=first.absorbed_mg,
+        absorbed_pct=first.absorbed_pct,
         with_meal=with_meal,
         splits=rows,
-        model=model_used(m, r, basis, meal),
+        model=model_used(m, r, basis, meal, with_meal),
+        absorbed_mg_min=first.absorbed_mg_min,
+        absorbed_mg_max=first.absorbed_mg_max,
+        absorbed_pct_min=first.absorbed_pct_min,
+        absorbed_pct_max=first.absorbed_pct_max,
         **_with_estimate_note(ref, profile, safety(ref, profile, el, f)),
     )
+
+
+def _range_fields(ab: Bounds, pct: Bounds) -> dict[str, float]:
+    return {
+        "absorbed_mg_min": ab.low,
+        "absorbed_mg_max": ab.high,
+        "absorbed_pct_min": pct.low,
+        "absorbed_pct_max": pct.high,
+    }
 
 
 def compare(
@@ -81,7 +112,7 @@ def compare(
     meal_mg: float | None = None,
     profile: Profile | None = None,
 ) -> CompareResult:
-    """``amount_mg`` of each form side by side; without ``forms``, every form by absorbed mg.
+    """``amount_mg`` of each form side by side; without ``forms``, every form by central absorbed mg.
 
     ``prices`` maps a form name to the price of ``amount_mg`` of it, giving the
     cost per 100 mg absorbed. Cautions about the person are at the top; those
@@ -107,8 +138,9 @@ def compare(
     rows = []
     for f in chosen:
         el = amount_mg if elemental else amount_mg * f.fraction
-        r, basis = relative_bioavailability(f, m, cat)
-        ab = absorbed_mg(el, r, meal, m)
+        r, basis = relative_range(f, m, cat)
+        ab = absorbed(el, r, with_meal, m)
+        pct = percent(ab, el)
         form_price = priced.get(f.id)
         rows.append(
             make(
@@ -118,14 +150,19 @@ def compare(
                 elemental_pct=f.elemental_pct,
                 compound_mg=el / f.fraction,
                 elemental_mg=el,
-                absorbed_mg=ab,
-                absorbed_pct=100 * ab / el,
-                relative_bioavailability=r,
+                absorbed_mg=ab.central,
+                absorbed_pct=pct.central,
+                relative_bioavailability=r.central,
                 relative_basis=basis,
                 laxative=f.laxative,
                 price=form_price,
-                cost_per_100mg_absorbed=None if form_price is None else 100 * form_price / ab,
+                cost_per_100mg_absorbed=None if form_price is None else 100 * form_price / ab.central,
                 cautions=amount_cautions(ref, prof, el * prof.per_day, f),
+                relative_bioavailability_min=r.low,
+                relative_bioavailability_max=r.high,
+                cost_per_100mg_absorbed_min=None if form_price is None else 100 * form_price / ab.high,
+                cost_per_100mg_absorbed_max=None if form_price is None else 100 * form_price / ab.low,
+                **_range_fields(ab, pct),
             )
         )
     if not forms:
@@ -152,7 +189,7 @@ def curve(
     with_meal: bool = False,
     meal_mg: float | None = None,
 ) -> CurveResult:
-    """Absorbed mg and fraction absorbed against elemental dose, 0 < dose <= ``max_mg``."""
+    """Absorbed mg and fraction absorbed against elemental dose, 0 < dose <= ``max_mg``, with the band."""
     cat, m = ref.catalogue, ref.absorption
     check_mg(max_mg, "max")
     if not 2 <= points <= 1000:
@@ -163,20 +200,33 @@ def curve(
         raise MgcalcError("give at least one form", field="form")
     series = []
     for f in chosen:
-        r, basis = relative_bioavailability(f, m, cat)
+        r, basis = relative_range(f, m, cat)
         pts = []
         for i in range(1, points + 1):
             d = max_mg * i / points
-            ab = absorbed_mg(d, r, meal, m)
-            pts.append(make(CurvePoint, dose_mg=d, absorbed_mg=ab, fraction=ab / d))
+            ab = absorbed(d, r, with_meal, m)
+            pts.append(
+                make(
+                    CurvePoint,
+                    dose_mg=d,
+                    absorbed_mg=ab.central,
+                    fraction=ab.central / d,
+                    absorbed_mg_min=ab.low,
+                    absorbed_mg_max=ab.high,
+                    fraction_min=ab.low / d,
+                    fraction_max=ab.high / d,
+                )
+            )
         series.append(
             make(
                 CurveSeries,
                 form=f.id,
                 form_name=f.name,
-                relative_bioavailability=r,
+                relative_bioavailability=r.central,
                 relative_basis=basis,
                 points=pts,
+                relative_bioavailability_min=r.low,
+                relative_bioavailability_max=r.high,
             )
         )
-    return make(CurveResult, max_mg=max_mg, meal_mg=meal, series=series)
+    return make(CurveResult, max_mg=max_mg, meal_mg=meal, series=series, with_meal=with_meal)

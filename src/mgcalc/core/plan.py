@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mgcalc.core.absorption import absorbed_mg, relative_bioavailability
+from mgcalc.core.absorption import Bounds, relative_range
+from mgcalc.core.absorption import absorbed as est
 from mgcalc.core.dosing import label_fields
 from mgcalc.core.intake import life_state, reference, upper_level
 from mgcalc.core.labels import parse_label
@@ -345,10 +346,18 @@ def plan(ref: Reference, regimen: Regimen) -> PlanResult:
             for t, p in placed:
                 r = readings[p]
                 el_mid = (r.el_min + r.el_max) / 2
-                rel = min(
-                    (relative_bioavailability(f, ref.absorption, ref.catalogue)[0] for f in r.forms),
-                    default=None,
+                # several forms in an unknown split: the lowest central figure, the widest range
+                ranges = [relative_range(f, ref.absorption, ref.catalogue)[0] for f in r.forms]
+                rel = (
+                    Bounds(
+                        min(x.central for x in ranges),
+                        min(x.low for x in ranges),
+                        max(x.high for x in ranges),
+                    )
+                    if ranges
+                    else None
                 )
+                fed = t in meals
                 schedule.append(
                     make(
                         PlanItem,
@@ -364,9 +373,9 @@ def plan(ref: Reference, regimen: Regimen) -> PlanResult:
                 if rel is None:
                     absorbed = absorbed_lo = absorbed_hi = None
                 elif absorbed is not None and absorbed_lo is not None and absorbed_hi is not None:
-                    absorbed += absorbed_mg(el_mid, rel, 0.0, ref.absorption)
-                    absorbed_lo += absorbed_mg(r.el_min, rel, 0.0, ref.absorption)
-                    absorbed_hi += absorbed_mg(r.el_max, rel, 0.0, ref.absorption)
+                    absorbed += est(el_mid, rel, fed, ref.absorption).central
+                    absorbed_lo += est(r.el_min, rel, fed, ref.absorption).low
+                    absorbed_hi += est(r.el_max, rel, fed, ref.absorption).high
             if len(placed) < 2:
                 gap = None
     order = {"medicine": 0, "meal": 1, "magnesium": 2}

@@ -40,10 +40,11 @@ def variants(
             {
                 "form": v.id,
                 "form_name": v.name,
-                "formula": v.formula,
+                "formula": v.formula_text,
                 "elemental_pct": v.elemental_pct,
                 "compound_mg": c,
                 "elemental_mg": c * v.fraction,
+                "pct_basis": v.basis,
             }
         )
     return out
@@ -56,16 +57,21 @@ def spread(
 
     With ``compound_mg`` (a compound weight on the label) the elemental range;
     without it (an elemental figure) the compound weight range. Both are given.
+    Each member counts with its own range where its composition varies (a
+    pharmacopoeial or manufacturer's figure); a family of one counts only if
+    that one varies.
     """
     members = catalogue.family_of(form)
-    if len(members) < 2:
+    pcts = [p for v in members for p in v.pct_range]
+    if len(members) < 2 and min(pcts) == max(pcts):
         return None
+    lo_pct, hi_pct = min(pcts), max(pcts)
     if compound_mg is not None:
-        els = [compound_mg * v.fraction for v in members]
+        els = [compound_mg * (lo_pct / 100.0), compound_mg * (hi_pct / 100.0)]
         comps = [compound_mg]
     else:
         els = [elemental_mg]
-        comps = [elemental_mg / v.fraction for v in members]
+        comps = [elemental_mg / (hi_pct / 100.0), elemental_mg / (lo_pct / 100.0)]
     return {
         "family": form.family,
         "used": form.id,
@@ -73,6 +79,8 @@ def spread(
         "elemental_mg_max": max(els),
         "compound_mg_min": min(comps),
         "compound_mg_max": max(comps),
+        "elemental_pct_min": lo_pct,
+        "elemental_pct_max": hi_pct,
     }
 
 
@@ -100,6 +108,8 @@ def stoichiometry_problems(
     """Entries whose formula does not parse, or whose stoichiometric % disagrees with it."""
     problems = []
     for f in catalogue.forms:
+        if f.formula is None:
+            continue
         try:
             pct = formula_pct(f.formula)
         except MgcalcError as e:

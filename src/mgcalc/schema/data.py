@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mgcalc.errors import MgcalcError, literal
 
-Laxative = Literal["none", "mild", "strong"]
-LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "mild", "strong")
+Laxative = Literal["none", "low", "mild", "strong"]
+LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "low", "mild", "strong")
+PctBasis = Literal["stoichiometry", "manufacturer", "pharmacopoeia"]
 SourceKeys = Annotated[list[str], Field(min_length=1)]
 FormId = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 
@@ -59,14 +60,41 @@ class Constants(DataModel):
         return self
 
 
+class Quote(DataModel):
+    """The sentence a figure rests on, verbatim, and where it is."""
+
+    about: Literal["elemental_pct", "default", "laxative", "absorption", "identity"]
+    sources: SourceKeys
+    quote: str = Field(min_length=1, description="verbatim from the source")
+    where: str = Field(min_length=1, description="where the sentence is, and any derivation from it")
+
+
 class Absorption(DataModel):
-    """What a study measured for a form: fraction absorbed at a dose, or only a note."""
+    """What a study measured for a form, and its bioavailability relative to the soluble reference salt."""
 
     pct: float | None = Field(default=None, gt=0, le=100)
     dose_mg: float | None = Field(default=None, gt=0)
     like: str | None = Field(default=None, description="assumed to absorb like this form id")
+    relative: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="relative bioavailability (central) from within-study comparisons",
+    )
+    relative_min: float | None = Field(default=None, gt=0, le=1)
+    relative_max: float | None = Field(default=None, gt=0, le=1)
     note: str = Field(min_length=1)
     sources: SourceKeys
+    evidence: list[Quote] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absorption:
+        lo, hi = self.relative_min, self.relative_max
+        if (lo is not None or hi is not None) and self.relative is None:
+            raise ValueError("relative_min/relative_max need a central 'relative'")
+        if self.relative is not None and not (lo or self.relative) <= self.relative <= (hi or self.relative):
+            raise ValueError("relative must lie within relative_min..relative_max")
+        return self
 
 
 class FormSources(DataModel):
@@ -83,18 +111,47 @@ class Form(DataModel):
     name: str = Field(min_length=1)
     family: FormId
     aliases: list[str] = Field(default_factory=list)
-    formula: str = Field(min_length=1)
+    formula: str | None = Field(
+        default=None, min_length=1, description="null only for a mixture or product with no single formula"
+    )
     elemental_pct: float = Field(gt=0, le=100)
-    basis: Literal["stoichiometry", "manufacturer"]
+    elemental_pct_min: float | None = Field(
+        default=None, gt=0, le=100, description="low end where the article's composition varies"
+    )
+    elemental_pct_max: float | None = Field(default=None, gt=0, le=100)
+    basis: PctBasis
     absorption: Absorption | None
     laxative: Laxative
     notes: str = ""
+    evidence: list[Quote] = Field(default_factory=list)
     sources: FormSources
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Form:
+        if self.basis == "stoichiometry" and self.formula is None:
+            raise ValueError("a stoichiometric figure needs a formula")
+        lo = self.elemental_pct_min if self.elemental_pct_min is not None else self.elemental_pct
+        hi = self.elemental_pct_max if self.elemental_pct_max is not None else self.elemental_pct
+        if not lo <= self.elemental_pct <= hi:
+            raise ValueError("elemental_pct must lie within elemental_pct_min..elemental_pct_max")
+        return self
 
     @property
     def fraction(self) -> float:
         """Elemental Mg per unit mass of compound."""
         return self.elemental_pct / 100.0
+
+    @property
+    def pct_range(self) -> tuple[float, float]:
+        """(low, high) %Mg of the article (both the central figure where it does not vary)."""
+        lo = self.elemental_pct_min if self.elemental_pct_min is not None else self.elemental_pct
+        hi = self.elemental_pct_max if self.elemental_pct_max is not None else self.elemental_pct
+        return lo, hi
+
+    @property
+    def formula_text(self) -> str:
+        """The formula, or what stands for it where the article has none."""
+        return self.formula if self.formula is not None else "(no single formula)"
 
 
 class Catalogue(DataModel):
@@ -149,19 +206,17 @@ class Catalogue(DataModel):
                 problems.append(f"{where}: name {key!r} also names {names[key]!r}")
 
         for f in self.forms:
-            # a formula names the stoichiometric entry; a manufacturer's entry
-            # shares its formula and is reached by id or alias
-            formula = (f.formula,) if f.basis == "stoichiometry" else ()
-            for n in (f.id, f.name, *formula, *f.aliases):
+            for n in (f.id, f.name, *f.aliases):
                 add(name_key(n), f.id, f"forms[id={f.id}]")
-            if f.basis == "manufacturer" and not any(
-                g.family == f.family and g.basis == "stoichiometry" for g in self.forms
-            ):
-                problems.append(
-                    f"forms[id={f.id}].basis: a manufacturer's figure needs a stoichiometric entry in its family"
-                )
         for fam, default in self.families.items():
             add(name_key(fam), default, f"families.{fam}")
+        # a formula names its first stoichiometric entry (the family default first):
+        # an enteric-coated tablet or a branded raw material shares the formula
+        # of the salt and is reached by id or alias
+        ordered = sorted(self.forms, key=lambda f: self.families.get(f.family) != f.id)
+        for f in ordered:
+            if f.basis == "stoichiometry" and f.formula is not None:
+                names.setdefault(name_key(f.formula), f.id)
         if problems:
             raise ValueError("; ".join(problems))
         grouped: dict[str, list[Form]] = {}
@@ -176,6 +231,8 @@ class Catalogue(DataModel):
         for f in self.forms:
             keys += [*f.sources.elemental_pct, *f.sources.laxative]
             keys += f.absorption.sources if f.absorption else []
+            for q in [*f.evidence, *(f.absorption.evidence if f.absorption else [])]:
+                keys += q.sources
         return list(dict.fromkeys(keys))
 
     def get(self, form_id: str) -> Form:
@@ -244,13 +301,33 @@ Fraction = Annotated[float, Field(gt=0, le=1)]
 
 
 class Param(DataModel):
-    """A model parameter with its provenance."""
+    """A model parameter with its provenance; ``min``/``max`` where it is uncertain."""
 
     value: float = Field(ge=0)
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
     note: str = Field(min_length=1)
     derived: bool = False
     assumed: bool = False
     sources: SourceKeys
+    quote: str | None = Field(default=None, description="the sentence the value rests on, verbatim")
+    where: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Param:
+        if not self.low <= self.value <= self.high:
+            raise ValueError("value must lie within min..max")
+        return self
+
+    @property
+    def low(self) -> float:
+        """The low end (the value itself where it is not uncertain)."""
+        return self.value if self.min is None else self.min
+
+    @property
+    def high(self) -> float:
+        """The high end (the value itself where it is not uncertain)."""
+        return self.value if self.max is None else self.max
 
 
 class PublishedPoint(DataModel):
@@ -271,9 +348,11 @@ class ReferenceForm(DataModel):
 
 
 class Unmeasured(DataModel):
-    """Relative bioavailability assumed for forms with no figure."""
+    """Relative bioavailability assumed for forms with no human comparison."""
 
     value: Fraction
+    min: Fraction | None = None
+    max: Fraction | None = None
     note: str = Field(min_length=1)
     assumed: bool
     sources: SourceKeys
@@ -287,13 +366,22 @@ class RelativeRule(DataModel):
 
 
 class AbsorptionModel(DataModel):
-    """data/absorption.yaml."""
+    """data/absorption.yaml: the supplement's absorbed share in Fine's fed state, and its uncertainty.
+
+    S(d) = vmax * (1 - m/K) * d / (K + d) + k * d for d mg of the soluble
+    reference salt taken with Fine's standard meal of m mg Mg, where K = Km + m
+    (``half_saturation_mg``) and vmax follow from the two published points
+    whatever m is. m (``fit_meal_mg``) is assumed, with a range; without a meal
+    the share is scaled by ``fasting_factor``.
+    """
 
     schema_version: int = Field(alias="schema", ge=1, le=1)
     linear_fraction: Param
     fit_meal_mg: Param
     vmax_mg: Param
     km_mg: Param
+    half_saturation_mg: Param
+    fasting_factor: Param
     published_points: list[PublishedPoint] = Field(min_length=1)
     default_meal_mg: Param
     reference_form: ReferenceForm
@@ -301,32 +389,65 @@ class AbsorptionModel(DataModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> AbsorptionModel:
-        # the steepest slope of A is at zero intake; above 1 more would be
-        # absorbed than eaten
-        if self.km_mg.value <= 0:
-            raise ValueError("km_mg must be above 0")
-        if self.vmax_mg.value / self.km_mg.value + self.linear_fraction.value > 1:
-            raise ValueError("vmax_mg/km_mg + linear_fraction must not exceed 1 (absorbed <= eaten)")
-        if self.linear_fraction.value >= 1:
+        k, vmax, half = self.linear_fraction.value, self.vmax_mg.value, self.half_saturation_mg.value
+        if k >= 1:
             raise ValueError("linear_fraction must be below 1")
+        if half <= 0 or self.km_mg.value <= 0:
+            raise ValueError("km_mg and half_saturation_mg must be above 0")
+        # the steepest slope of the total curve is at zero intake; above 1 more would be absorbed than eaten
+        if vmax / half + k > 1 or vmax / self.km_mg.value + k > 1:
+            raise ValueError("vmax_mg/km_mg + linear_fraction must not exceed 1 (absorbed <= eaten)")
+        if not self.fit_meal_mg.high < half:
+            raise ValueError("fit_meal_mg must stay below half_saturation_mg (Km = K - meal > 0)")
+        if abs(self.km_mg.value + self.fit_meal_mg.value - half) > 0.05:
+            raise ValueError("km_mg + fit_meal_mg must equal half_saturation_mg")
+        if not 0 < self.fasting_factor.low <= self.fasting_factor.high <= 1:
+            raise ValueError(
+                "fasting_factor must be within (0, 1]: a meal never lowers the supplement's share"
+            )
         return self
 
     def source_keys(self) -> list[str]:
         """Every source key the model refers to."""
         keys: list[str] = []
-        for p in (self.linear_fraction, self.fit_meal_mg, self.vmax_mg, self.km_mg, self.default_meal_mg):
+        for p in (
+            self.linear_fraction,
+            self.fit_meal_mg,
+            self.vmax_mg,
+            self.km_mg,
+            self.half_saturation_mg,
+            self.fasting_factor,
+            self.default_meal_mg,
+        ):
             keys += p.sources
         for pt in self.published_points:
             keys += pt.sources
         keys += self.reference_form.sources + self.relative_bioavailability.unmeasured.sources
         return list(dict.fromkeys(keys))
 
-    def reference_absorbed(self, intake_mg: float) -> float:
-        """A(I): mg absorbed from ``intake_mg`` of the soluble reference salt in one sitting."""
+    def reference_absorbed(self, intake_mg: float, meal_mg: float | None = None) -> float:
+        """A(I): mg absorbed from a total intake (meal + soluble salt) in one sitting, Fine's curve.
+
+        ``meal_mg`` is the meal Mg the fit assumes (the central one by default):
+        Km = K - meal.
+        """
         if intake_mg <= 0:
             return 0.0
-        vmax, km, k = self.vmax_mg.value, self.km_mg.value, self.linear_fraction.value
-        return vmax * intake_mg / (km + intake_mg) + k * intake_mg
+        m = self.fit_meal_mg.value if meal_mg is None else meal_mg
+        km = self.half_saturation_mg.value - m
+        return self.vmax_mg.value * intake_mg / (km + intake_mg) + self.linear_fraction.value * intake_mg
+
+    def effective_vmax(self, meal_mg: float) -> float:
+        """The saturable maximum left to a supplement taken with Fine's meal of ``meal_mg``."""
+        return self.vmax_mg.value * (1 - meal_mg / self.half_saturation_mg.value)
+
+    def supplement_absorbed(self, dose_mg: float, meal_mg: float | None = None) -> float:
+        """S(d): the supplement's absorbed share with Fine's standard meal, A(m + d) - A(m)."""
+        if dose_mg <= 0:
+            return 0.0
+        m = self.fit_meal_mg.value if meal_mg is None else meal_mg
+        half = self.half_saturation_mg.value
+        return self.effective_vmax(m) * dose_mg / (half + dose_mg) + self.linear_fraction.value * dose_mg
 
 
 # ---------------------------------------------------------------- intake.yaml

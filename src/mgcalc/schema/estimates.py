@@ -16,6 +16,10 @@ class SplitRow(Result):
     per_dose_mg: float
     absorbed_mg: float
     absorbed_pct: float
+    absorbed_mg_min: float | None = Field(default=None, description="low end of the absorbed estimate")
+    absorbed_mg_max: float | None = Field(default=None, description="high end of the absorbed estimate")
+    absorbed_pct_min: float | None = None
+    absorbed_pct_max: float | None = None
 
 
 class AbsorbResult(SafetyFields):
@@ -30,6 +34,10 @@ class AbsorbResult(SafetyFields):
     with_meal: bool
     splits: list[SplitRow]
     model: ModelUsed
+    absorbed_mg_min: float | None = Field(default=None, description="low end of the absorbed estimate")
+    absorbed_mg_max: float | None = Field(default=None, description="high end of the absorbed estimate")
+    absorbed_pct_min: float | None = None
+    absorbed_pct_max: float | None = None
 
 
 class CompareRow(Result):
@@ -48,6 +56,14 @@ class CompareRow(Result):
     price: float | None = None
     cost_per_100mg_absorbed: float | None = None
     cautions: list[Caution] = Field(default_factory=list)
+    relative_bioavailability_min: float | None = None
+    relative_bioavailability_max: float | None = None
+    cost_per_100mg_absorbed_min: float | None = Field(default=None, description="at the high absorbed end")
+    cost_per_100mg_absorbed_max: float | None = Field(default=None, description="at the low absorbed end")
+    absorbed_mg_min: float | None = Field(default=None, description="low end of the absorbed estimate")
+    absorbed_mg_max: float | None = Field(default=None, description="high end of the absorbed estimate")
+    absorbed_pct_min: float | None = None
+    absorbed_pct_max: float | None = None
 
 
 class CompareResult(SafetyFields):
@@ -61,11 +77,15 @@ class CompareResult(SafetyFields):
 
 
 class CurvePoint(Result):
-    """Absorbed mg and fraction at one elemental dose."""
+    """Absorbed mg and fraction at one elemental dose, with the band around them."""
 
     dose_mg: float
     absorbed_mg: float
     fraction: float
+    absorbed_mg_min: float | None = None
+    absorbed_mg_max: float | None = None
+    fraction_min: float | None = None
+    fraction_max: float | None = None
 
 
 class CurveSeries(Result):
@@ -76,6 +96,8 @@ class CurveSeries(Result):
     relative_bioavailability: float
     relative_basis: RelativeBasis
     points: list[CurvePoint]
+    relative_bioavailability_min: float | None = None
+    relative_bioavailability_max: float | None = None
 
 
 class CurveResult(Result):
@@ -84,3 +106,4 @@ class CurveResult(Result):
     max_mg: float
     meal_mg: float
     series: list[CurveSeries]
+    with_meal: bool | None = None

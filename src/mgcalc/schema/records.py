@@ -84,6 +84,11 @@ class BatchOutput(Result):
     absorption_model: ModelUsed | None = None
     cautions: list[Caution] | None = None
     unknown_drugs: list[UnknownDrug] | None = None
+    # label, added later (appended so CSV columns keep their places)
+    absorbed_mg_min: float | None = None
+    absorbed_mg_max: float | None = None
+    absorbed_pct_min: float | None = None
+    absorbed_pct_max: float | None = None
 
 
 def csv_columns() -> list[str]:

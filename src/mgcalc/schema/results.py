@@ -113,6 +113,7 @@ class VariantAmount(Result):
     elemental_pct: float
     compound_mg: float
     elemental_mg: float
+    pct_basis: str | None = Field(default=None, description="stoichiometry, pharmacopoeia or manufacturer")
 
 
 class Spread(Result):
@@ -124,20 +125,40 @@ class Spread(Result):
     elemental_mg_max: float
     compound_mg_min: float
     compound_mg_max: float
+    elemental_pct_min: float | None = Field(default=None, description="lowest %Mg in the family")
+    elemental_pct_max: float | None = Field(default=None, description="highest %Mg in the family")
 
 
 class ModelUsed(Result):
-    """The parameters behind an absorbed figure (part of --json)."""
+    """The parameters behind an absorbed figure (part of --json).
 
-    equation: str = "A(I) = vmax_mg*I/(km_mg+I) + linear_fraction*I"
+    The supplement's share S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d):
+    vmax_mg is the saturable maximum left by Fine's standard meal (its range
+    from the meal Mg the fit assumes), km_mg the half-saturation, r the relative
+    bioavailability, f the meal factor (1 with a meal, the fasting factor without).
+    """
+
+    equation: str = "S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)"
     vmax_mg: float
     km_mg: float
     linear_fraction: float
     reference_form: str
     relative_bioavailability: float
     relative_basis: RelativeBasis
-    meal_mg: float
+    meal_mg: float = Field(description="the meal's Mg as given or defaulted: recorded, not computed with")
     note: str = "estimate for a healthy adult"
+    vmax_mg_min: float | None = None
+    vmax_mg_max: float | None = None
+    relative_bioavailability_min: float | None = None
+    relative_bioavailability_max: float | None = None
+    basis_note: str | None = None
+    fed: bool | None = Field(default=None, description="taken with a meal (Fine's fed state)")
+    meal_factor: float | None = Field(default=None, description="1 with a meal; the fasting factor without")
+    meal_factor_min: float | None = None
+    meal_factor_max: float | None = None
+    fit_meal_mg: float | None = Field(default=None, description="Mg assumed in Fine's standard meal")
+    fit_meal_mg_min: float | None = None
+    fit_meal_mg_max: float | None = None
 
 
 class LabelResult(SafetyFields):
@@ -146,7 +167,7 @@ class LabelResult(SafetyFields):
     form: str
     form_name: str
     formula: str
-    pct_basis: Literal["stoichiometry", "manufacturer"]
+    pct_basis: Literal["stoichiometry", "manufacturer", "pharmacopoeia"]
     family: str
     family_default: str
     input_basis: Literal["compound", "elemental"]
@@ -164,6 +185,10 @@ class LabelResult(SafetyFields):
     absorbed_pct: float
     absorption_model: ModelUsed
     notes: str
+    absorbed_mg_min: float | None = Field(default=None, description="low end of the absorbed estimate")
+    absorbed_mg_max: float | None = Field(default=None, description="high end of the absorbed estimate")
+    absorbed_pct_min: float | None = None
+    absorbed_pct_max: float | None = None
 
 
 class DoseResult(SafetyFields):
