@@ -47,13 +47,18 @@ def _builder(tp: Any) -> Builder:
     return _same
 
 
+_NO_DEFAULT = object()
+
+
 @cache
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Builder, Any], ...]:
-    """(name, key, builder, field) per field."""
-    return tuple(
-        (name, f.alias or name, _builder(f.annotation), f)  # type: ignore[arg-type]
-        for name, f in model.model_fields.items()
-    )
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, str, Builder | None, Any, Any], ...]:
+    """Per field: (name, key in the data, builder or None for plain values, default factory, default)."""
+    plan = []
+    for name, f in model.model_fields.items():
+        build = _builder(f.annotation)  # type: ignore[arg-type]
+        default = _NO_DEFAULT if f.is_required() or f.default_factory is not None else f.default
+        plan.append((name, f.alias or name, None if build is _same else build, f.default_factory, default))
+    return tuple(plan)
 
 
 _set = object.__setattr__
@@ -71,18 +76,19 @@ def construct(model: type[M], data: dict[str, Any]) -> M:
     """
     values: dict[str, Any] = {}
     given: set[str] = set()
-    for name, key, build, field in _plan(model):
+    for name, key, build, factory, default in _plan(model):
         if key in data:
-            values[name] = build(data[key])
-            given.add(name)
+            value = data[key]
         elif name in data:
-            values[name] = build(data[name])
-            given.add(name)
-        elif field.default_factory is not None:
-            values[name] = field.default_factory()
-        elif not field.is_required():
-            default = field.default
-            values[name] = default.copy() if isinstance(default, list | dict | set) else default
+            value = data[name]
+        else:
+            if factory is not None:
+                values[name] = factory()
+            elif default is not _NO_DEFAULT:
+                values[name] = default.copy() if isinstance(default, list | dict | set) else default
+            continue
+        values[name] = value if build is None else build(value)
+        given.add(name)
     obj = model.__new__(model)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", given)
