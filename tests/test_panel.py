@@ -85,6 +85,17 @@ def test_a_nested_compound_weight_that_holds_the_parent() -> None:
     )
 
 
+def test_a_compound_row_beside_the_magnesium_row_that_does_not_hold_it_gives_a_range() -> None:
+    """It may restate the same magnesium or add to it: never guessed, both readings kept."""
+    r = read(
+        "Supplement Facts\nMagnesium (as Magnesium Bisglycinate Chelate) 200 mg 48%\n"
+        "Magnesium Bisglycinate Chelate 1,000 mg\n"
+    )
+    extra = 1000 * CAT.resolve("bisglycinate").fraction
+    assert r.elemental_mg_min == 200 and r.elemental_mg_max == pytest.approx(200 + extra)
+    assert any("restate" in c for c in r.checks)
+
+
 def test_every_corpus_panel_reads_every_magnesium_line() -> None:
     """The pasted panels of the corpus: no line naming magnesium left unread, but for the one whose
     form is not in the catalogue (magnesium beta-hydroxybutyrate, label 269726)."""

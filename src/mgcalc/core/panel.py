@@ -198,7 +198,7 @@ def _statements(text: str) -> list[str]:
 class _Line:
     """A magnesium row being worked on."""
 
-    __slots__ = ("counted", "error", "index", "parent", "parse", "role", "row", "text", "value")
+    __slots__ = ("ambiguous", "counted", "error", "index", "parent", "parse", "role", "row", "text", "value")
 
     def __init__(self, index: int, row: PanelRow, parse: ParseResult | None, error: str | None) -> None:
         self.index, self.row, self.parse, self.error = index, row, parse, error
@@ -206,6 +206,7 @@ class _Line:
         self.role: str = parse.role if parse is not None else "source"
         self.parent: str | None = None
         self.counted = False
+        self.ambiguous = False  # may restate another line's magnesium: counted only in the highest reading
         self.value: tuple[float | None, float | None] = (
             (parse.elemental_mg_min, parse.elemental_mg_max) if parse is not None else (None, None)
         )
@@ -344,9 +345,10 @@ def _nest(inp: PanelInput, lines: list[_Line], checks: list[str]) -> None:
                 f"'{literal(n.text)}': the compound weight of the same magnesium, counted once"
             )
         elif any(n.row.section == line.row.section for n in nutrients):
+            line.ambiguous = True
             checks.append(
                 f"'{literal(line.text)}' names a compound beside the magnesium line and does not hold its amount: "
-                "counted in addition; check the label"
+                "it may restate that magnesium or add to it, so only the highest reading counts it; check the label"
             )
 
 
@@ -381,7 +383,7 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
             checks += [f"'{literal(row.text)}': {note}" for note in row.notes]
     counted = [x for x in lines if x.counted]
     errors = [x for x in lines if x.error is not None]
-    lo = sum(x.value[0] or 0.0 for x in counted)
+    lo = sum(x.value[0] or 0.0 for x in counted if not x.ambiguous)
     hi: float | None = sum(x.value[1] or 0.0 for x in counted)
     statements = [x for x in lines if x.row.section == "info" and x.parse is not None]
     for s in statements:
