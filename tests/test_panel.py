@@ -146,6 +146,21 @@ def test_milk_of_magnesia_drug_facts() -> None:
     assert "laxative" in [c.code for c in r.cautions]  # hydroxide is strongly laxative, near the UL
 
 
+def test_drug_facts_pasted_on_fewer_lines() -> None:
+    """The same DailyMed panel with its columns run together, as a copy from a web page gives it."""
+    text = (PANELS / "milk-of-magnesia-dailymed-30fb7b5e.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    joined = "\n".join([f"{lines[0]} {lines[1]} {lines[2]} {lines[3]}", *lines[4:]])
+    assert joined.startswith(
+        "Active ingredient (in each 15 mL) Magnesium hydroxide 1200 mg Purpose Saline laxative"
+    )
+    r = read(joined)
+    assert r.per == "15 mL" and r.elemental_mg_max == pytest.approx(
+        1200 * CAT.resolve("magnesium hydroxide").fraction
+    )
+    assert [x.text for x in r.lines if x.counted] == ["Magnesium hydroxide 1200 mg"]
+
+
 def test_drug_facts_elemental_statement_that_disagrees() -> None:
     """DailyMed set 7f7f66eb: 1200 mg magnesium hydroxide USP per 15 mL, 'magnesium 535 mg'."""
     r = read((PANELS / "milk-of-magnesia-dailymed-7f7f66eb.txt").read_text(encoding="utf-8"))

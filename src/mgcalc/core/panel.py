@@ -159,9 +159,15 @@ def read_panel_text(text: str) -> PanelInput:
             if m:
                 kind = "drug facts"
                 section = "active"
-                mm = _MEASURE.search(tail("rest", m))
+                rest = tail("rest", m)
+                mm = _MEASURE.search(rest)
                 if mm:
                     per = mm["m"].strip()
+                    rest = rest[: mm.start()] + rest[mm.end() :]
+                # "Active ingredient (in each 15 mL) Magnesium hydroxide 1200 mg" on one line
+                rest = re.sub(r"(?i)\bpurposes?\b", " ", rest).strip(" :")
+                if rest:
+                    rows.append(PanelRow(_active(rest), indent, "active"))
                 continue
             m = _INFO.match(piece)
             if m:
@@ -177,13 +183,27 @@ def read_panel_text(text: str) -> PanelInput:
                 continue
             if section == "skip":
                 continue
-            if section == "other":
+            if section == "active":
+                rows.append(PanelRow(_active(original), indent, section))
+            elif section == "other":
                 rows += [PanelRow(p, indent, "other") for p in _top_level_split(original)]
             elif section == "info":
                 rows += [PanelRow(p, indent, "info") for p in _statements(original)]
             else:
                 rows.append(PanelRow(original, indent, section))
     return PanelInput(kind, rows, serving, servings, per, dv_group)
+
+
+def _active(text: str) -> str:
+    """A Drug Facts active ingredient line up to its amount: the purpose column follows it
+    ("Magnesium hydroxide 1200 mg Saline laxative")."""
+    from mgcalc.core.units import amount_in_text
+
+    low = normalise(text)
+    m = amount_in_text().search(low)
+    if m is None:
+        return text
+    return text[: m.end()] if len(low) == len(text) else low[: m.end()]
 
 
 def _statements(text: str) -> list[str]:
