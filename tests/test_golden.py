@@ -184,7 +184,11 @@ class Run:
 
 def placeholders(tmp: Path | None = None) -> dict[str, str]:
     """Placeholder -> real path, for argv; reversed on the output."""
-    out = {"{forms_yaml}": str(packaged_path("forms.yaml")), "{regimen}": str(HERE / "data" / "regimen.yaml")}
+    out = {
+        "{forms_yaml}": str(packaged_path("forms.yaml")),
+        "{regimen}": str(HERE / "data" / "regimen.yaml"),
+        "{tests}": str(HERE),
+    }
     if tmp is not None:
         out["{tmp}"] = str(tmp)
     return out
@@ -303,6 +307,16 @@ CURVE = ["curve", "--form", "citrate", "--form", "oxide", "--max", "500"]
 CHECK = ["check", "--drug", "ciprofloxacin", "--egfr", "45"]
 INTAKE = ["intake", "--age", "40", "--sex", "female"]
 PARSE = ["parse", "Magnesium (as magnesium citrate) 200 mg"]
+PARSE_TWO = ["parse", "Magnesium Oxide 400mg (241.3mg elemental magnesium)"]
+PARSE_FAMILY = ["parse", "Magnesium Chloride 520 mg"]
+PANEL = ["panel", "{tests}/data/dsld/labels/65718.txt"]
+PANEL_DRUG = ["panel", "{tests}/data/panels/milk-of-magnesia-dailymed-30fb7b5e.txt"]
+PANEL_DSLD = ["panel", "{tests}/data/dsld/labels/2957.json", "--age", "30", "--sex", "female"]
+PANEL_OXIDE = ["panel", "-", "--age", "30", "--sex", "female"]
+OXIDE_CAPSULE = "Supplement Facts\nServing Size 1 Capsule\nMagnesium (as Magnesium Oxide) 420 mg 100% DV\n"
+CONVERT = ["convert", "2.1", "mg/dL"]
+CONVERT_MMOL = ["convert", "4", "mmol"]
+BATCH_DSLD = ["batch", "{tests}/data/dsld/labels/65718.json", "--input-format", "dsld"]
 
 CASES = [
     # label
@@ -352,7 +366,25 @@ CASES = [
     Case("parse-elemental-line.json", [*PARSE, "--json"], kind="json"),
     Case("parse-stdin", ["parse"], exit_code=1, input=PARSE_STDIN),
     Case("parse-stdin.json", ["parse", "--json"], exit_code=1, kind="ndjson", input=PARSE_STDIN),
+    Case("parse-two-amounts", PARSE_TWO),
+    Case("parse-two-amounts.json", [*PARSE_TWO, "--json"], kind="json"),
+    Case("parse-bare-family", PARSE_FAMILY),
+    # panel
+    Case("panel-nested", PANEL),
+    Case("panel-nested.json", [*PANEL, "--json"], kind="json"),
+    Case("panel-milk-of-magnesia", PANEL_DRUG),
+    Case("panel-milk-of-magnesia.json", [*PANEL_DRUG, "--json"], kind="json"),
+    Case("panel-dsld-record", PANEL_DSLD),
+    Case("panel-dsld-record.json", [*PANEL_DSLD, "--json"], kind="json"),
+    Case("panel-oxide-ul", PANEL_OXIDE, input=OXIDE_CAPSULE),
+    Case("panel-oxide-ul.fail-on", [*PANEL_OXIDE, "--fail-on", "caution"], exit_code=3, input=OXIDE_CAPSULE),
+    # convert
+    Case("convert-serum", CONVERT),
+    Case("convert-serum.json", [*CONVERT, "--json"], kind="json"),
+    Case("convert-mmol", CONVERT_MMOL),
+    Case("convert-mmol.json", [*CONVERT_MMOL, "--json"], kind="json"),
     # batch
+    Case("batch-dsld.json", BATCH_DSLD, kind="ndjson"),
     Case("batch-stdin.json", ["batch"], exit_code=1, kind="ndjson", input=BATCH_CSV),
     Case("batch-stdin.csv", ["batch", "--output-format", "csv"], exit_code=1, kind="csv", input=BATCH_CSV),
     # forms
@@ -375,6 +407,8 @@ ERROR_CASES = [
     Case("error-negative-amount", ["label", "-5", "--form", "citrate"], exit_code=2),
     Case("error-json-and-plain", ["label", "500", "--form", "citrate", "--json", "--plain"], exit_code=2),
     Case("error-bad-price", ["compare", "500", "--form", "citrate", "--price", "citrate"], exit_code=2),
+    Case("error-mmol-without-elemental", ["label", "4mmol", "--form", "glycerophosphate"], exit_code=2),
+    Case("error-convert-unit", ["convert", "400", "furlongs"], exit_code=2),
 ]
 
 SUFFIX = {"text": ".txt", "json": ".json", "ndjson": ".json", "csv": ".csv"}
@@ -578,6 +612,8 @@ RICH_CASES = {
     "check-ciprofloxacin-egfr45": (CHECK, ["2 caution(s)", "CAUTION", "ciprofloxacin"]),
     "intake-40-female": (INTAKE, ["320 mg/day", "350 mg/day"]),
     "parse-elemental-line": (PARSE, ["200 mg is elemental magnesium"]),
+    "panel-nested": (PANEL, ["200 mg", "part"]),
+    "convert-serum": (CONVERT, ["0.864", "within"]),
     "forms": (["forms"], ["57 forms", "60.30"]),
     "forms-citrate": (["forms", "citrate"], ["16.163%"]),
 }
@@ -598,6 +634,7 @@ WIDTH_KNOWN = {
 def rich_run(argv: list[str], width: int) -> tuple[Run, str]:
     """Run a command in-process with stdout a (fake) terminal; the screen text, escapes removed."""
     screen = io.StringIO()
+    argv = fill(argv, placeholders())
     # environ={}: the test's own TERM (dumb on some CI) must not switch the rich path off
     previous = use(Environment(stdout=screen, stdout_isatty=True, color=False, width=width, environ={}))
     try:
@@ -629,7 +666,7 @@ def test_rich_view_shows_headline_and_cautions(name: str, width: int) -> None:
     for text in wanted:
         # rich may wrap prose at the width; figures and words must survive whole
         assert text in screen or text in " ".join(screen.split()), f"{text!r} not on screen:\n{screen}"
-    plain = invoke(argv).stdout
+    plain = invoke(fill(argv, placeholders())).stdout
     for level in ("AVOID:", "CAUTION:", "INFO:"):
         assert (level in plain) == (level in screen), f"{level} differs between plain and rich"
 

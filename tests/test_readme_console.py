@@ -58,6 +58,19 @@ def console_blocks(text: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def cat_files(text: str) -> dict[str, str]:
+    """The files the README writes with ``$ cat FILE`` (the lines after it, up to the next ``$``)."""
+    files: dict[str, str] = {}
+    for _, body in console_blocks(text):
+        for n, line in enumerate(body):
+            m = re.fullmatch(r"\$ cat (\S+)", line)
+            if m is None:
+                continue
+            end = next((k for k in range(n + 1, len(body)) if body[k].startswith("$ ")), len(body))
+            files[m[1]] = "\n".join(body[n + 1 : end]) + "\n"
+    return files
+
+
 def examples(text: str) -> tuple[list[Example], int]:
     """The runnable examples, and how many blocks there are in all."""
     found = []
@@ -135,8 +148,13 @@ EXAMPLES, BLOCKS = examples(README.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
-def _packaged_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _packaged_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The packaged data, in a scratch folder holding the README's ``$ cat`` files (as the refresh
+    script runs the examples)."""
     monkeypatch.delenv("MGCALC_CATALOGUE", raising=False)
+    for name, body in cat_files(README.read_text(encoding="utf-8")).items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     yield
 
 

@@ -32,8 +32,11 @@ from mgcalc.schema.data import Form
 from .test_golden import (
     ABSORB,
     BATCH_CSV,
+    BATCH_DSLD,
     CHECK,
     COMPARE,
+    CONVERT,
+    CONVERT_MMOL,
     CURVE,
     DOSE_CKD,
     DOSE_TABLET,
@@ -41,8 +44,13 @@ from .test_golden import (
     LABEL,
     LABEL_DAILY,
     LABEL_ELEMENTAL,
+    PANEL,
+    PANEL_DRUG,
+    PANEL_DSLD,
     PARSE,
     PARSE_STDIN,
+    PARSE_TWO,
+    fill,
     invoke,
     parse_json_output,
     placeholders,
@@ -63,6 +71,8 @@ MODELS: dict[str, type[BaseModel]] = {
         results.Assessment,
         results.IntakeReference,
         records.ParseResult,
+        records.PanelResult,
+        records.ConvertResult,
         records.ParseLine,
         records.ParseError,
         records.BatchOutput,
@@ -230,6 +240,12 @@ CONTRACT_RUNS: list[tuple[str, list[str], str | None, str]] = [
     ("intake", INTAKE, None, "IntakeReference"),
     ("intake-eu-child", ["intake", "--age", "2", "--standard", "eu"], None, "IntakeReference"),
     ("parse", PARSE, None, "ParseResult"),
+    ("parse-two-amounts", PARSE_TWO, None, "ParseResult"),
+    ("panel", PANEL, None, "PanelResult"),
+    ("panel-drug-facts", PANEL_DRUG, None, "PanelResult"),
+    ("panel-dsld", PANEL_DSLD, None, "PanelResult"),
+    ("convert", CONVERT, None, "ConvertResult"),
+    ("convert-mmol", CONVERT_MMOL, None, "ConvertResult"),
     ("forms-citrate", ["forms", "citrate"], None, "FormEntry"),
     ("forms-check", ["forms", "--check", "{forms_yaml}"], None, "CatalogueCheck"),
 ]
@@ -240,7 +256,7 @@ CONTRACT_RUNS: list[tuple[str, list[str], str | None, str]] = [
 )
 def test_json_output_keeps_its_contract(argv: list[str], stdin: str | None, model: str) -> None:
     subs = placeholders()
-    argv = [subs.get(a, a) for a in argv]
+    argv = fill(argv, subs)
     run = invoke([*argv, "--json"], stdin)
     assert run.exception is None and run.exit_code == 0, run.stderr
     assert contract_problems(json.loads(run.stdout), schema_of(MODELS[model])) == []
@@ -271,6 +287,14 @@ def test_batch_records_keep_their_contract() -> None:
     (record,) = parse_json_output(text.stdout, ndjson=True)
     assert record["basis"] == "elemental"
     assert contract_problems(record, schema) == []
+
+
+def test_dsld_batch_records_keep_their_contract() -> None:
+    subs = placeholders()
+    run = invoke(fill(BATCH_DSLD, subs))
+    out = parse_json_output(run.stdout, ndjson=True)
+    assert len(out) == 1 and out[0]["id"] == "65718"
+    assert [p for r in out for p in contract_problems(r, schema_of(MODELS["BatchOutput"]))] == []
 
 
 def test_batch_csv_columns_are_the_contract_properties() -> None:

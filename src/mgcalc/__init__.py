@@ -27,6 +27,8 @@ _EXPORTS = {
     "intake": "mgcalc.api",
     "label": "mgcalc.api",
     "parse_label": "mgcalc.api",
+    "read_panel": "mgcalc.api",
+    "convert": "mgcalc.api",
     "load_reference": "mgcalc.reference",
     "Reference": "mgcalc.schema.data",
     "Catalogue": "mgcalc.schema.data",
@@ -43,7 +45,7 @@ _EXPORTS = {
     "ParseResult": "mgcalc.schema.records",
     "formula_pct": "mgcalc.core.stoichiometry",
     "MgcalcError": "mgcalc.errors",
-    "parse_amount": "mgcalc.core.units",
+    "parse_amount": "mgcalc.api",
 }
 __all__ = [
     "AbsorbResult",
@@ -63,6 +65,7 @@ __all__ = [
     "absorb",
     "check",
     "compare",
+    "convert",
     "curve",
     "dose",
     "formula_pct",
@@ -71,12 +74,24 @@ __all__ = [
     "load_reference",
     "parse_amount",
     "parse_label",
+    "read_panel",
 ]
 
 if TYPE_CHECKING:
-    from mgcalc.api import absorb, check, compare, curve, dose, intake, label, parse_label
+    from mgcalc.api import (
+        absorb,
+        check,
+        compare,
+        convert,
+        curve,
+        dose,
+        intake,
+        label,
+        parse_amount,
+        parse_label,
+        read_panel,
+    )
     from mgcalc.core.stoichiometry import formula_pct
-    from mgcalc.core.units import parse_amount
     from mgcalc.errors import MgcalcError
     from mgcalc.reference import load_reference
     from mgcalc.schema.data import Catalogue, Form, Reference

@@ -7,13 +7,15 @@ process. Nothing here writes anything anywhere or reads the environment.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mgcalc.core import dosing, estimates, labels, safety
 from mgcalc.core import intake as intake_core
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.data import Form, Reference, Sex, Standard
 from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurveResult
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.records import ParseResult
+from mgcalc.schema.records import ConvertResult, PanelResult, ParseResult
 from mgcalc.schema.results import Assessment, DoseResult, IntakeReference, LabelResult
 
 
@@ -116,6 +118,38 @@ def curve(
 def parse_label(text: str, *, reference: Reference | None = None) -> ParseResult:
     """Read one label line."""
     return labels.parse_label(_ref(reference), text)
+
+
+def read_panel(
+    text_or_record: str | dict[str, Any],
+    *,
+    profile: Profile | None = None,
+    reference: Reference | None = None,
+) -> PanelResult:
+    """A whole panel: pasted Supplement Facts or Drug Facts text, or a DSLD label record (a dict)."""
+    from mgcalc.core import dsld, panel
+
+    ref = _ref(reference)
+    prof = safety.check_profile(ref, profile) if profile is not None else None
+    if isinstance(text_or_record, dict):
+        return dsld.read_label(ref, text_or_record, prof)
+    return panel.panel(ref, panel.read_panel_text(text_or_record), prof)
+
+
+def convert(value: str, unit: str | None = None, *, reference: Reference | None = None) -> ConvertResult:
+    """Elemental magnesium mg <-> mmol <-> mEq, or serum mg/dL <-> mmol/L <-> mEq/L with the range."""
+    from mgcalc.core import convert as convert_core
+
+    return convert_core.convert(_ref(reference), value, unit)
+
+
+def parse_amount(
+    text: str | float | int, what: str = "amount", *, reference: Reference | None = None
+) -> float:
+    """An amount in mg by the one amount grammar, mmol and mEq of magnesium included."""
+    from mgcalc.core.units import parse_amount as parse
+
+    return parse(text, what, _ref(reference).catalogue.constants)
 
 
 def check(profile: Profile, *, reference: Reference | None = None) -> Assessment:

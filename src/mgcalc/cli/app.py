@@ -59,6 +59,8 @@ FLAGS = {
     "regimen": "REGIMEN",
     "html": "--html",
     "ics": "--ics",
+    "value": "VALUE",
+    "file": "FILE",
 }
 
 
@@ -81,6 +83,7 @@ class InputFormat(enum.StrEnum):
 
     csv = "csv"
     ndjson = "ndjson"
+    dsld = "dsld"
 
 
 class OutputFormat(enum.StrEnum):
@@ -276,6 +279,22 @@ def _check(ref: Reference, profile: Profile) -> Profile:
     return check_profile(ref, profile)
 
 
+def _amount(
+    ref: Reference, text: str, what: str = "amount", *, elemental: bool = True, flag: str = "--elemental"
+) -> float:
+    """An amount in mg, by the one amount grammar (mmol and mEq of magnesium need ``elemental``)."""
+    from mgcalc.core.units import read_amount
+
+    a = read_amount(text, what, ref.catalogue.constants)
+    if a.molar and not elemental:
+        raise MgcalcError(
+            f"'{literal(a.text)}' is an amount of magnesium itself (mmol/mEq), not a compound weight"
+            + (f": add {flag}" if flag else ""),
+            field=what,
+        )
+    return a.mg
+
+
 @command(context_settings=NUMBER_ARGS)
 @with_profile()
 def label(
@@ -306,12 +325,16 @@ def label(
     """
     from mgcalc.cli.views import label_plain_note, label_view
     from mgcalc.core.dosing import label as label_calc
-    from mgcalc.core.units import parse_amount
 
     m = mode(json_, plain)
     ref = reference(catalogue)
     r = label_calc(
-        ref, parse_amount(amount), form, count=count, elemental=elemental, profile=_check(ref, profile)
+        ref,
+        _amount(ref, amount, elemental=elemental),
+        form,
+        count=count,
+        elemental=elemental,
+        profile=_check(ref, profile),
     )
     return finish(
         r,
@@ -350,13 +373,12 @@ def dose(
     """
     from mgcalc.cli.views import dose_view
     from mgcalc.core.dosing import dose as dose_calc
-    from mgcalc.core.units import parse_amount
 
     m = mode(json_, plain)
     ref = reference(catalogue)
-    tablet_mg = parse_amount(tablet, "tablet") if tablet is not None else None
+    tablet_mg = _amount(ref, tablet, "tablet", elemental=False, flag="") if tablet is not None else None
     r = dose_calc(
-        ref, parse_amount(target, "target"), form, tablet_mg=tablet_mg, profile=_check(ref, profile)
+        ref, _amount(ref, target, "target"), form, tablet_mg=tablet_mg, profile=_check(ref, profile)
     )
     return finish(
         r,
@@ -410,13 +432,12 @@ def absorb(
     """
     from mgcalc.cli.views import absorb_view
     from mgcalc.core.estimates import absorb as absorb_calc
-    from mgcalc.core.units import parse_amount
 
     m = mode(json_, plain)
     ref = reference(catalogue)
     r = absorb_calc(
         ref,
-        parse_amount(amount),
+        _amount(ref, amount, elemental=elemental),
         form,
         elemental=elemental,
         splits=splits,
@@ -483,13 +504,12 @@ def compare(
     """
     from mgcalc.cli.views import compare_view
     from mgcalc.core.estimates import compare as compare_calc
-    from mgcalc.core.units import parse_amount
 
     m = mode(json_)
     ref = reference(catalogue)
     r = compare_calc(
         ref,
-        parse_amount(amount),
+        _amount(ref, amount, elemental=elemental),
         form or None,
         prices=_prices(price or []),
         elemental=elemental,
@@ -529,11 +549,10 @@ def curve(
     """
     from mgcalc.cli.views import curve_svg, curve_view
     from mgcalc.core.estimates import curve as curve_calc
-    from mgcalc.core.units import parse_amount
 
     m = mode(json_)
     ref = reference(catalogue)
-    r = curve_calc(ref, form, max_mg=parse_amount(max_, "max"), with_meal=with_meal, meal_mg=meal_mg)
+    r = curve_calc(ref, form, max_mg=_amount(ref, max_, "max"), with_meal=with_meal, meal_mg=meal_mg)
     if svg is not None:
         try:
             svg.write_text(curve_svg(r), encoding="utf-8")
@@ -686,8 +705,10 @@ def batch(
     """Label many records: CSV or NDJSON in, one NDJSON (or CSV) record out per record, in order.
 
     Input columns: amount, form, and optional unit, basis (compound or
-    elemental), count, id; or a text column of label lines. A bad record
-    becomes an error record and the rest go on; exit 1 if any failed.
+    elemental), count, id; or a text column of label lines. With
+    --input-format dsld: DSLD label records (a JSON array or NDJSON), one
+    panel result per label. A bad record becomes an error record and the rest
+    go on; exit 1 if any failed.
     Example: mgcalc batch labels.csv --output-format csv > out.csv
     """
     from mgcalc.cli.batch_io import run_batch
@@ -703,6 +724,118 @@ def batch(
         profile=profile,
         fail_on=fail_on,
     )
+
+
+#: Largest panel or DSLD record file read (a multivitamin record is about 25 kB).
+MAX_PANEL_BYTES = 5_000_000
+
+
+def _read_text(file: str) -> str:
+    """The whole of ``file`` (or stdin for -) as text, capped at MAX_PANEL_BYTES."""
+    if file == "-":
+        text = "".join(_stdin_lines())
+    else:
+        try:
+            with open(file, "rb") as fh:
+                raw = fh.read(MAX_PANEL_BYTES + 1)
+        except OSError as e:
+            raise MgcalcError(
+                f"cannot read '{literal(file)}': {literal(e.strerror or e)}", field="file"
+            ) from None
+        text = raw.decode("utf-8-sig", errors="replace")
+    if len(text) > MAX_PANEL_BYTES:
+        raise MgcalcError(
+            f"'{literal(file)}' is over {MAX_PANEL_BYTES:,} bytes: a panel is far smaller", field="file"
+        )
+    return text
+
+
+@command()
+@with_profile()
+def panel(
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="A Supplement Facts or Drug Facts panel as text, or a DSLD label record (.json); - for stdin.",
+        ),
+    ] = "-",
+    dsld: Annotated[
+        bool, typer.Option("--dsld", help="FILE is a DSLD label record (JSON), whatever its name.")
+    ] = False,
+    json_: JsonOpt = False,
+    catalogue: CatalogueOpt = None,
+    *,
+    profile: Profile,
+    fail_on: FailOn | None,
+) -> int:
+    """Read a whole panel: each magnesium line and its role, elemental Mg per serving, checks, cautions.
+
+    Nested per-form rows are counted once with their parent; Drug Facts actives
+    are per their measure ("in each 15 mL"); --per-day is servings a day (a DSLD
+    record's maxDailyServings otherwise). Exit 1 if a line naming magnesium
+    could not be read. Example: mgcalc panel label.txt --age 70
+    """
+    from mgcalc.cli.views import panel_view
+    from mgcalc.core.panel import panel as panel_calc
+    from mgcalc.core.panel import read_panel_text
+
+    m = mode(json_)
+    ref = reference(catalogue)
+    prof = _check(ref, profile)
+    text = _read_text(file)
+    if dsld or file.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        from mgcalc.core.dsld import read_dsld, read_label
+
+        records = list(read_dsld(text.splitlines(keepends=True)))
+        if not records:
+            raise MgcalcError(f"'{literal(file)}' holds no DSLD label record", field="file")
+        if len(records) > 1:
+            raise MgcalcError(
+                f"'{literal(file)}' holds {len(records)} records: 'mgcalc panel' reads one label; "
+                "use 'mgcalc batch FILE --input-format dsld' for several",
+                field="file",
+            )
+        _, record = records[0]
+        if isinstance(record, str):
+            raise MgcalcError(f"'{literal(file)}': {record}", field="file")
+        r = read_label(ref, record, prof)
+    else:
+        r = panel_calc(ref, read_panel_text(text), prof)
+    status = finish(r, mode=m, view=lambda: panel_view(r), cautions=r.cautions, fail_on=fail_on)
+    if status == ExitStatus.OK and any(x.error for x in r.lines):
+        return ExitStatus.RECORDS_FAILED
+    return status
+
+
+@command(context_settings=NUMBER_ARGS)
+def convert(
+    value: Annotated[
+        str, typer.Argument(metavar="VALUE", help="A number, with its unit or followed by it: 400, 4mmol.")
+    ],
+    unit: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="UNIT",
+            help="mg, g, mcg, mmol, mEq (elemental magnesium) or mg/dL, mmol/L, mEq/L (serum).",
+            show_default=False,
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+    catalogue: CatalogueOpt = None,
+) -> int:
+    """Convert elemental magnesium mg <-> mmol <-> mEq, or serum magnesium mg/dL <-> mmol/L <-> mEq/L.
+
+    A serum value is placed against the reference range (IOM 1997).
+    Example: mgcalc convert 2.1 mg/dL
+    """
+    from mgcalc.cli.views import convert_view
+    from mgcalc.core.convert import convert as convert_calc
+
+    m = mode(json_)
+    ref = reference(catalogue)
+    r = convert_calc(ref, value, unit)
+    return finish(r, mode=m, view=lambda: convert_view(r))
 
 
 @command()

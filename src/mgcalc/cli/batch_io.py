@@ -44,8 +44,9 @@ def run_batch(
     from mgcalc.core import batch as b
 
     env = current()
-    fmt = b.Format(input_format) if input_format is not None else None
-    if fmt is None and file.lower().endswith((".ndjson", ".jsonl")):
+    dsld = input_format == "dsld"
+    fmt = b.Format(input_format) if input_format is not None and not dsld else None
+    if fmt is None and not dsld and file.lower().endswith((".ndjson", ".jsonl")):
         fmt = b.Format.ndjson
     stream, size = _open(file)
     out = env.out
@@ -59,7 +60,13 @@ def run_batch(
     tally = b.Tally()
     progress = _Progress(size) if env.err_is_terminal() else None
     try:
-        for outcome in b.run(ref, b.read_records(stream, fmt), profile):
+        if dsld:
+            from mgcalc.core import dsld as d
+
+            outcomes: Any = d.outcomes(ref, d.read_dsld(stream), profile)
+        else:
+            outcomes = b.run(ref, b.read_records(stream, fmt), profile)
+        for outcome in outcomes:
             if writer is not None:
                 writer.writerow(b.csv_row(outcome))
             elif binary is not None:

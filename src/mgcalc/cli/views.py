@@ -16,7 +16,7 @@ from mgcalc.schema.data import Catalogue, Form, Reference
 if TYPE_CHECKING:
     from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurvePoint, CurveResult, CurveSeries
     from mgcalc.schema.plan import PlanResult
-    from mgcalc.schema.records import ParseResult
+    from mgcalc.schema.records import ConvertResult, PanelResult, ParseResult
     from mgcalc.schema.results import (
         Assessment,
         Caution,
@@ -533,7 +533,11 @@ def dose_view(r: DoseResult) -> View:
 
 def _figure(r: ParseResult) -> str:
     if r.stated_mg is None:
-        return "no amount"
+        return "no amount of its own" if r.role != "excipient" else "no amount"
+    if r.role == "other":
+        return f"{mg(r.stated_mg)} is not an amount of magnesium"
+    if r.role == "excipient":
+        return f"{mg(r.stated_mg)} of an excipient"
     what = {
         "elemental": "elemental magnesium",
         "compound": "the compound's weight",
@@ -542,26 +546,126 @@ def _figure(r: ParseResult) -> str:
     return f"{mg(r.stated_mg)} is {what[r.basis]}"
 
 
+def _elemental(lo: float | None, hi: float | None, role: str) -> str:
+    if lo is None or hi is None:
+        return "present, amount not stated" if role == "other" else "-"
+    if abs(hi - lo) < 0.05:
+        return mg(lo)
+    return f"{mg(lo)} to {mg(hi)}"
+
+
+ROLE_WORDS = {
+    "source": "a magnesium source",
+    "part": "a per-form part of the line above it",
+    "excipient": "an excipient (not counted)",
+    "other": "magnesium present, not counted",
+}
+
+
 def parse_view(r: ParseResult, line: int | None = None) -> View:
     """The human view of ``parse``."""
-    if r.elemental_mg_min is None or r.elemental_mg_max is None:
-        amount = "-"
-    elif r.elemental_mg_min == r.elemental_mg_max:
-        amount = mg(r.elemental_mg_min)
-    else:
-        amount = f"{mg(r.elemental_mg_min)} to {mg(r.elemental_mg_max)}"
     fields = [
+        ("role", ROLE_WORDS[r.role]),
         ("figure", _figure(r)),
         ("why", r.reason),
         ("forms", ", ".join(r.forms) or "-"),
-        ("elemental Mg", amount),
+        ("elemental Mg", _elemental(r.elemental_mg_min, r.elemental_mg_max, r.role)),
     ]
+    if r.default_form is not None:
+        fields.append(
+            ("family", f"a bare family name: the range covers every salt ({r.default_form} is the usual one)")
+        )
     if r.percent_dv is not None:
-        fields.append(("% DV", f"{num(r.percent_dv, 0)}%"))
+        group = f" (DV of {r.dv_group})" if r.dv_group not in (None, "adults") else ""
+        fields.append(("% DV", f"{num(r.percent_dv, 0)}%{group}"))
+    if r.unknown_forms:
+        fields.append(("not in catalogue", ", ".join(r.unknown_forms)))
+    if r.trade_words:
+        fields.append(("trade words", ", ".join(r.trade_words) + " (recognised, not forms)"))
     if r.excipients:
         fields.append(("excipients", ", ".join(r.excipients) + " (not counted)"))
     prefix = f"line {line}: " if line is not None else ""
-    return View(title=prefix + r.text, fields=fields, notes=[r.trap] if r.trap else [])
+    notes = [f"check: {c}" for c in r.checks]
+    notes += [r.trap] if r.trap else []
+    return View(title=prefix + r.text, fields=fields, notes=notes)
+
+
+def panel_view(r: PanelResult) -> View:
+    """The human view of ``panel``."""
+    if r.kind == "dsld":
+        name = " - ".join(x for x in (r.brand_name, r.full_name) if x)
+        title = f"DSLD label {r.id or '?'}" + (f": {name}" if name else "")
+    else:
+        title = "Drug Facts panel" if r.kind == "drug facts" else "Supplement Facts panel"
+    per = "per serving" if r.per == "serving" else f"per {r.per}"
+    fields = []
+    if r.serving_size:
+        fields.append(("serving size", r.serving_size))
+    if r.servings_per_container is not None:
+        fields.append(("servings", f"{num(r.servings_per_container, 0)} per container"))
+    total = _elemental(r.elemental_mg_min, r.elemental_mg_max, "source")
+    if r.elemental_mg_max is None and r.elemental_mg_min is not None:
+        total = f"at least {mg(r.elemental_mg_min)} (a line could not be read)"
+    fields.append((f"elemental Mg {per}", total))
+    if r.daily_elemental_mg_max is not None and r.per_day != 1:
+        why = (
+            " (the label's maximum)"
+            if r.max_daily_servings and r.per_day == round(r.max_daily_servings)
+            else ""
+        )
+        fields.append(("a day", f"{mg(r.daily_elemental_mg_max)} at {r.per_day} servings{why}"))
+    if r.dv_group not in (None, "adults"):
+        fields.append(("% DV for", r.dv_group))
+    v = View(title=title, fields=fields)
+    if r.lines:
+        rows = []
+        for x in r.lines:
+            amount = "error" if x.error else _elemental(x.elemental_mg_min, x.elemental_mg_max, x.role)
+            role = x.role + ("" if x.counted or x.role in ("excipient", "other") else " (not added)")
+            rows.append([role, amount, x.text])
+        v.tables.append(Table("Magnesium lines", ["role", "elemental Mg", "line"], rows))
+    for x in r.lines:
+        if x.error:
+            v.notes.append(f"cannot read '{x.text}': {x.error}")
+    if r.excipients:
+        v.notes.append("Excipients (not counted): " + ", ".join(r.excipients) + ".")
+    v.notes += [f"check: {c}" for c in r.checks]
+    return v
+
+
+def convert_view(r: ConvertResult) -> View:
+    """The human view of ``convert``."""
+    if r.quantity == "amount":
+        assert r.elemental_mg is not None and r.mmol is not None and r.meq is not None
+        v = View(
+            title=f"{num(r.value, 4).rstrip('0').rstrip('.')} {r.unit} of magnesium (elemental)",
+            fields=[
+                ("elemental Mg", mg(r.elemental_mg, 2)),
+                ("mmol", num(r.mmol, 3)),
+                ("mEq", num(r.meq, 3)),
+            ],
+            notes=[r.note],
+        )
+        return v
+    assert r.mg_dl is not None and r.mmol_l is not None and r.meq_l is not None
+    fields = [("mg/dL", num(r.mg_dl, 2)), ("mmol/L", num(r.mmol_l, 3)), ("mEq/L", num(r.meq_l, 3))]
+    v = View(
+        title=f"Serum magnesium {num(r.value, 4).rstrip('0').rstrip('.')} {r.unit}",
+        fields=fields,
+        notes=[r.note],
+    )
+    rr = r.reference_range
+    if rr is not None and r.position is not None:
+        mark = v.footnote(f"{rr.source}: {rr.quote}")
+        fields.append(
+            (
+                "reference range",
+                f"{num(rr.low_mmol_l, 2)}-{num(rr.high_mmol_l, 2)} mmol/L ({num(rr.low_mg_dl, 2)}-"
+                f"{num(rr.high_mg_dl, 2)} mg/dL) [{mark}]",
+            )
+        )
+        fields.append(("position", f"{r.position} the reference range"))
+    return v
 
 
 def check_view(a: Assessment, drugs_given: bool = True) -> View:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json, to_jsonable_python
 
 from mgcalc.core.dosing import label_fields
-from mgcalc.core.units import UNITS_MG, parse_amount
+from mgcalc.core.units import UNITS_TEXT, read_amount, unit_key
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
@@ -117,11 +117,18 @@ class Outcome(NamedTuple):
     label: dict[str, Any] | None = None  # dosing.label_fields
     parsed: ParseResult | None = None
     error: str | None = None
+    extra: dict[str, Any] | None = None  # the fields of another reader (DSLD records: the panel)
 
     @property
     def cautions(self) -> list[Caution]:
         """The cautions of the label result, if any."""
-        return self.label["cautions"] if self.label is not None else []
+        if self.label is not None:
+            cautions: list[Caution] = self.label["cautions"]
+            return cautions
+        if self.extra is not None:
+            found: list[Caution] = self.extra.get("cautions") or []
+            return [c if isinstance(c, Caution) else Caution.model_validate(c) for c in found]
+        return []
 
     def record(self) -> dict[str, Any]:
         """The output record: line, id, then the ``label --json`` and ``parse --json`` fields, or the error."""
@@ -132,6 +139,8 @@ class Outcome(NamedTuple):
             out.update(self.label)
         if self.parsed is not None:
             out.update(self.parsed.model_dump())
+        if self.extra is not None:
+            out.update(self.extra)
         return out
 
     def ndjson(self) -> bytes:
@@ -149,11 +158,18 @@ def process(ref: Reference, line: int, raw: dict[str, Any] | str, profile: Profi
             return _text_outcome(ref, line, rec, profile)
         assert rec.amount is not None and rec.form is not None
         unit = rec.unit or ""
-        if unit and unit not in UNITS_MG:
-            raise MgcalcError(f"unknown unit '{literal(unit)}': use mg, g, mcg or µg", field="unit")
-        amount = parse_amount(rec.amount + unit)
+        if unit and unit_key(unit) is None:
+            raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
+        amount = read_amount(
+            f"{rec.amount} {unit}" if unit else rec.amount, constants=ref.catalogue.constants
+        )
+        if amount.molar and rec.basis != "elemental":
+            raise MgcalcError(
+                f"amount {literal(amount.text)} is magnesium itself (mmol/mEq): set basis to elemental",
+                field="basis",
+            )
         fields = label_fields(
-            ref, amount, rec.form, count=rec.count, elemental=rec.basis == "elemental", profile=profile
+            ref, amount.mg, rec.form, count=rec.count, elemental=rec.basis == "elemental", profile=profile
         )
         return Outcome(line, rec.id, label=fields)
     except ValidationError as e:

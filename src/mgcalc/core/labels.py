@@ -2,40 +2,63 @@
 
 Pure: ``parse_label`` turns one line of label text into a ParseResult, or
 raises MgcalcError when it cannot read the line. It never guesses: where the
-split between forms or the basis cannot be told, it gives a range and says so.
+split between forms, the salt of a bare family name or the basis cannot be
+told, it gives a range and says so.
+
+What it reads, as real labels print it (NIH DSLD): "as"/"from" clauses, nested
+parentheses ("(as Magnesium Ascorbate (reacted from ...))"), brand and process
+words ("Albion", "TRAACS", "chelate"), abbreviations ("Mag."), two amounts on
+one line (a compound weight and an elemental claim, cross-checked), excipients
+("Vegetable Stearate", "Talc"), magnesium salts named with no amount (present,
+amount not stated), other nutrients given as a magnesium salt ("Vitamin C (as
+Magnesium Ascorbate)"), a %DV read against the DV of its target group, and
+amounts in mmol or mEq of magnesium.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from typing import Any, Literal, NamedTuple
 
 from mgcalc.core.intake import reference
-from mgcalc.core.units import MAX_MG, UNITS_MG
+from mgcalc.core.units import MAX_MG, amount_in_text, normalise, read_number, to_mg, unit_key
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.numbers import mg
+from mgcalc.numbers import mg as _fmt
+from mgcalc.numbers import num
 from mgcalc.schema.build import make
-from mgcalc.schema.data import Catalogue, Excipient, Form, LabelData, Reference
+from mgcalc.schema.data import Excipient, Form, LabelData, Reference, name_key
 from mgcalc.schema.records import ParseResult
 from mgcalc.schema.results import Basis
 
 #: Longest label line read, in characters: a real one is far shorter.
 MAX_LINE = 10_000
 
+Role = Literal["source", "part", "excipient", "other"]
 
-_UNIT = r"(?P<unit>mg|mcg|µg|μg|ug|g|milligrams?|micrograms?|grams?)(?![a-z])"
-_NUMBER = r"(?P<num>\d{1,3}(?:[ ,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-_AMOUNT = re.compile(rf"(?<![\w.,]){_NUMBER}\s*{_UNIT}")
-_DV = re.compile(r"(?<![\w.,])(?P<num>\d+(?:[.,]\d+)?)\s*%\s*(?:dv|daily\s+value|d\.v\.|nrv|ri)?")
-_AS = re.compile(r"\(\s*as\s+(?P<inner>[^()]*)\)|\bas\s+(?P<tail>[^()]*)$")
-_SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b")
+#: The error for a line that names no magnesium (panels skip such lines).
+NO_MAGNESIUM = "no magnesium on this label line"
+
+_DV = re.compile(
+    r"(?<![\w.,])(?P<lt><\s*)?(?P<num>\d+(?:[.,]\d+)?)\s*%(?:\s*(?:dv|daily\s+value|d\.v\.|nrv|ri)\b)?"
+)
+#: The start of an ingredient list that is not the Supplement Facts table.
+_SECTION = re.compile(
+    r"^\s*(?:(?:other|inactive)\s+ingredients?|may\s+also\s+contain|contains\s+(?:less\s+than\s+)?2\s*%\s*(?:or\s+less\s+)?of)\s*:?"
+)
+#: Raw materials a salt was made from: not forms ("reacted from Magnesium Oxide, and Citric Acid").
+_REACTED = re.compile(r"\b(?:reacted|made|derived|produced|prepared)\s+(?:from|with)\b.*$")
+_PREFIX = re.compile(r"^\s*(?P<p>as|from)\b\s*:?")
+_SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b|\bwith\b")
+#: Dot leaders of a Drug Facts line: the purpose column follows ("1200 mg ........ Saline laxative").
+_LEADER = re.compile(r"\s*(?:\.\s*){3,}.*$")
+_MARKS = re.compile(r"[*†‡§¶•◊]+")
+_WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
     [
-        "magnesium",
-        "mg",
+        "as",
+        "from",
         "total",
         "elemental",
-        "from",
         "of",
         "each",
         "per",
@@ -54,239 +77,820 @@ _FILLER = frozenset(
         "supplement",
         "facts",
         "mineral",
+        "minerals",
+        "dv",
+        "daily",
+        "value",
+        "the",
+        "a",
+        "in",
+        "equivalent",
+        "to",
+        "form",
+        "forms",
     ]
 )
-_UNITS = {
-    "milligram": "mg",
-    "milligrams": "mg",
-    "microgram": "mcg",
-    "micrograms": "mcg",
-    "gram": "g",
-    "grams": "g",
-}
+
+#: Tolerance of a %DV, as printed rounded to a whole percent (0.5% of the DV) plus 1 mg.
+DV_TOLERANCE_FRACTION = 0.005
+#: Tolerance of a cross-check between a compound weight and an elemental claim (label rounding).
+CROSS_CHECK_FRACTION = 0.01
 
 
-def _clean(text: str) -> str:
-    """NFKC, any Unicode digit as ASCII, controls and odd spaces as plain spaces, lower case."""
+class Item(NamedTuple):
+    """One item of an ingredient list, classified."""
+
+    kind: str  # form, excipient, magnesium, unknown, foreign, plain, empty
+    text: str
+    forms: tuple[Form, ...] = ()
+    excipient: Excipient | None = None
+    trade: tuple[str, ...] = ()
+
+
+class Group(NamedTuple):
+    """A top-level parenthesised clause: its own text (nested clauses apart), prefix and amounts."""
+
+    text: str
+    prefix: str | None
+    amounts: list[tuple[float, bool, str]]
+    nested: list[str]
+
+
+class _Vocab:
+    """The label vocabulary of a Reference, compiled once (memoised on the bundle)."""
+
+    def __init__(self, data: LabelData) -> None:
+        def phrase(words: list[str]) -> re.Pattern[str]:
+            alts = sorted({w.casefold().replace("-", " ") for w in words}, key=len, reverse=True)
+            body = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in alts)
+            return re.compile(rf"(?<![0-9a-z])(?:{body})(?![0-9a-z])")
+
+        self.brands = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "brand"]
+        self.process = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "process"]
+        self.powder = re.compile(r"(?<![0-9a-z])(?:powder|granular|granules)(?![0-9a-z])")
+        abbr = sorted(data.abbreviations, key=len, reverse=True)
+        self.abbr = (
+            re.compile(
+                "|".join(
+                    rf"(?<![0-9a-z]){re.escape(a.casefold())}" + ("" if a.endswith(".") else r"(?![0-9a-z])")
+                    for a in abbr
+                )
+            )
+            if abbr
+            else None
+        )
+        self.expand = {a.casefold(): v for a, v in data.abbreviations.items()}
+        self.mg_words = frozenset(w.casefold() for w in data.magnesium_words)
+        self.elements = frozenset(w.casefold() for w in data.other_elements)
+        self.modifiers = frozenset(w.casefold() for w in data.excipient_modifiers)
+        self.excipients = {w.casefold(): e for e in data.excipients for w in e.words}
+        self.markers = [m.casefold() for m in data.elemental_markers]
+        self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
+
+
+def _vocab(ref: Reference) -> _Vocab:
+    key = ("label-vocab", id(ref.labels))
+    v = ref.memo.get(key)
+    if v is None:
+        v = ref.memo[key] = _Vocab(ref.labels)
+    assert isinstance(v, _Vocab)
+    return v
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _lookup(ref: Reference, text: str) -> Form | None:
+    """The catalogue form a name resolves to, or None (never raises)."""
+    if not name_key(text):
+        return None
+    try:
+        return ref.catalogue.resolve(text)
+    except MgcalcError:
+        return None
+
+
+def _strip(
+    patterns: list[tuple[str, re.Pattern[str]]], text: str, by_word: bool = False
+) -> tuple[str, list[str]]:
+    """``text`` without the words of ``patterns``, and what was found (the entry's name, or
+    with ``by_word`` the word itself)."""
+    found = []
+    for name, pat in patterns:
+        for m in pat.finditer(text):
+            found.append(" ".join(m.group(0).split()) if by_word else name)
+        text = pat.sub(" ", text)
+    return text, list(dict.fromkeys(found))
+
+
+_FORMULA = re.compile(r"(?<![a-z])mg(?:\d|o\b|\(|[a-z]{1,2}\d|s\b|so\d|cl)")
+
+
+def _magnesium_name(v: _Vocab, text: str) -> bool:
+    """Whether a name that does not say "magnesium" still names magnesium: a formula ("MgO",
+    "MgCl2.6H2O"), "magnesia", or a name only magnesium compounds have ("Epsom salt", "Magtein").
+    "Chloride", "Citrate" or "Amino Acid Chelate" alone do not: calcium has them too."""
+    low = text.casefold()
+    return bool(_FORMULA.search(low)) or "magnes" in low or any(w in v.only_magnesium for w in _words(low))
+
+
+def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
+    """One ingredient-list item: a catalogue form, an excipient, magnesium itself, a magnesium
+    compound not in the catalogue (unknown), another mineral's compound (foreign), or neither (plain).
+
+    ``anion_ok``: a bare anion ("oxide", "citrate") names a magnesium salt here (after
+    "Magnesium (as ...", or after a magnesium compound in the same list).
+    """
+    v = _vocab(ref)
+    text = raw.strip(" -,.;:'\"")
+    text, brands = _strip(v.brands, text)
+    ws = [w for w in _words(text) if w not in _FILLER]
+    if not ws:
+        return Item("empty", raw, trade=tuple(brands))
+    mg_named = any(w in v.mg_words for w in ws)
+    foreign = any(w in v.elements for w in ws)
+    exc_words = [w for w in ws if w in v.excipients]
+    if exc_words and not foreign:
+        rest = [w for w in ws if w not in v.excipients and w not in v.mg_words and w not in v.modifiers]
+        # "citrate laurate" (one name, the fatty acid last) is a laurate salt; a list is not one name
+        one_name = ws[-1] in v.excipients and not _SPLIT.search(text)
+        if not rest or (one_name and all(_lookup(ref, w) is not None for w in rest)):
+            return Item("excipient", raw, excipient=v.excipients[exc_words[-1]], trade=tuple(brands))
+    meaningful = [w for w in ws if w not in v.mg_words]
+    if not meaningful:
+        return Item("magnesium", raw, trade=tuple(brands))
+    if foreign and not mg_named:
+        return Item("foreign", raw, trade=tuple(brands))
+    form = _lookup(ref, text)
+    if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
+        return Item("form", raw, forms=(form,), trade=tuple(brands))
+    bare, process = _strip(v.process, text, by_word=True)
+    bare = v.powder.sub(" ", bare)
+    if bare != text:
+        rest = [w for w in _words(bare) if w not in _FILLER and w not in v.mg_words]
+        if rest:
+            form = _lookup(ref, bare)
+            if form is not None and (mg_named or anion_ok or _magnesium_name(v, bare)):
+                return Item("form", raw, forms=(form,), trade=tuple(brands + process))
+    kind = "unknown" if mg_named else "plain"
+    return Item(kind, raw, trade=tuple(brands + process))
+
+
+def items(ref: Reference, text: str, anion_ok: bool = False) -> list[Item]:
+    """The items of a list ("Magnesium Oxide, Magnesium Citrate, and Magnesium Gluconate").
+
+    The whole text is tried as one name first ("Magnesium chloride, anhydrous",
+    "Glycinate/Lysinate Chelate"), then its parts; in a list that names
+    magnesium, a bare anion is a magnesium salt ("Magnesium oxide and citrate").
+    """
+    text = _REACTED.sub(" ", text)
+    whole = classify(ref, text, anion_ok)
+    if whole.kind in ("form", "excipient", "magnesium", "empty"):
+        return [whole]
+    parts = [p for p in _SPLIT.split(text) if p.strip(" -,.;:")]
+    if len(parts) <= 1:
+        return [whole]
+    if "/" in text and "," not in text and whole.kind == "unknown" and whole.trade:
+        # "Glycinate/Lysinate Chelate": one chelate of two ligands, not two salts
+        last = _words(text)[-1] if _words(text) else ""
+        if any(last in t.split() for t in whole.trade):
+            return [whole]
+    out = [classify(ref, p, anion_ok) for p in parts]
+    if not anion_ok and any(i.kind in ("form", "unknown") for i in out):
+        out = [classify(ref, p, True) if i.kind == "plain" else i for p, i in zip(parts, out, strict=True)]
+    return [i for i in out if i.kind != "empty" or i.trade]
+
+
+# ---------------------------------------------------------------- the line
+
+
+def _prepare(ref: Reference, text: str) -> str:
     if len(text) > MAX_LINE:
         raise MgcalcError(
             f"label line is {len(text):,} characters long; mgcalc reads lines up to {MAX_LINE:,}"
         )
-    out = []
-    for ch in unicodedata.normalize("NFKC", text):
-        cat = unicodedata.category(ch)
-        if cat == "Nd":
-            out.append(str(unicodedata.decimal(ch)))
-        elif cat[0] in "CZ":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out).casefold()
+    t = normalise(text)
+    t = t.replace("{", "").replace("}", "")  # DSLD braces mark words it added: the word stays
+    t = t.replace("[", "(").replace("]", ")")
+    t = _LEADER.sub("", t)
+    t = _MARKS.sub(" ", t)
+    v = _vocab(ref)
+    if v.abbr is not None:
+        t = v.abbr.sub(lambda m: v.expand[m.group(0)], t)
+    return t
 
 
-def _number(raw: str) -> float:
-    """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5")."""
-    s = raw.replace(" ", "")
-    if "," in s and "." in s:
-        dec = "," if s.rfind(",") > s.rfind(".") else "."
-        s = s.replace("." if dec == "," else ",", "").replace(",", ".")
-    elif s.count(",") > 1 or s.count(".") > 1:
-        s = s.replace(",", "").replace(".", "")
-    elif "," in s:
-        whole, frac = s.split(",")
-        s = s.replace(",", "") if len(frac) == 3 and whole not in ("0", "") else s.replace(",", ".")
-    return float(s)
-
-
-_fmt = mg
-
-
-def _forms(
-    items: list[str], cat: Catalogue, excipients: list[Excipient], lenient: bool = False
-) -> tuple[list[Form], list[Excipient]]:
-    """Forms and excipients named by list items; MgcalcError for an item it cannot read.
-
-    ``lenient`` (an ingredient list with no amount) skips items that neither
-    name magnesium nor resolve, such as "cellulose".
-    """
-    forms: list[Form] = []
-    found: list[Excipient] = []
-    for item in items:
-        words = [w for w in re.split(r"[^0-9a-z·.()-]+", item) if w]
-        meaningful = [w for w in words if w not in _FILLER]
-        if not meaningful:
-            continue
-        # an excipient only when the item names nothing else ("magnesium stearate")
-        exc = next((e for e in excipients if all(w in e.words for w in meaningful)), None)
-        if exc is not None:
-            found.append(exc)
-            continue
-        try:
-            forms.append(
-                cat.resolve(" ".join(w for w in words if w not in _FILLER or w in ("magnesium", "mg")))
-            )
-        except MgcalcError:
-            if lenient and not {"magnesium", "mg"} & set(words):
+def _spans(t: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Depth of every character (inside parentheses) and the spans of top-level groups."""
+    depth = [0] * len(t)
+    spans: list[tuple[int, int]] = []
+    d, start = 0, 0
+    for i, ch in enumerate(t):
+        if ch == "(":
+            if d == 0:
+                start = i
+            d += 1
+        elif ch == ")" and d > 0:
+            d -= 1
+            if d == 0:
+                spans.append((start, i + 1))
+                depth[i] = 1
                 continue
-            raise MgcalcError(f"cannot read the form '{literal(item.strip())}' on this label line") from None
-    return list({f.id: f for f in forms}.values()), found
+        depth[i] = d
+    if d > 0:  # an unclosed parenthesis runs to the end
+        spans.append((start, len(t)))
+    return depth, spans
 
 
-def parse_label(ref: Reference, text: str) -> ParseResult:
-    """Read one label line: basis (elemental/compound/unknown) and why, forms, elemental mg, the trap.
+def _mask(t: str, ranges: list[tuple[int, int]]) -> str:
+    chars = list(t)
+    for a, b in ranges:
+        for i in range(a, b):
+            chars[i] = " "
+    return "".join(chars)
 
-    Raises MgcalcError for a line it cannot read (no magnesium, no amount,
-    several amounts, an unknown form, over MAX_LINE characters).
+
+def _dv_values(data: LabelData, group: str | None) -> tuple[str | None, tuple[float, ...]]:
+    g = data.daily_value.group(group) if group else None
+    if g is None and data.daily_value.groups:
+        g = data.daily_value.groups[0]
+    if g is None:
+        return None, (data.daily_value.adult_mg, data.daily_value.older_mg)
+    return g.id, g.values
+
+
+def _fits(value: float, dv: float, lt: bool, dvs: tuple[float, ...]) -> float | None:
+    """The DV (of ``dvs``) that makes ``value`` mg print as ``dv`` %, or None."""
+    for v in dvs:
+        if lt and 100 * value / v < dv:
+            return v
+        if not lt and abs(value - dv / 100 * v) <= DV_TOLERANCE_FRACTION * v + 1:
+            return v
+    return None
+
+
+class _Reading(NamedTuple):
+    basis: Basis
+    reason: str
+    lo: float
+    hi: float
+    checks: list[str]
+
+
+def parse_label(
+    ref: Reference, text: str, *, dv_group: str | None = None, other_ingredient: bool = False
+) -> ParseResult:
+    """Read one label line: role, basis (elemental/compound/unknown) and why, forms, elemental mg.
+
+    ``dv_group`` names the %DV's target group (a DV group id or DSLD name) when
+    the panel says it; ``other_ingredient`` says the line is from an Other
+    Ingredients list. Raises MgcalcError for a line it cannot read (no
+    magnesium, no amount where one is needed, several amounts, an unknown form
+    where the form decides the amount, over MAX_LINE characters).
     """
-    cat, data = ref.catalogue, ref.labels
-    t = _clean(text)
-    amounts = [
-        (_number(m["num"]) * UNITS_MG[_UNITS.get(m["unit"], m["unit"])], m) for m in _AMOUNT.finditer(t)
-    ]
-    rest = _AMOUNT.sub(" ", t)
-    dvs = [_number(m["num"]) for m in _DV.finditer(rest)]
-    rest = _DV.sub(" ", rest)
-    if len(amounts) > 1:
-        listed = ", ".join(literal(m.group(0).strip()) for _, m in amounts[:4])
+    data = ref.labels
+    v = _vocab(ref)
+    t = _prepare(ref, text)
+    section = _SECTION.match(t)
+    if section:
+        other_ingredient = True
+        t = " " * section.end() + t[section.end() :]
+    found = next((g for g in data.daily_value.groups if any(w in t for w in g.words)), None)
+    if found is not None:
+        # "% DV for pregnant and lactating women": the group is read, the words are not an ingredient
+        words = "|".join(re.escape(w) for w in sorted(found.words, key=len, reverse=True))
+        t = re.sub(
+            rf"(?:\bfor\s+)?(?:{words})(?:\s+(?:and|or|&)\s+(?:{words}))*(?:\s+(?:women|woman|mothers))?",
+            " ",
+            t,
+        )
+        if dv_group is None:
+            dv_group = found.id
+    constants = ref.catalogue.constants
+    depth, spans = _spans(t)
+
+    def where(pos: int) -> int:
+        """-1 for the head, else the index of the group holding ``pos``."""
+        if depth[pos] == 0:
+            return -1
+        return next(i for i, (a, b) in enumerate(spans) if a <= pos < b)
+
+    amounts: list[tuple[int, float, bool, str]] = []  # (where, mg, molar, as written)
+    amount_ranges = []
+    for m in amount_in_text().finditer(t):
+        unit = unit_key(m["unit"])
+        if unit is None:  # pragma: no cover - the pattern only matches units
+            continue
+        value, molar = to_mg(read_number(m["num"]), unit, constants)
+        amounts.append((where(m.start()), value, molar, m.group(0).strip()))
+        amount_ranges.append(m.span())
+    rest = _mask(t, amount_ranges)
+    dvs = [(m["num"], bool(m["lt"])) for m in _DV.finditer(rest)]
+    rest = _mask(rest, [m.span() for m in _DV.finditer(rest)])
+    head_amounts = [a for a in amounts if a[0] == -1]
+    group_amounts = [a for a in amounts if a[0] != -1]
+    groups: list[Group] = []
+    for n, (a, b) in enumerate(spans):
+        inner = rest[a + 1 : b - 1] if b <= len(t) and t[b - 1 : b] == ")" else rest[a + 1 : b]
+        nested_depth = depth[a + 1 : a + 1 + len(inner)]
+        own = "".join(ch if d <= 1 else " " for ch, d in zip(inner, nested_depth, strict=False))
+        nested = re.findall(r"\(([^()]*)\)", inner)
+        pm = _PREFIX.match(own)
+        prefix = pm["p"] if pm else None
+        body = own[pm.end() :] if pm else own
+        ga = [(x[1], x[2], x[3]) for x in group_amounts if x[0] == n]
+        groups.append(Group(body, prefix, ga, [n for n in nested if not _REACTED.search(n.strip())]))
+    head = _mask(rest, spans)
+    checks: list[str] = []
+    trade: list[str] = []
+
+    head_items = items(ref, head)
+    head_kinds = {i.kind for i in head_items}
+    magnesium_head = head_kinds <= {"magnesium", "empty"}
+    group_items = [items(ref, " , ".join([g.text, *g.nested]), magnesium_head) for g in groups]
+    # a whole name with a parenthesis in it: "Magnesium citrate (trimagnesium dicitrate, anhydrous)"
+    if groups and not any(g.prefix or g.amounts for g in groups):
+        whole_text = head + " " + " ".join(g.text for g in groups)
+        whole = _lookup(ref, whole_text)
+        head_is_form = len(head_items) == 1 and head_items[0].kind == "form"
+        unread = any(k.kind in ("unknown", "plain") for gi in group_items for k in gi)
+        if whole is not None and (unread or not head_is_form):
+            head_items, group_items, groups = [Item("form", whole_text, forms=(whole,))], [], []
+    every = [*head_items, *(k for gi in group_items for k in gi)]
+    for item in every:
+        trade += item.trade
+    if not any(i.kind in ("form", "excipient", "magnesium", "unknown") for i in every):
+        raise MgcalcError(NO_MAGNESIUM)
+    if len(head_amounts) > 1 or len(group_amounts) > 1:
+        listed = ", ".join(literal(a[3]) for a in amounts[:4])
         raise MgcalcError(f"several amounts on one line ({listed}): give one ingredient per line")
-    stated = amounts[0][0] if amounts else None
-    if stated is not None and not 0 < stated <= MAX_MG:
-        raise MgcalcError(f"amount {stated:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg")
-    m = _AS.search(rest)
-    clause = (m["inner"] or m["tail"] or "") if m else ""
-    head = rest[: m.start()] + " " + rest[m.end() :] if m else rest
-    head_items = [head] if head.strip() else []
-    mentions_mg = re.search(r"\b(magnesium|mg)\b", rest) is not None
-    try:
-        try:
-            forms, excipients = _forms(head_items, cat, data.excipients)
-        except MgcalcError:
-            forms, excipients = _forms(_SPLIT.split(head), cat, data.excipients, lenient=stated is None)
-        more, more_exc = _forms(_SPLIT.split(clause), cat, data.excipients)
-    except MgcalcError:
-        if not mentions_mg:
-            raise MgcalcError("no magnesium on this label line") from None
-        raise
-    forms = list({f.id: f for f in [*forms, *more]}.values())
-    excipients = [*excipients, *more_exc]
-    if not forms and not excipients and not mentions_mg:
-        raise MgcalcError("no magnesium on this label line")
-    exc_names = list(dict.fromkeys(e.name for e in excipients))
-    if stated is None:
-        if excipients and not forms:
-            e = excipients[0]
-            return make(
-                ParseResult,
-                text=text,
-                basis="unknown",
-                reason=f"{e.name} is {e.role}, not a magnesium source",
-                forms=[],
-                stated_mg=None,
-                elemental_mg_min=0.0,
-                elemental_mg_max=0.0,
-                excipient=True,
-                excipients=exc_names,
-                trap=f"{e.name.capitalize()} is {e.role}, not a magnesium source: it is not counted.",
+    for found_amount in amounts:
+        if not 0 < found_amount[1] <= MAX_MG:
+            raise MgcalcError(
+                f"amount {found_amount[1]:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg"
             )
-        raise MgcalcError("no amount with a unit (mg, g, mcg) on this label line")
-    dv = dvs[0] if dvs else None
-    basis, reason = _basis(stated, dv, forms, bool(m), t, data)
-    fractions = [f.fraction for f in forms] or [1.0]
-    if basis == "elemental":
-        lo = hi = stated
-    elif basis == "compound":
-        lo, hi = stated * min(fractions), stated * max(fractions)
-    else:
-        lo, hi = stated * min(fractions), stated
+
+    kinds = {i.kind for i in head_items}
+    head_forms = _unique(f for i in head_items for f in i.forms)
+    excipients = [i.excipient for i in every if i.excipient is not None]
+    exc_names = list(dict.fromkeys(e.name for e in excipients))
+    stated = head_amounts[0] if head_amounts else None
+    claim = group_amounts[0] if group_amounts else None
+    dv = (read_number(dvs[0][0]), dvs[0][1]) if dvs else None
+    if len(dvs) > 1:
+        checks.append(f"several %DV figures on the line; read the first ({num(dv[0], 0) if dv else ''}%)")
+    common: dict[str, Any] = {
+        "text": text,
+        "excipients": exc_names,
+        "trade_words": list(dict.fromkeys(trade)),
+        "percent_dv": dv[0] if dv else None,
+    }
+
+    def other(reason: str, forms: list[Form], unknown: list[str], amount: float | None = None) -> ParseResult:
+        return make(
+            ParseResult,
+            **common,
+            role="other",
+            basis="unknown",
+            reason=reason,
+            forms=[f.id for f in forms],
+            unknown_forms=unknown,
+            stated_mg=amount,
+            elemental_mg_min=None,
+            elemental_mg_max=None,
+            excipient=bool(exc_names),
+            checks=checks,
+            trap=None,
+        )
+
+    nutrient_head = kinds <= {"magnesium", "empty"} and (
+        "magnesium" in kinds or any(g.prefix for g in groups)
+    )
+    sources_named = any(i.kind in ("form", "unknown") for i in every)
+    head_nutrient_amount = "magnesium" in kinds and stated is not None
+    if excipients and not sources_named and not head_nutrient_amount:
+        e = excipients[0]
+        return make(
+            ParseResult,
+            **common,
+            role="excipient",
+            basis="unknown",
+            reason=f"{e.name} is {e.role}, not a magnesium source",
+            forms=[],
+            stated_mg=stated[1] if stated else None,
+            elemental_mg_min=0.0,
+            elemental_mg_max=0.0,
+            excipient=True,
+            checks=checks,
+            trap=f"{e.name[0].upper() + e.name[1:]} is {e.role}, not a magnesium source: it is not counted.",
+        )
+
+    if nutrient_head:
+        forms: list[Form] = []
+        unknown: list[str] = []
+        compound_group: tuple[list[Form], list[str], tuple[float, bool, str]] | None = None
+        for g, gi in zip(groups, group_items, strict=True):
+            g_forms = _unique(f for i in gi for f in i.forms)
+            g_unknown = [_show(_v_strip(v, i.text)) for i in gi if i.kind in ("unknown", "plain")]
+            if g.amounts and (g_forms or g_unknown):
+                compound_group = (g_forms, g_unknown, g.amounts[0])
+            forms += g_forms
+            unknown += g_unknown
+        forms = _unique(forms)
+        unknown = list(dict.fromkeys(unknown))
+        if stated is None and claim is not None and compound_group is None:
+            stated, claim = claim, None
+        if stated is None:
+            if other_ingredient or compound_group is not None:
+                return other(
+                    "magnesium is named with no amount of its own: present, amount not stated",
+                    forms,
+                    unknown,
+                )
+            raise MgcalcError(
+                "no amount with a unit (mg, g, mcg, mmol) on this label line: it names magnesium"
+            )
+        reading = _nutrient_reading(ref, stated, claim, compound_group, forms, dv, dv_group, groups)
+        checks += reading.checks
+        told = set(compound_group[1]) if compound_group is not None else set()
+        if [u for u in unknown if u not in told]:
+            checks.append(
+                f"{', '.join(u for u in unknown if u not in told)}: not a form in the catalogue; "
+                "the figure is elemental magnesium whatever the salt"
+            )
+        return make(
+            ParseResult,
+            **common,
+            role="source",
+            basis=reading.basis,
+            reason=reading.reason,
+            forms=[f.id for f in forms],
+            unknown_forms=unknown,
+            stated_mg=stated[1],
+            stated_elemental_mg=stated[1] if reading.basis == "elemental" else None,
+            stated_compound_mg=compound_group[2][0] if compound_group else None,
+            elemental_mg_min=reading.lo,
+            elemental_mg_max=reading.hi,
+            excipient=bool(exc_names),
+            dv_group=_dv_values(data, dv_group)[0] if dv else None,
+            checks=checks,
+            trap=_trap(
+                ref, stated[1], reading, forms, None, compound_group[2][0] if compound_group else None
+            ),
+        )
+
+    head_unknown = [_show(_v_strip(v, i.text)) for i in head_items if i.kind == "unknown"]
+    head_other = [i for i in head_items if i.kind in ("foreign", "plain")]
+    g_forms = _unique(f for gi in group_items for i in gi for f in i.forms)
+    g_unknown = [_show(_v_strip(v, i.text)) for gi in group_items for i in gi if i.kind == "unknown"]
+    g_unread = [_show(_v_strip(v, i.text)) for gi in group_items for i in gi if i.kind == "plain"]
+    if not head_forms and not head_unknown:
+        # another nutrient whose form is a magnesium salt, or a list of other ingredients
+        what = _show(" ".join(i.text for i in head_other)) or "this line"
+        if stated is None:
+            reason = "a magnesium salt named with no amount (an Other Ingredients entry): present, amount not stated"
+        else:
+            reason = (
+                f"the {_fmt(stated[1])} is the amount of {what}, given as a magnesium salt: "
+                "magnesium is present, its amount is not stated on this line"
+            )
+        return other(reason, g_forms, g_unknown, stated[1] if stated else None)
+    if head_other and (head_forms or head_unknown):
+        names = ", ".join(_show(i.text) for i in head_other)
+        if stated is None:
+            return other(
+                "magnesium compounds listed with other ingredients and no amount: present, amount not stated",
+                head_forms,
+                head_unknown,
+            )
+        return other(
+            f"{_fmt(stated[1])} is the combined weight of several ingredients ({names} with the magnesium): "
+            "magnesium's share is not stated",
+            head_forms,
+            head_unknown,
+            stated[1],
+        )
+    if stated is None:
+        return other(
+            "a magnesium compound named with no amount (as in an Other Ingredients list): present, amount not stated",
+            head_forms,
+            head_unknown + g_unknown,
+        )
+    if head_unknown:
+        raise MgcalcError(
+            f"cannot read the form '{literal(head_unknown[0])}' on this label line: it is not in the "
+            "catalogue, and the amount is the compound's weight"
+        )
+    if (g_unknown or g_unread) and claim is None:
+        raise MgcalcError(f"cannot read '{literal((g_unknown or g_unread)[0])}' on this label line")
+    forms = _unique([*head_forms, *g_forms])
+    bare = {
+        f.id
+        for i in head_items
+        for f in i.forms
+        if len(ref.catalogue.family_of(f)) > 1 and name_key(_v_strip(v, i.text)) == name_key(f.family)
+    }
+    reading, default, identified = _compound_reading(ref, stated, claim, forms, dv, dv_group, t, bare)
+    checks += reading.checks
+    if identified:
+        forms = identified
     return make(
         ParseResult,
-        text=text,
-        basis=basis,
-        reason=reason,
+        **common,
+        role="source",
+        basis=reading.basis,
+        reason=reading.reason,
         forms=[f.id for f in forms],
-        stated_mg=stated,
-        percent_dv=dv,
-        elemental_mg_min=lo,
-        elemental_mg_max=hi,
-        excipient=bool(excipients),
-        excipients=exc_names,
-        trap=_trap(ref, stated, basis, reason, forms, lo, hi),
+        stated_mg=stated[1],
+        stated_compound_mg=stated[1] if reading.basis == "compound" else None,
+        stated_elemental_mg=claim[1] if claim else (stated[1] if reading.basis == "elemental" else None),
+        elemental_mg_min=reading.lo,
+        elemental_mg_max=reading.hi,
+        excipient=bool(exc_names),
+        default_form=default.id if default is not None else None,
+        dv_group=_dv_values(data, dv_group)[0] if dv else None,
+        checks=checks,
+        trap=_trap(ref, stated[1], reading, forms, default),
     )
 
 
-def _basis(
-    stated: float, dv: float | None, forms: list[Form], has_as: bool, text: str, data: LabelData
-) -> tuple[Basis, str]:
+def _unique(forms: Any) -> list[Form]:
+    return list({f.id: f for f in forms}.values())
+
+
+def _show(text: str) -> str:
+    """An item as written, tidied for a message."""
+    return " ".join(text.replace("(", " ").replace(")", " ").split()).strip(" ,.;:-")
+
+
+def _v_strip(v: _Vocab, text: str) -> str:
+    """An item's name without brand words and filler ("Albion Magnesium Chloride" -> "magnesium chloride")."""
+    text, _ = _strip(v.brands, text)
+    return " ".join(w for w in _words(text) if w not in _FILLER)
+
+
+def _range(ref: Reference, forms: list[Form], bare: bool | set[str]) -> tuple[float, float]:
+    """Lowest and highest elemental fraction: of the forms, or over the whole family of each form
+    named by its bare family name (``bare``: all of them, or the ids of those)."""
+    fr = []
+    for f in forms:
+        whole_family = bare if isinstance(bare, bool) else f.id in bare
+        members = ref.catalogue.family_of(f) if whole_family else [f]
+        fr += [m.fraction for m in members]
+    return min(fr), max(fr)
+
+
+def _nutrient_reading(
+    ref: Reference,
+    stated: tuple[int, float, bool, str],
+    claim: tuple[int, float, bool, str] | None,
+    compound_group: tuple[list[Form], list[str], tuple[float, bool, str]] | None,
+    forms: list[Form],
+    dv: tuple[float, bool] | None,
+    dv_group: str | None,
+    groups: list[Group],
+) -> _Reading:
+    """A "Magnesium ... N mg" line: elemental by the Supplement Facts convention, cross-checked."""
+    data = ref.labels
+    value = stated[1]
+    checks: list[str] = []
+    has_prefix = any(g.prefix for g in groups)
+    if stated[2]:
+        reason = f"{stated[3]} is an amount of magnesium itself (1 mmol = {num(ref.catalogue.constants.mg_molar_mass.value, 3)} mg)"
+    elif has_prefix:
+        reason = "the figure is on the magnesium line with the compound after 'as'/'from': a Supplement Facts line states elemental magnesium (21 CFR 101.36)"
+    else:
+        reason = "the line names magnesium and no compound: a nutrient line states elemental magnesium"
+    basis: Basis = "elemental"
+    lo = hi = value
+    confirmed = False
     if dv is not None:
-        values = (data.daily_value.adult_mg, data.daily_value.older_mg)
-        # a %DV is rounded to a whole percent on labels
-        fits = [abs(stated - dv / 100 * v) <= 0.5 / 100 * v + 1 for v in values]
-        if any(fits):
-            return (
-                "elemental",
-                f"{dv:g}% DV matches {_fmt(stated)} of elemental magnesium (DV {values[fits.index(True)]:g} mg)",
+        _, values = _dv_values(data, dv_group)
+        fit = _fits(value, dv[0], dv[1], values)
+        if fit is not None:
+            confirmed = True
+            reason = (
+                f"{num(dv[0], 0)}% DV matches {_fmt(value)} of elemental magnesium (DV {fit:g} mg); " + reason
             )
-        if forms and any(
-            abs(stated * f.fraction - dv / 100 * v) <= 0.5 / 100 * v + 1 for f in forms for v in values
-        ):
-            return (
-                "compound",
-                f"{dv:g}% DV matches the magnesium in {_fmt(stated)} of the compound, not {_fmt(stated)} itself",
+        else:
+            frac = _range(ref, forms, True) if forms else None
+            compound_fit = frac is not None and any(
+                _fits(value * fr, dv[0], dv[1], values) is not None for fr in frac
             )
-        if forms:
-            return (
-                "unknown",
-                f"{dv:g}% DV fits neither {_fmt(stated)} of magnesium nor {_fmt(stated)} of the compound",
+            alt = _other_group_fit(data, value, dv, dv_group)
+            if compound_fit and frac is not None:
+                basis, lo, hi = "unknown", value * frac[0], value
+                reason = (
+                    f"{num(dv[0], 0)}% DV matches the magnesium in {_fmt(value)} of the compound, not "
+                    f"{_fmt(value)} of magnesium: the label contradicts itself"
+                )
+                checks.append(
+                    f"label error: the magnesium line says {_fmt(value)} but its {num(dv[0], 0)}% DV fits {_fmt(value)} of the compound; both readings are given"
+                )
+            elif alt is not None:
+                checks.append(
+                    f"the {num(dv[0], 0)}% DV fits {_fmt(value)} under the DV of {alt[0]} ({alt[1]:g} mg), "
+                    "not the adult DV: the panel's %DV is probably for that group"
+                )
+            else:
+                checks.append(
+                    f"the {num(dv[0], 0)}% DV does not fit {_fmt(value)} of magnesium "
+                    f"({num(100 * value / values[0], 0)}% of {values[0]:g} mg): a label or data-entry error; "
+                    "the figure is read as elemental by the label convention"
+                )
+    if compound_group is not None:
+        g_forms, g_unknown, (cmg, _molar, _written) = compound_group
+        if g_unknown:
+            checks.append(
+                f"the compound weight {_fmt(cmg)} cannot be cross-checked: "
+                f"{', '.join(g_unknown)} is not a form in the catalogue"
             )
-    if has_as:
-        return (
-            "elemental",
-            "the figure is on the magnesium line with the compound after 'as': a Supplement Facts line states elemental magnesium (21 CFR 101.36)",
+        elif g_forms:
+            flo, fhi = _range(ref, g_forms, True)
+            elo, ehi = cmg * flo, cmg * fhi
+            tol = CROSS_CHECK_FRACTION * value + 0.05
+            names = _listed([f.family.replace("-", " ") for f in g_forms])
+            if elo - tol <= value <= ehi + tol:
+                match = _identify(ref, g_forms, cmg, value)
+                which = f"; it fits {', '.join(m.name.lower() for m in match)}" if match else ""
+                checks.append(
+                    f"{_fmt(cmg)} of {names} can hold {_fmt(value)} of magnesium: the two figures agree{which}"
+                )
+            else:
+                checks.append(
+                    f"label error: {_fmt(cmg)} of {names} holds {_span(elo, ehi)} of magnesium, not the "
+                    f"{_fmt(value)} stated"
+                )
+                if not confirmed and basis == "elemental":
+                    lo, hi = min(value, elo), max(value, ehi)
+                    basis = "elemental"
+    return _Reading(basis, reason, lo, hi, checks)
+
+
+def _other_group_fit(
+    data: LabelData, value: float, dv: tuple[float, bool], dv_group: str | None
+) -> tuple[str, float] | None:
+    """The first other DV group whose DV makes ``value`` print as ``dv`` % (only when no group was named)."""
+    if dv_group is not None:
+        return None
+    for g in data.daily_value.groups[1:]:
+        fit = _fits(value, dv[0], dv[1], g.values)
+        if fit is not None:
+            return g.name, fit
+    return None
+
+
+def _identify(ref: Reference, forms: list[Form], compound_mg: float, elemental_mg: float) -> list[Form]:
+    """The family members whose stoichiometry makes ``compound_mg`` hold ``elemental_mg``."""
+    tol = CROSS_CHECK_FRACTION * elemental_mg + 0.05
+    out = []
+    for f in forms:
+        for m in ref.catalogue.family_of(f):
+            if abs(compound_mg * m.fraction - elemental_mg) <= tol:
+                out.append(m)
+    out = _unique(out)
+    if len(out) > 1:
+        # several entries of one salt (a product type such as enteric-coated chloride shares the
+        # hexahydrate's figure): the family default if it fits, else the plain stoichiometric salts
+        default = ref.catalogue.family_default(out[0])
+        plain = [m for m in out if m.basis == "stoichiometry"]
+        out = [default] if default in out else plain or out
+    return out
+
+
+def _compound_reading(
+    ref: Reference,
+    stated: tuple[int, float, bool, str],
+    claim: tuple[int, float, bool, str] | None,
+    forms: list[Form],
+    dv: tuple[float, bool] | None,
+    dv_group: str | None,
+    text: str,
+    bare_ids: set[str],
+) -> tuple[_Reading, Form | None, list[Form]]:
+    """A line naming the compound ("Magnesium Citrate 500 mg"): the compound's weight unless told otherwise.
+
+    Returns the reading, the family default used for a bare family name, and
+    the salt identified by a cross-check (or []).
+    """
+    data = ref.labels
+    cat = ref.catalogue
+    value = stated[1]
+    checks: list[str] = []
+    bare = len(forms) == 1 and forms[0].id in bare_ids
+    default = cat.family_default(forms[0]) if bare else None
+    flo, fhi = _range(ref, forms, bare_ids)
+    if stated[2]:
+        reason = f"{stated[3]} is an amount of magnesium itself (1 mmol = {num(cat.constants.mg_molar_mass.value, 3)} mg), not of the compound"
+        return _Reading("elemental", reason, value, value, checks), None, []
+    if claim is not None:
+        e = claim[1]
+        tol = CROSS_CHECK_FRACTION * e + 0.05
+        names = _listed([f.family.replace("-", " ") for f in forms])
+        cand = forms if not bare else cat.family_of(forms[0])
+        match = _identify(ref, cand, value, e) if len(forms) == 1 else []
+        if match or (value * flo - tol <= e <= value * fhi + tol and len(forms) > 1):
+            which = ", ".join(m.name.lower() for m in match) if match else names
+            checks.append(
+                f"{_fmt(e)} of magnesium in {_fmt(value)} is {num(100 * e / value, 2)}%: it fits {which}; "
+                "the label's two figures agree"
+            )
+            reason = (
+                f"{_fmt(value)} is the compound's weight and the label states the magnesium in it, {_fmt(e)}"
+            )
+            return _Reading("compound", reason, e, e, checks), None, match
+        checks.append(
+            f"label error: {_fmt(value)} of {names} holds {_span(value * flo, value * fhi)} of magnesium, "
+            f"not the {_fmt(e)} the label states; both figures are given"
         )
+        reason = f"{_fmt(value)} is the compound's weight; the elemental figure on the label ({_fmt(e)}) disagrees with it"
+        return (
+            _Reading("compound", reason, min(e, value * flo), max(e, value * fhi), checks),
+            default,
+            [],
+        )
+    if dv is not None:
+        _, values = _dv_values(data, dv_group)
+        if _fits(value, dv[0], dv[1], values) is not None:
+            fit = _fits(value, dv[0], dv[1], values)
+            reason = f"{num(dv[0], 0)}% DV matches {_fmt(value)} of elemental magnesium (DV {fit:g} mg)"
+            return _Reading("elemental", reason, value, value, checks), None, []
+        if any(_fits(value * fr, dv[0], dv[1], values) is not None for fr in (flo, fhi)) or any(
+            _fits(value * f.fraction, dv[0], dv[1], values) is not None for f in forms
+        ):
+            reason = f"{num(dv[0], 0)}% DV matches the magnesium in {_fmt(value)} of the compound, not {_fmt(value)} itself"
+            return _Reading("compound", reason, value * flo, value * fhi, checks), default, []
+        alt = _other_group_fit(data, value, dv, dv_group)
+        if alt is not None:
+            checks.append(
+                f"the {num(dv[0], 0)}% DV fits {_fmt(value)} of magnesium only under the DV of {alt[0]} "
+                f"({alt[1]:g} mg), which the line does not name; both readings are given"
+            )
+            reason = f"{num(dv[0], 0)}% DV fits {_fmt(value)} of magnesium only if it is for {alt[0]}"
+        else:
+            reason = f"{num(dv[0], 0)}% DV fits neither {_fmt(value)} of magnesium nor {_fmt(value)} of the compound"
+        return _Reading("unknown", reason, value * flo, value, checks), default, []
     marker = next((w for w in data.elemental_markers if re.search(rf"\b{re.escape(w)}\b", text)), None)
     if marker is not None:
-        return "elemental", f"the line says '{marker}'"
-    if not forms:
-        return (
-            "elemental",
-            "the line names magnesium and no compound: a nutrient line states elemental magnesium",
-        )
-    return "compound", "the compound is named as the ingredient, so the figure is the compound's weight"
+        return _Reading("elemental", f"the line says '{marker}'", value, value, checks), None, []
+    reason = "the compound is named as the ingredient, so the figure is the compound's weight"
+    return _Reading("compound", reason, value * flo, value * fhi, checks), default, []
+
+
+def _listed(names: list[str]) -> str:
+    names = list(dict.fromkeys(names))
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _span(lo: float, hi: float) -> str:
+    return _fmt(lo) if abs(hi - lo) < 0.05 else f"{_fmt(lo)} to {_fmt(hi)}"
 
 
 def _trap(
     ref: Reference,
     stated: float,
-    basis: Basis,
-    reason: str,
+    reading: _Reading,
     forms: list[Form],
-    lo: float,
-    hi: float,
+    default: Form | None,
+    compound_mg: float | None = None,
 ) -> str | None:
     from mgcalc.core.stoichiometry import spread
 
     cat, tr = ref.catalogue, ref.labels.trap_reference
+    basis, reason, lo, hi = reading.basis, reading.reason, reading.lo, reading.hi
     r = reference(ref, tr.age, tr.sex, "none", tr.standard)
     rda = r.rda_mg or r.ai_mg or 0.0
     names = [f.family.replace("-", " ") for f in forms]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+    listed = _listed(names)
     share = f"{100 * hi / rda:.0f}% of {tr.wording}" if rda else ""
+    if basis == "compound" and default is not None:
+        f = default
+        return (
+            f"{_fmt(stated)} is the weight of the {names[0]} salt; it gives {_span(lo, hi)} of magnesium "
+            f"depending on which {names[0]} salt or hydrate it is ({_fmt(stated * f.fraction)} if it is "
+            f"{f.name[0].lower() + f.name[1:]}, the usual one; up to {share})."
+        )
     if basis == "compound" and len(forms) == 1:
         f = forms[0]
-        # the family spread, computed once in stoichiometry (the same as `label` shows)
         sp = spread(cat, f, stated * f.fraction, stated)
         extra = ""
-        if sp is not None:
+        if sp is not None and abs(hi - lo) < 0.05 and abs(hi - stated * f.fraction) < 0.05 * hi + 0.05:
             extra = (
-                f" (from {_fmt(sp['elemental_mg_min'])} to {_fmt(sp['elemental_mg_max'])} depending on which "
-                f"{names[0]} salt or hydrate it is)"
+                f" (from {_fmt(sp['elemental_mg_min'])} to {_fmt(sp['elemental_mg_max'])} across the "
+                f"{names[0]} salts and hydrates)"
             )
-        # named by the bare family name, the salt is a guess
-        bare = cat.family_default(f).id == f.id
-        what = f"the {names[0]} salt" if bare else f.name[0].lower() + f.name[1:]
-        return f"{_fmt(stated)} is the weight of {what}; it gives {_fmt(hi)} of magnesium, {share}{extra}."
+        what = f.name[0].lower() + f.name[1:]
+        return (
+            f"{_fmt(stated)} is the weight of {what}; it gives {_span(lo, hi)} of magnesium, {share}{extra}."
+        )
     if basis == "compound":
         return f"{_fmt(stated)} is the combined weight of {listed} in an unknown split; it gives {_fmt(lo)} to {_fmt(hi)} of magnesium."
+    if basis == "elemental" and compound_mg is not None:
+        what = f"the {listed}" if listed else "the compound"
+        return f"{_fmt(stated)} is elemental magnesium, {share}, in the {_fmt(compound_mg)} of {what} the label states."
     if basis == "elemental" and forms:
         weights = [stated / f.fraction for f in forms]
         if len(weights) == 1:
@@ -295,5 +899,6 @@ def _trap(
             inside = f"in {_fmt(min(weights))} to {_fmt(max(weights))} of the compounds, depending on the unknown split"
         return f"{_fmt(stated)} is elemental magnesium, not the weight of the {listed}: {share}, {inside}."
     if basis == "unknown":
-        return f"mgcalc cannot tell whether {_fmt(stated)} is elemental magnesium or the weight of the {listed} ({reason}): between {_fmt(lo)} and {_fmt(hi)} of magnesium."
+        what = f"the weight of the {listed}" if listed else "a compound's weight"
+        return f"mgcalc cannot tell whether {_fmt(stated)} is elemental magnesium or {what} ({reason}): between {_fmt(lo)} and {_fmt(hi)} of magnesium."
     return None

@@ -1,18 +1,29 @@
-"""Amounts and units: parsing "500 mg", "0.5g", "500000µg" into milligrams."""
+"""Amounts and units: the one amount grammar of every command and of label text.
+
+"500 mg", "0.5g", "1,000 mg", "0,5 g", "1.000,5 mg", "500000µg", "500 milligrams",
+"7 Gram(s)", "4 mmol", "8 mEq", and any Unicode digits (Arabic-Indic, fullwidth). An amount
+in mmol or mEq is an amount of magnesium (elemental); turning it into mg needs
+the molar mass and charge of magnesium, which the catalogue's constants carry.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from mgcalc.errors import MgcalcError, literal
+
+if TYPE_CHECKING:
+    from mgcalc.schema.data import Constants
 
 #: Largest amount accepted, in mg (1 kg): anything above is a typo, not a dose.
 MAX_MG = 1_000_000.0
 #: Smallest amount accepted, in mg (1 ng): below it arithmetic underflows, and no label says so little.
 MIN_MG = 1e-6
 
-#: Units accepted after a number, and their size in mg.
+#: Mass units accepted after a number, and their size in mg.
 UNITS_MG: dict[str, float] = {
     "": 1.0,
     "mg": 1.0,
@@ -29,12 +40,132 @@ UNITS_MG: dict[str, float] = {
     "micrograms": 0.001,
 }
 
-_AMOUNT = re.compile(
-    r"""^\s*
-    (?P<num>[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|nan|inf(?:inity)?))
-    \s*(?P<unit>[^\d\s.+-]*)\s*$""",
-    re.IGNORECASE | re.VERBOSE | re.ASCII,
+#: Amount-of-substance units of magnesium: the factor turns the figure into mmol of Mg
+#: (``None``: divide by the charge, 1 mEq of Mg2+ = 1/2 mmol).
+MOLAR_UNITS: dict[str, float | None] = {
+    "mmol": 1.0,
+    "millimole": 1.0,
+    "millimoles": 1.0,
+    "millimol": 1.0,
+    "meq": None,
+    "milliequivalent": None,
+    "milliequivalents": None,
+}
+
+#: Spellings folded onto the units above ("Gram(s)" as DSLD writes it, "gm").
+_ALIASES = {
+    "gram(s)": "grams",
+    "milligram(s)": "milligrams",
+    "microgram(s)": "micrograms",
+    "gm": "g",
+    "gms": "g",
+    "mgs": "mg",
+    "mcgs": "mcg",
+    "mmol(s)": "mmol",
+    "meq(s)": "meq",
+    "m.eq": "meq",
+    "m.eq.": "meq",
+}
+
+UNITS_TEXT = "mg, g, mcg, µg, mmol or mEq"
+
+# A number as labels print it: thousands grouped by comma, dot, space or apostrophe
+# ("1,000", "1 000", "1.000,5"), a decimal point or comma ("0,5"), an exponent ("5e2").
+NUMBER = r"(?:\d{1,3}(?:[,. ']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?"
+UNIT = (
+    r"(?:milligrams?|milligram\(s\)|micrograms?|microgram\(s\)|grams?|gram\(s\)|gms?|mgs?|mcgs?"
+    r"|mg|mcg|µg|μg|ug|g|millimoles?|millimol|mmol|milliequivalents?|meq|m\.eq\.?)"
 )
+
+
+@cache
+def amount_in_text() -> re.Pattern[str]:
+    """An amount inside label text (normalised by ``normalise``): number, optional space, unit.
+
+    Compiled on first use: ``mgcalc label 500`` never needs it (start-up time).
+    """
+    return re.compile(rf"(?<![\w.,])(?P<num>{NUMBER})\s*(?P<unit>{UNIT})(?![a-zµμ(])")
+
+
+@cache
+def _whole() -> re.Pattern[str]:
+    return re.compile(
+        rf"^(?P<sign>[+-])?(?P<num>{NUMBER}|nan|inf(?:inity)?)\s*(?P<unit>[^\d\s+-]*)$", re.IGNORECASE
+    )
+
+
+class Amount(NamedTuple):
+    """An amount read from text: the figure in mg, and whether it was given in mmol or mEq."""
+
+    mg: float
+    molar: bool
+    text: str  # the amount as written ("4 mmol")
+
+
+def normalise(text: str) -> str:
+    """Text as the readers see it: NFKC, every Unicode digit as ASCII, controls and odd
+    spaces as plain spaces, lower case."""
+    import unicodedata
+
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch.isascii():
+            out.append(" " if ch in "\t\r\n\x0b\x0c" or not ch.isprintable() else ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Nd":
+            out.append(str(unicodedata.decimal(ch)))
+        elif cat[0] in "CZ":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out).casefold()
+
+
+def read_number(raw: str) -> float:
+    """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5")."""
+    s = raw.replace(" ", "").replace("'", "")
+    exp = ""
+    if "e" in s:
+        s, _, power = s.partition("e")
+        exp = "e" + power
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        s = s.replace("." if dec == "," else ",", "").replace(",", ".")
+    elif s.count(",") > 1 or s.count(".") > 1:
+        s = s.replace(",", "").replace(".", "")
+    elif "," in s:
+        whole, frac = s.split(",")
+        s = s.replace(",", "") if len(frac) == 3 and whole not in ("0", "") else s.replace(",", ".")
+    return float(s + exp)
+
+
+def unit_key(unit: str) -> str | None:
+    """The canonical unit for a spelling (case ignored), or None if it is not a unit mgcalc reads."""
+    u = unit.strip().casefold().replace("μ", "µ")
+    u = _ALIASES.get(u, u)
+    if u in UNITS_MG:
+        return u
+    if u == "µg":
+        return "µg"
+    if u in MOLAR_UNITS:
+        return "mmol" if MOLAR_UNITS[u] == 1.0 else "meq"
+    return None
+
+
+def to_mg(value: float, unit: str, constants: Constants | None, what: str = "amount") -> tuple[float, bool]:
+    """``value`` in ``unit`` (a canonical unit) as mg of substance, and whether it was molar.
+
+    mmol and mEq are of magnesium, so they convert with its molar mass (and charge).
+    """
+    if unit in UNITS_MG:
+        return value * UNITS_MG[unit], False
+    if constants is None:
+        raise MgcalcError(
+            f"{what} in {unit} needs the molar mass of magnesium: give it in mg", field=what.replace(" ", "_")
+        )
+    mmol = value if unit == "mmol" else value / constants.mg_charge.value
+    return mmol * constants.mg_molar_mass.value, True
 
 
 def check_mg(value: float, what: str = "amount") -> float:
@@ -53,28 +184,46 @@ def check_mg(value: float, what: str = "amount") -> float:
     return value
 
 
-def parse_amount(text: str | float | int, what: str = "amount") -> float:
-    """Parse an amount such as ``500``, ``500 mg``, ``0.5g`` or ``500000µg`` into mg.
+def read_amount(text: str | float | int, what: str = "amount", constants: Constants | None = None) -> Amount:
+    """Read a whole string as one amount (``500``, ``500 mg``, ``1,000mg``, ``0,5 g``, ``4 mmol``).
 
     Raises MgcalcError for garbage, unknown units, zero, negative, NaN,
-    infinity or more than MAX_MG.
+    infinity or more than MAX_MG; an amount in mmol or mEq without ``constants``.
     """
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return check_mg(float(text), what)
+        return Amount(check_mg(float(text), what), False, f"{text:g}")
     raw = str(text)
     if raw.isascii() and raw.replace(".", "", 1).isdigit():  # the common plain number: no regex
-        return check_mg(float(raw), what)
-    m = _AMOUNT.match(raw.strip().replace("\u00a0", " ")) if raw.isprintable() else None
+        return Amount(check_mg(float(raw), what), False, raw)
+    field = what.replace(" ", "_")
+    if not raw.isprintable():
+        m = None
+    else:
+        m = _whole().match(raw.strip().lower() if raw.isascii() else normalise(raw).strip())
     if m is None:
         raise MgcalcError(
             f"cannot read {what} '{literal(raw)}': expected a number with an optional unit "
-            "(mg, g, mcg, µg), e.g. 500, 500mg, 0.5 g",
-            field=what.replace(" ", "_"),
+            f"({UNITS_TEXT}), e.g. 500, 500mg, 0.5 g, 1,000 mg, 4 mmol",
+            field=field,
         )
-    unit = m["unit"].lower()
-    if unit not in UNITS_MG:
+    unit = unit_key(m["unit"]) if m["unit"] else ""
+    if unit is None:
         raise MgcalcError(
-            f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use mg, g, mcg or µg",
-            field=what.replace(" ", "_"),
+            f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use {UNITS_TEXT}", field=field
         )
-    return check_mg(float(m["num"]) * UNITS_MG[unit], what)
+    num = m["num"]
+    value = float(num) if num.isalpha() or num.startswith("inf") else read_number(num)
+    if m["sign"] == "-":
+        value = -value
+    mg, molar = to_mg(value, unit, constants, what)
+    return Amount(check_mg(mg, what), molar, raw.strip())
+
+
+def parse_amount(text: str | float | int, what: str = "amount", constants: Constants | None = None) -> float:
+    """An amount such as ``500``, ``500 mg``, ``0.5g``, ``1,000 mg`` or ``500000µg`` in mg.
+
+    mmol and mEq (of magnesium) need ``constants`` (the catalogue's). Raises
+    MgcalcError for garbage, unknown units, zero, negative, NaN, infinity or
+    more than MAX_MG.
+    """
+    return read_amount(text, what, constants).mg

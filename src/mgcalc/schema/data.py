@@ -489,12 +489,29 @@ class Band(DataModel):
         return self.age_min <= age < self.age_max and self.state == state and self.sex in ("any", sex)
 
 
+class SerumRange(DataModel):
+    """The normal range of serum magnesium, in mmol/L, with the sentence it rests on."""
+
+    low_mmol_l: float = Field(gt=0)
+    high_mmol_l: float = Field(gt=0)
+    quote: str
+    where: str
+    sources: SourceKeys
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SerumRange:
+        if self.high_mmol_l <= self.low_mmol_l:
+            raise ValueError("serum: high_mmol_l must exceed low_mmol_l")
+        return self
+
+
 class IntakeData(DataModel):
     """data/intake.yaml."""
 
     schema_version: int = Field(alias="schema", ge=1, le=1)
     standards: dict[Standard, StandardInfo]
     bands: list[Band] = Field(min_length=1)
+    serum: SerumRange | None = None
 
     @model_validator(mode="after")
     def _no_overlaps(self) -> IntakeData:
@@ -512,10 +529,37 @@ class IntakeData(DataModel):
         """Every source key the intake data refers to."""
         keys = [k for s in self.standards.values() for k in s.sources]
         keys += [k for b in self.bands for k in b.sources]
+        keys += self.serum.sources if self.serum is not None else []
         return list(dict.fromkeys(keys))
 
 
 # ---------------------------------------------------------------- labels.yaml
+
+
+class DvGroup(DataModel):
+    """The Daily Value of magnesium for one target group (a %DV is of elemental magnesium)."""
+
+    id: FormId
+    name: str
+    mg: float = Field(gt=0)
+    older_mg: float | None = Field(
+        default=None, gt=0, description="the DV on labels made before the 2016 rule"
+    )
+    older_verified: bool = Field(
+        default=True, description="false: the older DV was not read in a primary source (see note)"
+    )
+    words: list[str] = Field(
+        default_factory=list, description="words in label text that name this group (pregnant, lactating...)"
+    )
+    dsld_names: list[str] = Field(default_factory=list, description="DSLD dailyValueTargetGroup names")
+    note: str = ""
+    quote: str | None = None
+    sources: SourceKeys
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The DV now and, where one is known, before the 2016 rule."""
+        return (self.mg,) if self.older_mg is None else (self.mg, self.older_mg)
 
 
 class DailyValue(DataModel):
@@ -523,6 +567,26 @@ class DailyValue(DataModel):
 
     adult_mg: float = Field(gt=0)
     older_mg: float = Field(gt=0)
+    note: str
+    sources: SourceKeys
+    groups: list[DvGroup] = Field(
+        default_factory=list, description="DVs by target group; the first is the default (adults)"
+    )
+
+    def group(self, key: str | None) -> DvGroup | None:
+        """The group with this id, or whose DSLD name is ``key`` (case ignored); None if none."""
+        if key is None:
+            return None
+        k = key.strip().casefold()
+        return next((g for g in self.groups if g.id == k or k in (n.casefold() for n in g.dsld_names)), None)
+
+
+class TradeWord(DataModel):
+    """A brand, trademark or process word printed with a form: recognised and reported, never a form."""
+
+    name: str
+    words: list[str] = Field(min_length=1, description="spellings, lower case; hyphens and spaces alike")
+    kind: Literal["brand", "process"]
     note: str
     sources: SourceKeys
 
@@ -553,10 +617,29 @@ class LabelData(DataModel):
     trap_reference: TrapReference
     excipients: list[Excipient]
     elemental_markers: list[str]
+    magnesium_words: list[str] = Field(
+        default_factory=lambda: ["magnesium", "mg"], description="words that name magnesium itself"
+    )
+    magnesium_only_names: list[str] = Field(
+        default_factory=list,
+        description="words that name a magnesium compound without saying magnesium (epsom, magtein)",
+    )
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict, description="label abbreviations and spellings, expanded before reading"
+    )
+    trade_words: list[TradeWord] = Field(default_factory=list)
+    excipient_modifiers: list[str] = Field(
+        default_factory=list, description="words that may stand with an excipient name (vegetable...)"
+    )
+    other_elements: list[str] = Field(
+        default_factory=list, description="other minerals and nutrients: an item naming one is not magnesium"
+    )
 
     def source_keys(self) -> list[str]:
         """Every source key the label conventions refer to."""
         keys = [*self.daily_value.sources, *(k for e in self.excipients for k in e.sources)]
+        keys += [k for g in self.daily_value.groups for k in g.sources]
+        keys += [k for t in self.trade_words for k in t.sources]
         return list(dict.fromkeys(keys))
 
 

@@ -1,0 +1,337 @@
+"""DSLD label records: the NIH Dietary Supplement Label Database API shape, read as panels.
+
+A record (``GET https://api.ods.od.nih.gov/dsld/v9/label/{id}``) holds
+``ingredientRows`` (``name``, ``ingredientGroup``, ``notes``, ``quantity[]``
+with ``dailyValueTargetGroup[]``, ``forms[]`` with ``prefix``, and
+``nestedRows``), ``otheringredients.ingredients[]``, ``servingSizes[]`` (with
+``maxDailyServings``) and ``servingsPerContainer``. Each row becomes the line
+the label prints (DSLD's own "Form: as ..." wording where the record keeps it),
+then the panel reader does the rest.
+
+Known traps of DSLD data, reported in the panel's checks: rows filed under a
+magnesium group that are excipients ("Magnesium Stearate" in group
+"Magnesium", "Vegetable Stearate" and "Talc" under magnesium stearate and
+silicate), a flat export that lost the "as"/"from" prefix, and data-entry
+errors such as a Manganese row whose form says magnesium.
+
+Pure: ``read_dsld`` turns text lines (a JSON array, NDJSON, or one
+pretty-printed record) into records, one at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from mgcalc.core.panel import PanelInput, PanelRow, panel
+from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.data import Reference
+from mgcalc.schema.inputs import Profile
+from mgcalc.schema.records import PanelResult
+
+#: Deepest nesting of ``nestedRows`` read (DSLD labels nest two or three levels).
+MAX_DEPTH = 8
+#: Largest single record read, in characters (a multivitamin record is about 25,000).
+MAX_RECORD = 5_000_000
+
+_FORM_WORDING = re.compile(r"\(\s*form\s*:", re.IGNORECASE)
+_TAGS = re.compile(r"\b(?:form|note|plantpart|genus|species)\s*:\s*", re.IGNORECASE)
+_MAGNESIUM = re.compile(r"magnesium", re.IGNORECASE)
+_EXCIPIENT_GROUP = re.compile(r"magnesium\s+(?:stearate|silicate)", re.IGNORECASE)
+_EXCIPIENT_NAME = re.compile(r"stearate|laurate|silicate|talc", re.IGNORECASE)
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _amount(row: dict[str, Any]) -> tuple[str, str | None]:
+    """The row's first quantity as printed ("500 mg 119% DV", "<1 mg"), and its %DV target group."""
+    quantities = row.get("quantity")
+    q = (
+        quantities[0]
+        if isinstance(quantities, list) and quantities and isinstance(quantities[0], dict)
+        else {}
+    )
+    value, unit = _num(q.get("quantity")), _str(q.get("unit"))
+    groups = q.get("dailyValueTargetGroup")
+    g = groups[0] if isinstance(groups, list) and groups and isinstance(groups[0], dict) else {}
+    text = ""
+    if value is not None and value > 0 and unit and unit.upper() != "NP":
+        op = _str(q.get("operator"))
+        text = f"{'' if op in ('', '=') else op}{value:g} {unit}"
+    percent = _num(g.get("percent"))
+    if percent is not None:
+        text += f" {percent:g}% DV"
+    return text.strip(), _str(g.get("name")) or None
+
+
+def _forms(row: dict[str, Any]) -> list[tuple[str, str | None]]:
+    forms = row.get("forms")
+    out = []
+    for f in forms if isinstance(forms, list) else []:
+        if isinstance(f, dict) and _str(f.get("name")):
+            prefix = _str(f.get("prefix")) or None
+            out.append((_str(f["name"]), prefix))
+    return out
+
+
+def row_text(row: dict[str, Any], brand_words: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """The line a DSLD ingredient row prints, and what was noticed on the way.
+
+    DSLD's "Form:" wording in ``notes`` is used where the record keeps it (its
+    markers dropped); otherwise ``Name (prefix Form1, Form2)``, with "as"
+    assumed, and said, when the record lost the prefix.
+    """
+    name = _str(row.get("name"))
+    notes = _str(row.get("notes"))
+    forms = _forms(row)
+    noticed: list[str] = []
+    if notes and _FORM_WORDING.search(notes):
+        text = _TAGS.sub("", notes)
+    elif forms:
+        prefixes = [p for _, p in forms if p]
+        if notes.casefold() == "from":
+            prefix = "from"
+        elif prefixes:
+            prefix = prefixes[0]
+        else:
+            prefix = "as"
+            elemental = _MAGNESIUM.search(name) and not _MAGNESIUM.sub("", name).strip(" -")
+            if _MAGNESIUM.search(name) or any(_MAGNESIUM.search(f) for f, _ in forms):
+                noticed.append(
+                    "the record lost the 'as'/'from' before its forms: 'as' is assumed"
+                    + (" (a DSLD 'Magnesium' row states elemental magnesium either way)" if elemental else "")
+                )
+        text = f"{name} ({prefix} {', '.join(f for f, _ in forms)})"
+    else:
+        text = name
+    if notes and not _FORM_WORDING.search(notes) and notes.casefold() in {w.casefold() for w in brand_words}:
+        text += f" {notes}"
+    amount, _group = _amount(row)
+    text = " ".join(f"{text} {amount}".split())
+    group = _str(row.get("ingredientGroup"))
+    magnesium_forms = [f for f, _ in forms if _MAGNESIUM.search(f)]
+    wording = bool(notes and _FORM_WORDING.search(notes))
+    if magnesium_forms and wording and not _MAGNESIUM.search(notes) and not _MAGNESIUM.search(group):
+        noticed.append(
+            f"DSLD data-entry error: its forms field says '{literal(magnesium_forms[0])}' but the row is "
+            f"{literal(name)} ({literal(notes or 'no wording')}); not counted as magnesium"
+        )
+    if _MAGNESIUM.search(group) and _EXCIPIENT_NAME.search(name):
+        noticed.append(
+            f"DSLD files it under the group '{literal(group)}': it is an excipient, not a magnesium source, and is not counted"
+        )
+    elif _EXCIPIENT_GROUP.search(group) and not _MAGNESIUM.search(name):
+        noticed.append(
+            f"DSLD files '{literal(name)}' under '{literal(group)}': read as that excipient, not counted"
+        )
+    return text, noticed
+
+
+def record_panel(record: Any, brand_words: Iterable[str] = ()) -> PanelInput:
+    """A DSLD label record as panel rows (MgcalcError for something that is not a label record)."""
+    if not isinstance(record, dict):
+        raise MgcalcError(f"not a DSLD label record: expected a JSON object, got {type(record).__name__}")
+    rows_in = record.get("ingredientRows")
+    if not isinstance(rows_in, list):
+        raise MgcalcError("not a DSLD label record: it has no 'ingredientRows' list")
+    brands = list(brand_words)
+    rows: list[PanelRow] = []
+    groups: list[str] = []
+
+    def add(row_list: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise MgcalcError(f"DSLD record nests rows more than {MAX_DEPTH} levels deep")
+        for row in row_list if isinstance(row_list, list) else []:
+            if not isinstance(row, dict):
+                continue
+            text, noticed = row_text(row, brands)
+            _, group = _amount(row)
+            if group:
+                groups.append(group)
+            if text:
+                rows.append(PanelRow(text, 2 * depth, "facts", group, tuple(noticed)))
+            add(row.get("nestedRows"), depth + 1)
+
+    add(rows_in, 0)
+    other = record.get("otheringredients")
+    ingredients = other.get("ingredients") if isinstance(other, dict) else None
+    for ing in ingredients if isinstance(ingredients, list) else []:
+        if not isinstance(ing, dict) or not _str(ing.get("name")):
+            continue
+        forms = [f for f, _ in _forms(ing)]
+        text = _str(ing["name"]) + (f" ({', '.join(forms)})" if forms else "")
+        _, noticed = row_text({**ing, "forms": ing.get("forms") or []}, brands)
+        rows.append(PanelRow(text, 0, "other", None, tuple(n for n in noticed if "lost the" not in n)))
+    sizes = record.get("servingSizes")
+    size = sizes[0] if isinstance(sizes, list) and sizes and isinstance(sizes[0], dict) else {}
+    lo, hi, unit = _num(size.get("minQuantity")), _num(size.get("maxQuantity")), _str(size.get("unit"))
+    serving = None
+    if lo is not None:
+        serving = (
+            f"{lo:g}" + (f"-{hi:g}" if hi is not None and hi != lo else "") + (f" {unit}" if unit else "")
+        )
+    distinct = list(dict.fromkeys(groups))
+    rid = record.get("id")
+    return PanelInput(
+        kind="dsld",
+        rows=rows,
+        serving_size=serving,
+        servings_per_container=_num(record.get("servingsPerContainer")),
+        per="serving",
+        dv_group=distinct[0] if len(distinct) == 1 else None,
+        max_daily_servings=_num(size.get("maxDailyServings")),
+        id=None if rid is None or isinstance(rid, dict | list) else literal(rid, 100),
+        full_name=_str(record.get("fullName")) or None,
+        brand_name=_str(record.get("brandName")) or None,
+    )
+
+
+def brand_words(ref: Reference) -> list[str]:
+    """Brand words of the label data (DSLD keeps some in ``notes``: "TRAACS")."""
+    return [w for t in ref.labels.trade_words if t.kind == "brand" for w in t.words]
+
+
+def read_label(ref: Reference, record: Any, profile: Profile | None = None) -> PanelResult:
+    """One DSLD record read as a panel."""
+    return panel(ref, record_panel(record, brand_words(ref)), profile)
+
+
+# ---------------------------------------------------------------- many records
+
+
+def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
+    """(number, record) for each DSLD record in a JSON array, NDJSON, or one pretty-printed record.
+
+    The number is the NDJSON line, or the record's position in an array. A
+    string record is an error for that record; the stream goes on where it can.
+    """
+    it = iter(lines)
+    first = ""
+    skipped = 0
+    for line in it:
+        if line.strip():
+            first = line
+            break
+        skipped += 1
+    if not first:
+        return
+    head = first.lstrip("\ufeff \t\r\n")
+    if head.startswith("["):
+        yield from _array(head[1:], it)
+        return
+    try:
+        obj = json.loads(head)
+        decoded = True
+    except ValueError:
+        decoded = False
+    if decoded:
+        yield skipped + 1, _object(obj)
+        for n, line in enumerate(it, start=skipped + 2):
+            if not line.strip():
+                continue
+            if len(line) > MAX_RECORD:
+                yield n, f"line is {len(line):,} characters; at most {MAX_RECORD:,}"
+                continue
+            try:
+                yield n, _object(json.loads(line))
+            except ValueError as e:
+                yield n, f"not JSON: {e}"
+        return
+    # one record spread over several lines
+    text, size = [head], len(head)
+    for line in it:
+        size += len(line)
+        if size > MAX_RECORD:
+            yield 1, f"the document is over {MAX_RECORD:,} characters and is not NDJSON"
+            return
+        text.append(line)
+    try:
+        obj = json.loads("".join(text))
+    except ValueError as e:
+        yield 1, f"not JSON: {e}"
+        return
+    if isinstance(obj, list):
+        for i, rec in enumerate(obj, start=1):
+            yield i, _object(rec)
+    else:
+        yield 1, _object(obj)
+
+
+def _object(obj: Any) -> Any:
+    """A decoded record, or the error for a JSON value that is not an object."""
+    if isinstance(obj, dict):
+        return obj
+    return f"expected a JSON object (a DSLD label record), got {type(obj).__name__}"
+
+
+def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
+    """Records of a JSON array, decoded one at a time (memory holds one record, not the array)."""
+    decoder = json.JSONDecoder()
+    buf, n, done = rest, 0, False
+    while True:
+        pos = 0
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n,":
+                pos += 1
+            if pos < len(buf) and buf[pos] == "]":
+                done = True
+                break
+            if pos >= len(buf):
+                break
+            try:
+                obj, end = decoder.raw_decode(buf, pos)
+            except ValueError:
+                break  # an incomplete record: read more
+            n += 1
+            yield n, _object(obj)
+            pos = end
+        buf = buf[pos:]
+        if done:
+            return
+        line = next(it, None)
+        if line is None:
+            if buf.strip():
+                try:
+                    decoder.raw_decode(buf.strip())
+                except ValueError as e:
+                    yield n + 1, f"not JSON: {e}"
+                    return
+            yield n + 1, "the JSON array is not closed with ']'"
+            return
+        buf += line
+        if len(buf) > MAX_RECORD:
+            yield n + 1, f"a record is over {MAX_RECORD:,} characters, or the array is not valid JSON"
+            return
+
+
+def outcomes(
+    ref: Reference, records: Iterable[tuple[int, Any]], profile: Profile | None = None
+) -> Iterator[Any]:
+    """One batch outcome per DSLD record, in order: the ``panel`` fields, or an error."""
+    from mgcalc.core.batch import Outcome
+
+    prof = profile or Profile()
+    brands = brand_words(ref)
+    for n, record in records:
+        rid = record.get("id") if isinstance(record, dict) else None
+        rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+        if isinstance(record, str):
+            yield Outcome(n, None, error=record)
+            continue
+        try:
+            result = panel(ref, record_panel(record, brands), prof)
+        except MgcalcError as e:
+            yield Outcome(n, rid, error=str(e))
+            continue
+        except Exception as e:  # a bug: this record fails, the batch goes on
+            yield Outcome(n, rid, error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+            continue
+        yield Outcome(n, rid, extra=result.model_dump(exclude={"id"}))
