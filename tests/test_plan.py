@@ -293,3 +293,27 @@ def test_handout_renders_on_one_page_in_a_real_browser(tmp_path: Path) -> None:
         timeout=120,
     )
     assert png.is_file() and png.stat().st_size > 5000
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".json"])
+def test_products_can_be_whole_panels_and_dsld_records(tmp_path: Path, suffix: str) -> None:
+    """A real DSLD label (panel text or API record) beside the regimen: the plan counts what `panel` reads."""
+    from mgcalc.cli.plan_io import read_panels
+    from mgcalc.core.panel import panel, read_panel_text
+
+    here = Path(__file__).resolve().parent / "data" / "dsld" / "labels"
+    src = here / f"205710{suffix}"
+    shutil.copy(src, tmp_path / src.name)
+    reg = read_regimen(_file(tmp_path, {"magnesium": [{"panel": src.name, "servings": 2}]}))
+    panels = read_panels(REF, reg, tmp_path)
+    r = plan(REF, reg, panels)
+    expected = panel(REF, read_panel_text((here / "205710.txt").read_text(encoding="utf-8")))
+    assert expected.elemental_mg_max is not None
+    assert r.daily_elemental_mg_max == pytest.approx(2 * expected.elemental_mg_max)
+    assert len([i for i in r.schedule if i.kind == "magnesium"]) == 2
+
+
+def test_a_missing_panel_file_is_one_line_error(tmp_path: Path) -> None:
+    p = _file(tmp_path, {"magnesium": [{"panel": "nope.txt"}]})
+    r = run_cli("plan", str(p))
+    assert r.returncode == 2 and "nope.txt" in r.stderr and "Traceback" not in r.stderr

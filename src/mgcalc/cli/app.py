@@ -871,14 +871,14 @@ def plan(
     in the direction each rule states. Example: mgcalc plan regimen.yaml --html plan.html
     """
     from mgcalc import __version__
-    from mgcalc.cli.plan_io import handout_html, read_regimen, write_ics
+    from mgcalc.cli.plan_io import handout_html, read_panels, read_regimen, write_ics
     from mgcalc.cli.views import plan_view
     from mgcalc.core.plan import plan as plan_calc
 
     m = mode(json_)
     ref = reference(catalogue)
     reg = read_regimen(regimen)
-    r = plan_calc(ref, reg)
+    r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent))
     if html is not None:
         try:
             html.write_text(handout_html(r, reg, __version__), encoding="utf-8")

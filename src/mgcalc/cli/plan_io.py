@@ -9,8 +9,10 @@ from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 
+from mgcalc.core.panel import PanelInput
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
+from mgcalc.schema.data import Reference
 from mgcalc.schema.plan import PlanResult, Regimen, minutes
 
 MAX_REGIMEN_BYTES = 1_000_000
@@ -84,6 +86,42 @@ def read_regimen(path: Path) -> Regimen:
         raise MgcalcError(
             f"{literal(path)}:{at} {where}: {literal(msg, 300)}{more}", field="regimen"
         ) from None
+
+
+def read_panels(ref: Reference, regimen: Regimen, base: Path) -> dict[int, PanelInput]:
+    """The panel files a regimen names (beside the regimen file), by product index."""
+    import json
+
+    from mgcalc.core.dsld import brand_words, record_panel
+    from mgcalc.core.panel import read_panel_text
+
+    out: dict[int, PanelInput] = {}
+    for n, p in enumerate(regimen.magnesium):
+        if p.panel is None:
+            continue
+        path = base / p.panel
+        try:
+            text = path.read_bytes()[:MAX_REGIMEN_BYTES].decode("utf-8-sig")
+        except OSError as e:
+            raise MgcalcError(
+                f"magnesium[{n}].panel: cannot read '{literal(path)}': {literal(e.strerror or e)}",
+                field="regimen",
+            ) from None
+        except UnicodeDecodeError:
+            raise MgcalcError(
+                f"magnesium[{n}].panel: '{literal(path)}' is not UTF-8", field="regimen"
+            ) from None
+        if path.suffix.lower() == ".json":
+            try:
+                record = json.loads(text)
+            except ValueError as e:
+                raise MgcalcError(
+                    f"magnesium[{n}].panel: '{literal(path)}' is not JSON: {literal(e)}", field="regimen"
+                ) from None
+            out[n] = record_panel(record, brand_words(ref))
+        else:
+            out[n] = read_panel_text(text)
+    return out
 
 
 # ---------------------------------------------------------------- the handout

@@ -29,6 +29,8 @@ from mgcalc.core.absorption import absorbed as est
 from mgcalc.core.dosing import label_fields
 from mgcalc.core.intake import life_state, reference, upper_level
 from mgcalc.core.labels import parse_label
+from mgcalc.core.panel import PanelInput
+from mgcalc.core.panel import panel as read_panel
 from mgcalc.core.safety import amount_cautions, assess, check_profile, is_antacid, match_drug, route_of
 from mgcalc.core.units import parse_amount
 from mgcalc.errors import MgcalcError, literal
@@ -81,8 +83,21 @@ class Reading:
     slots: list[int] = field(default_factory=list)
 
 
-def read_product(ref: Reference, p: Product, n: int) -> Reading:
+def read_product(ref: Reference, p: Product, n: int, panel_input: PanelInput | None = None) -> Reading:
     """Elemental magnesium per serving of one product (a range where the label leaves it open)."""
+    if p.panel is not None:
+        if panel_input is None:
+            raise MgcalcError(f"magnesium[{n}]: the panel file '{literal(p.panel)}' was not read")
+        pr = read_panel(ref, panel_input)
+        if pr.elemental_mg_min is None or pr.elemental_mg_max is None:
+            raise MgcalcError(
+                f"magnesium[{n}]: the panel '{literal(p.panel)}' has a magnesium line mgcalc cannot read"
+            )
+        ids = dict.fromkeys(f for line in pr.lines if line.role in ("source", "part") for f in line.forms)
+        forms = [ref.catalogue.get(i) for i in ids]
+        name = p.name or pr.full_name or p.panel
+        basis = f"panel ({pr.per})"
+        return Reading(p, name, forms, pr.elemental_mg_min, pr.elemental_mg_max, basis)
     if p.label is not None:
         r = parse_label(ref, p.label)
         if r.elemental_mg_min is None or r.elemental_mg_max is None or r.stated_mg is None:
@@ -288,10 +303,15 @@ def _why(t: int, windows: list[Window], meals: dict[int, str]) -> str:
     return "; ".join(parts) if parts else "no timing rule applies"
 
 
-def plan(ref: Reference, regimen: Regimen) -> PlanResult:
-    """The plan for a regimen: totals, absorbed estimate, a timetable, the cautions."""
+def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None = None) -> PlanResult:
+    """The plan for a regimen: totals, absorbed estimate, a timetable, the cautions.
+
+    ``panels`` holds the panel files the regimen names, read by the caller
+    (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
+    """
     profile = check_profile(ref, _profile(regimen))
-    readings = [read_product(ref, p, n) for n, p in enumerate(regimen.magnesium)]
+    got = panels or {}
+    readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
     day_min = sum(r.el_min * r.product.servings for r in readings)
     day_max = sum(r.el_max * r.product.servings for r in readings)
     person = regimen.person

@@ -98,6 +98,11 @@ class Product(Strict):
 
     name: str | None = Field(default=None, max_length=200, description="what to call it in the plan")
     label: str | None = Field(default=None, max_length=1000, description="a label line, as printed")
+    panel: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="a file beside the regimen: a pasted Supplement Facts panel, or a DSLD record (.json)",
+    )
     form: str | None = Field(default=None, max_length=200)
     amount: str | None = Field(default=None, max_length=50, description="per serving: '500 mg', '4 mmol'")
     elemental: bool = Field(default=False, description="amount is elemental magnesium")
@@ -105,8 +110,10 @@ class Product(Strict):
 
     @model_validator(mode="after")
     def _one_way(self) -> Product:
-        if (self.label is None) == (self.form is None):
-            raise ValueError("give either 'label' (a label line) or 'form' with 'amount'")
+        if sum(x is not None for x in (self.label, self.form, self.panel)) != 1:
+            raise ValueError(
+                "give one of 'label' (a label line), 'panel' (a panel or DSLD file) or 'form' with 'amount'"
+            )
         if self.form is not None and self.amount is None:
             raise ValueError("'form' needs 'amount'")
         return self
