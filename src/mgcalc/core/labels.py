@@ -163,12 +163,7 @@ def _words(text: str) -> list[str]:
 
 def _lookup(ref: Reference, text: str) -> Form | None:
     """The catalogue form a name resolves to, or None (never raises)."""
-    if not name_key(text):
-        return None
-    try:
-        return ref.catalogue.resolve(text)
-    except MgcalcError:
-        return None
+    return ref.catalogue.find(text)
 
 
 def _strip(

@@ -254,6 +254,16 @@ class Catalogue(DataModel):
         """The form a bare family name resolves to."""
         return self.get(self.families.get(form.family, form.id))
 
+    def find(self, name: str) -> Form | None:
+        """The form a name means (as ``resolve``), or None: no error, no close-match search."""
+        resolved: dict[str, Form] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
+        hit = resolved.get(name)
+        if hit is not None:
+            return hit
+        key = name_key(name)
+        form_id = self._names.get(key) if key else None
+        return None if form_id is None else self._by_id[form_id]
+
     def resolve(self, name: str) -> Form:
         """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
 
