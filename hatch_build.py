@@ -38,7 +38,7 @@ class DataHook(BuildHookInterface):  # type: ignore[misc]
         for field, (stem, _model) in DATA_FILES.items():
             text = (root / "data" / f"{stem}.yaml").read_text(encoding="utf-8")
             raw[field] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        validate_raw(raw)  # raises on any problem: an invalid data file never ships
+        bundle = validate_raw(raw)  # raises on any problem: an invalid data file never ships
         out = Path(tempfile.mkdtemp(prefix="mgcalc-data-"))
         for field, (stem, _model) in DATA_FILES.items():
             path = out / f"{stem}.json"
@@ -46,3 +46,7 @@ class DataHook(BuildHookInterface):  # type: ignore[misc]
                 json.dumps(raw[field], ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
             )
             build_data["force_include"][str(path)] = f"mgcalc/data/{stem}.json"
+        # the catalogue's name index, so start-up need not normalise every name again
+        index = out / "forms.index.json"
+        index.write_text(json.dumps(bundle.catalogue.name_index(), ensure_ascii=False), encoding="utf-8")
+        build_data["force_include"][str(index)] = "mgcalc/data/forms.index.json"

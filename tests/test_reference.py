@@ -37,6 +37,11 @@ def test_packaged_bundle_equals_a_full_validation_of_the_yaml() -> None:
     assert [f.id for f in loaded.catalogue.forms] == [f.id for f in validated.catalogue.forms]
     assert loaded.catalogue.resolve("Epsom salt").id == validated.catalogue.resolve("Epsom salt").id
     assert loaded.cautions.drug_names == validated.cautions.drug_names
+    # the name index shipped beside the wheel's JSON is the one a full validation builds
+    assert loaded.catalogue.name_index() == validated.catalogue.name_index()
+    assert {k: [f.id for f in v] for k, v in loaded.catalogue.__pydantic_private__["_members"].items()} == {
+        k: [f.id for f in v] for k, v in validated.catalogue.__pydantic_private__["_members"].items()
+    }
 
 
 def test_installed_json_matches_the_yaml_when_present() -> None:

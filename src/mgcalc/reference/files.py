@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.schema.build import LOOKUPS, construct
+from mgcalc.schema.build import construct
 from mgcalc.schema.data import (
     AbsorptionModel,
     Catalogue,
@@ -225,7 +225,7 @@ def validate_raw(raw: dict[str, Any]) -> Reference:
 
 # ---- construction without validation, for data validated when the wheel was built
 
-LOOKUPS.update({Catalogue: ("_cross_check",)})  # CautionData builds its lookups on first use
+# the catalogue's name index ships beside the JSON (forms.index.json); cautions index on first use
 
 
 @lru_cache(maxsize=1)
@@ -240,6 +240,11 @@ def packaged_reference() -> Reference:
     parts: dict[str, Any] = {
         field: construct(model, _packaged_raw(stem)) for field, (stem, model) in DATA_FILES.items()
     }
+    index = _built_json("forms.index")
+    if index.is_file():
+        parts["catalogue"].use_name_index(json.loads(index.read_text(encoding="utf-8")))
+    else:
+        parts["catalogue"]._cross_check()
     parts["sources"] = parts["sources"].sources
     return Reference.model_construct(**parts)
 

@@ -5,8 +5,6 @@ the environment. The ``Reference`` bundle holds every data file at once and is
 passed explicitly to the core functions.
 """
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -51,7 +49,7 @@ class Constants(DataModel):
     mg_charge: Constant
 
     @model_validator(mode="after")
-    def _physical(self) -> Constants:
+    def _physical(self) -> "Constants":
         # CIAAW interval for Mg; Mg2+ carries two charges: anything else is a typo
         if not 24.304 <= self.mg_molar_mass.value <= 24.307:
             raise ValueError("mg_molar_mass must be within the CIAAW interval [24.304, 24.307] g/mol")
@@ -88,7 +86,7 @@ class Absorption(DataModel):
     evidence: list[Quote] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Absorption:
+    def _ordered(self) -> "Absorption":
         lo, hi = self.relative_min, self.relative_max
         if (lo is not None or hi is not None) and self.relative is None:
             raise ValueError("relative_min/relative_max need a central 'relative'")
@@ -127,7 +125,7 @@ class Form(DataModel):
     sources: FormSources
 
     @model_validator(mode="after")
-    def _consistent(self) -> Form:
+    def _consistent(self) -> "Form":
         if self.basis == "stoichiometry" and self.formula is None:
             raise ValueError("a stoichiometric figure needs a formula")
         lo = self.elemental_pct_min if self.elemental_pct_min is not None else self.elemental_pct
@@ -171,7 +169,7 @@ class Catalogue(DataModel):
     _resolved: dict[str, Form] = PrivateAttr(default_factory=dict)  # raw name -> form, for batches
 
     @model_validator(mode="after")
-    def _cross_check(self) -> Catalogue:
+    def _cross_check(self) -> "Catalogue":
         problems: list[str] = []
         by_id: dict[str, Form] = {}
         members: dict[str, list[str]] = {}
@@ -199,7 +197,7 @@ class Catalogue(DataModel):
                 )
         names: dict[str, str] = {}
 
-        def add(key: str, form_id: str, where: str) -> None:
+        def add(key: str, form_id: str, where: str) -> "None":
             if not key:
                 problems.append(f"{where}: name is empty once 'magnesium' is dropped")
             elif names.setdefault(key, form_id) != form_id:
@@ -225,6 +223,20 @@ class Catalogue(DataModel):
         self._by_id, self._names, self._members = by_id, names, grouped
         return self
 
+    def name_index(self) -> dict[str, str]:
+        """Every lookup key -> form id (what ``resolve`` searches)."""
+        names: dict[str, str] = self.__pydantic_private__["_names"]  # type: ignore[index]
+        return dict(names)
+
+    def use_name_index(self, names: dict[str, str]) -> "Catalogue":
+        """Build the lookups from a name index computed earlier (data validated at build time)."""
+        by_id = {f.id: f for f in self.forms}
+        grouped: dict[str, list[Form]] = {}
+        for f in self.forms:
+            grouped.setdefault(f.family, []).append(f)
+        self._by_id, self._names, self._members = by_id, dict(names), grouped
+        return self
+
     def source_keys(self) -> list[str]:
         """Every source key the catalogue refers to."""
         keys = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
@@ -235,7 +247,7 @@ class Catalogue(DataModel):
                 keys += q.sources
         return list(dict.fromkeys(keys))
 
-    def get(self, form_id: str) -> Form:
+    def get(self, form_id: str) -> "Form":
         """The form with this exact id (KeyError if none)."""
         by_id: dict[str, Form] = self.__pydantic_private__["_by_id"]  # type: ignore[index]
         return by_id[form_id]
@@ -250,7 +262,7 @@ class Catalogue(DataModel):
         members: dict[str, list[Form]] = self.__pydantic_private__["_members"]  # type: ignore[index]
         return list(members[form.family])
 
-    def family_default(self, form: Form) -> Form:
+    def family_default(self, form: Form) -> "Form":
         """The form a bare family name resolves to."""
         return self.get(self.families.get(form.family, form.id))
 
@@ -264,7 +276,7 @@ class Catalogue(DataModel):
         form_id = self._names.get(key) if key else None
         return None if form_id is None else self._by_id[form_id]
 
-    def resolve(self, name: str) -> Form:
+    def resolve(self, name: str) -> "Form":
         """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
 
         Raises MgcalcError naming the closest ids when nothing matches.
@@ -324,7 +336,7 @@ class Param(DataModel):
     where: str | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Param:
+    def _ordered(self) -> "Param":
         if not self.low <= self.value <= self.high:
             raise ValueError("value must lie within min..max")
         return self
@@ -398,7 +410,7 @@ class AbsorptionModel(DataModel):
     relative_bioavailability: RelativeRule
 
     @model_validator(mode="after")
-    def _bounded(self) -> AbsorptionModel:
+    def _bounded(self) -> "AbsorptionModel":
         k, vmax, half = self.linear_fraction.value, self.vmax_mg.value, self.half_saturation_mg.value
         if k >= 1:
             raise ValueError("linear_fraction must be below 1")
@@ -509,7 +521,7 @@ class SerumRange(DataModel):
     sources: SourceKeys
 
     @model_validator(mode="after")
-    def _ordered(self) -> SerumRange:
+    def _ordered(self) -> "SerumRange":
         if self.high_mmol_l <= self.low_mmol_l:
             raise ValueError("serum: high_mmol_l must exceed low_mmol_l")
         return self
@@ -524,7 +536,7 @@ class IntakeData(DataModel):
     serum: SerumRange | None = None
 
     @model_validator(mode="after")
-    def _no_overlaps(self) -> IntakeData:
+    def _no_overlaps(self) -> "IntakeData":
         for i, a in enumerate(self.bands):
             if a.age_max <= a.age_min:
                 raise ValueError(f"bands[{i}] ({a.life_stage}): age_max must exceed age_min")
@@ -709,7 +721,7 @@ class DrugRule(Evidence):
     )
 
     @model_validator(mode="after")
-    def _timing(self) -> DrugRule:
+    def _timing(self) -> "DrugRule":
         if self.level == "avoid" and (self.drug_before_hours or self.drug_after_hours):
             raise ValueError(f"{self.code}: an avoid rule carries no separation hours")
         if not self.generics and not self.brands:
@@ -876,10 +888,10 @@ class CautionData(DataModel):
         return private
 
     @model_validator(mode="after")
-    def _index(self) -> CautionData:
+    def _index(self) -> "CautionData":
         return self._build_index()
 
-    def _build_index(self) -> CautionData:
+    def _build_index(self) -> "CautionData":
         problems = []
         owner: dict[str, str] = {}
         rules: dict[str, DrugRule] = {}
@@ -922,7 +934,7 @@ class CautionData(DataModel):
         self._class_of, self._ready = class_of, True
         return self
 
-    def rule(self, code: str) -> DrugRule:
+    def rule(self, code: str) -> "DrugRule":
         """The drug rule with this code."""
         rules: dict[str, DrugRule] = self._lookups()["_rules"]
         return rules[code]
@@ -942,7 +954,7 @@ class CautionData(DataModel):
         names: dict[str, list[str]] = self._lookups()["_drug_names"]
         return list(names)
 
-    def condition(self, code: str) -> Condition:
+    def condition(self, code: str) -> "Condition":
         """The condition with this code."""
         return next(c for c in self.conditions if c.code == code)
 
@@ -1001,7 +1013,7 @@ class Reference(BaseModel):
     sources: dict[str, Source]
 
     @model_validator(mode="after")
-    def _sources_known(self) -> Reference:
+    def _sources_known(self) -> "Reference":
         pool = {**self.sources, **self.catalogue.sources}
         problems = []
         for where, keys in (

@@ -1,7 +1,5 @@
 """Output models of absorb, compare and curve (part of the JSON contract; see results.py)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

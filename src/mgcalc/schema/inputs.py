@@ -1,7 +1,5 @@
 """Input models: who takes the magnesium (Profile) and one batch input record."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -45,7 +43,7 @@ class Profile(BaseModel):
         return memo
 
 
-def _lower(v: Any) -> Any:
+def _lower(v: Any) -> "Any":
     return v.strip().lower() if isinstance(v, str) else v
 
 
@@ -69,7 +67,7 @@ class BatchRecord(BaseModel):
     text: str | None = None
 
     @model_validator(mode="after")
-    def _something_to_do(self) -> BatchRecord:
+    def _something_to_do(self) -> "BatchRecord":
         if not self.text and not (self.amount and self.form):
             raise ValueError("needs 'amount' and 'form', or 'text'")
         return self

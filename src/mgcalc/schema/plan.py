@@ -1,7 +1,5 @@
 """The day plan: the regimen file (input) and the plan (output, part of the JSON contract)."""
 
-from __future__ import annotations
-
 import re
 from typing import Literal
 
@@ -72,7 +70,7 @@ class Day(Strict):
         return [_time(x) for x in v] if isinstance(v, list) else v
 
     @model_validator(mode="after")
-    def _order(self) -> Day:
+    def _order(self) -> "Day":
         if minutes(self.sleep) - minutes(self.wake) < 60:
             raise ValueError("sleep must be at least an hour after wake, the same day")
         for m in self.meals:
@@ -109,7 +107,7 @@ class Product(Strict):
     servings: int = Field(default=1, ge=1, le=6, description="servings a day, each taken as one dose")
 
     @model_validator(mode="after")
-    def _one_way(self) -> Product:
+    def _one_way(self) -> "Product":
         if sum(x is not None for x in (self.label, self.form, self.panel)) != 1:
             raise ValueError(
                 "give one of 'label' (a label line), 'panel' (a panel or DSLD file) or 'form' with 'amount'"

@@ -1,7 +1,5 @@
 """Output models of parse, batch and forms (part of the JSON contract; see results.py)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -134,7 +132,7 @@ class BatchOutput(Result):
     max_daily_servings: float | None = None
     daily_elemental_mg_min: float | None = None
     daily_elemental_mg_max: float | None = None
-    lines: list[PanelLine] | None = None
+    lines: list["PanelLine"] | None = None
     # nested
     variants: list[VariantAmount] | None = None
     spread: Spread | None = None

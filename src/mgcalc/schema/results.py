@@ -8,8 +8,6 @@ holds a JSON-Schema snapshot of each, so a change to a contract is a visible
 diff. Fields are only ever added.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
