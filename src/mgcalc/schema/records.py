@@ -84,6 +84,8 @@ class BatchOutput(Result):
     absorption_model: ModelUsed | None = None
     cautions: list[Caution] | None = None
     unknown_drugs: list[UnknownDrug] | None = None
+    # an id that is not valid UTF-8: its exact bytes in hexadecimal (``id`` is then null)
+    id_hex: str | None = None
 
 
 def csv_columns() -> list[str]:
