@@ -7,6 +7,7 @@ through ``mgcalc.numbers``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mgcalc.numbers import mg, num
@@ -29,18 +30,39 @@ if TYPE_CHECKING:
 # Plain classes rather than dataclasses: dataclass creation compiles code at
 # import, a measurable share of start-up.
 class Table:
-    """A titled table of strings; ``highlight`` is a row index to emphasise."""
+    """A titled table of strings; ``highlight`` is a row index to emphasise.
 
-    __slots__ = ("columns", "highlight", "rows", "title")
+    On a narrow terminal the layout may wrap the ``wrap`` columns (prose) at
+    spaces and hide the ``optional`` columns, in that order; the first column
+    (the id) is never cut, wrapped or hidden.
+    """
+
+    __slots__ = ("columns", "highlight", "optional", "rows", "title", "wrap")
 
     def __init__(
-        self, title: str, columns: list[str], rows: list[list[str]], highlight: int | None = None
+        self,
+        title: str,
+        columns: list[str],
+        rows: list[list[str]],
+        highlight: int | None = None,
+        *,
+        wrap: tuple[int, ...] = (),
+        optional: tuple[int, ...] = (),
     ) -> None:
         self.title, self.columns, self.rows, self.highlight = title, columns, rows, highlight
+        self.wrap, self.optional = wrap, optional
+
+
+#: A preformatted block (a chart drawn by mgcalc), or a function drawing it for a width (None: any).
+Block = str | Callable[[int | None], str]
 
 
 class View:
-    """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes."""
+    """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes.
+
+    Cautions are (level, message, footnote number); ``sources`` are the
+    footnotes' full citations, numbered from 1.
+    """
 
     __slots__ = ("blocks", "cautions", "fields", "notes", "sources", "tables", "title")
 
@@ -50,25 +72,24 @@ class View:
         fields: list[tuple[str, str]] | None = None,
         tables: list[Table] | None = None,
         notes: list[str] | None = None,
-        blocks: list[str] | None = None,
+        blocks: list[Block] | None = None,
     ) -> None:
         self.title = title
         self.fields = fields or []
         self.tables = tables or []
         self.notes = notes or []
         self.blocks = blocks or []
-        self.cautions: list[tuple[str, str]] = []  # (level, text), shown last
+        self.cautions: list[tuple[str, str, int]] = []  # (level, message, footnote), shown last
         self.sources: list[str] = []  # footnotes, numbered from 1
 
     def add_cautions(self, cautions: list[Caution]) -> View:
         """Append cautions (most severe first, each once) with their timing and a source footnote."""
-        seen = {text for _, text in self.cautions}
+        seen = {(text, mark) for _, text, mark in self.cautions}
         for c in sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True):
             mark = self.footnote(c.source)
-            text = f"{c.message} [{mark}]"
-            if text not in seen:
-                seen.add(text)
-                self.cautions.append((c.level, text))
+            if (c.message, mark) not in seen:
+                seen.add((c.message, mark))
+                self.cautions.append((c.level, c.message, mark))
         return self
 
     def footnote(self, source: str) -> int:
@@ -210,9 +231,12 @@ def compare_view(r: CompareResult) -> View:
             ]
         rows.append(cells)
     meal = f", each with a meal of {mg(r.meal_mg)} Mg" if r.with_meal else ", one intake without food"
+    # on a narrow terminal: hide the column every row shares first, then the least needed
+    shared = 3 if r.input_basis == "elemental" else 2
+    optional = (shared, 5, 1, 6) + ((7,) if priced else ())
     return View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
-        tables=[Table(f"{len(rows)} forms", cols, rows)],
+        tables=[Table(f"{len(rows)} forms", cols, rows, optional=optional)],
         notes=[
             "basis: how the form's bioavailability relative to Mg acetate is known "
             "(measured, assumed, or the reference salt itself).",
@@ -225,11 +249,18 @@ MARKS = "*o+x#@%&"
 
 
 def text_chart(
-    xs: list[list[float]], ys: list[list[float]], y_label: str, width: int = 56, height: int = 12
+    xs: list[list[float]],
+    ys: list[list[float]],
+    y_label: str,
+    width: int = 56,
+    height: int = 12,
+    max_width: int | None = None,
 ) -> str:
-    """A character plot of several series sharing axes that start at 0."""
+    """A character plot of several series sharing axes that start at 0, at most ``max_width`` wide."""
     x_max = max(max(x) for x in xs) or 1.0
     y_max = max(max(y) for y in ys) or 1.0
+    if max_width is not None:
+        width = max(20, min(width, max_width - max(len(num(y_max, 1)), 1) - 2))
     grid = [[" "] * width for _ in range(height)]
     for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
         for xv, yv in zip(x, y, strict=True):
@@ -265,7 +296,10 @@ def curve_view(r: CurveResult) -> View:
     meal = f" (each dose with a meal of {mg(r.meal_mg)} Mg)" if r.meal_mg else ""
     return View(
         title=f"Absorbed magnesium against dose{meal}",
-        blocks=[text_chart(xs, absorbed, "absorbed, mg"), text_chart(xs, fraction, "fraction absorbed, %")],
+        blocks=[
+            lambda w: text_chart(xs, absorbed, "absorbed, mg", max_width=w),
+            lambda w: text_chart(xs, fraction, "fraction absorbed, %", max_width=w),
+        ],
         tables=[
             Table("Legend", ["mark", "form", "relative", "basis", f"absorbed at {mg(r.max_mg)}"], legend)
         ],
@@ -454,7 +488,15 @@ def forms_view(cat: Catalogue) -> View:
     rows = [[f.id, f.name, num(f.elemental_pct, 2), absorption_cell(f), f.laxative] for f in cat.forms]
     return View(
         title="mgcalc form catalogue",
-        tables=[Table(f"{len(rows)} forms", ["id", "name", "%Mg", "absorption", "laxative"], rows)],
+        tables=[
+            Table(
+                f"{len(rows)} forms",
+                ["id", "name", "%Mg", "absorption", "laxative"],
+                rows,
+                wrap=(1,),
+                optional=(3,),
+            )
+        ],
         notes=["'mgcalc forms ID' shows one entry with its sources."],
     )
 
@@ -490,5 +532,5 @@ def form_view(ref: Reference, f: Form) -> View:
     for what, key in cited:
         src = ref.source(key)
         rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
-    v.tables.append(Table("Sources", ["for", "source"], rows))
+    v.tables.append(Table("Sources", ["for", "source"], rows, wrap=(1,)))
     return v
