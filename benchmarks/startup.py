@@ -40,10 +40,16 @@ class FailOn(str, enum.Enum):
     avoid = "avoid"
 
 
+class Color(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]})
 def label(
     amount: Annotated[str, typer.Argument(metavar="AMOUNT")],
     form: Annotated[str, typer.Option("--form", "-f")],
@@ -63,6 +69,9 @@ def label(
     per_day: Annotated[int, typer.Option("--per-day")] = 1,
     standard: Annotated[Standard, typer.Option("--standard")] = Standard.us,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on")] = None,
+    color: Annotated[Color, typer.Option("--color")] = Color.auto,
+    sources: Annotated[bool, typer.Option("--sources")] = False,
+    brief: Annotated[bool, typer.Option("--brief")] = False,
 ) -> None:
     """Does nothing, with the same parameters as mgcalc label."""
 

@@ -281,7 +281,7 @@ def test_json_output_validates_against_its_model(args: list[str], model: str) ->
 def test_cautions_cite_numbered_sources() -> None:
     args = ("label", "500", "--form", "citrate", "--drug", "Synthroid", "--drug", "cipro", "--age", "80")
     cautions = json.loads(run_cli(*args, "--json").stdout)["cautions"]
-    lines = run_cli(*args).stdout.splitlines()
+    lines = run_cli(*args, "--sources").stdout.splitlines()
     footnotes = lines[lines.index("Sources:") + 1 :]
     assert len(cautions) >= 2 and footnotes
     for c in cautions:

@@ -114,6 +114,25 @@ def test_constants_are_checked_against_physics(tmp_path: Path, constant: str, va
     assert any(constant in p for p in problems), problems
 
 
+def test_a_manufacturer_figure_cannot_exceed_its_formula(tmp_path: Path) -> None:
+    data = _forms()
+    from mgcalc.core.stoichiometry import formula_pct
+
+    entry = next(f for f in data["forms"] if f["basis"] == "manufacturer" and f.get("formula"))
+    entry.pop("elemental_pct_min", None)
+    entry.pop("elemental_pct_max", None)
+    entry["elemental_pct"] = round(formula_pct(entry["formula"]) + 1, 3)  # no raw material holds more
+    problems = check_catalogue(_write(tmp_path, yaml.safe_dump(data)))
+    assert any(f"id={entry['id']}" in p and "more magnesium than the formula" in p for p in problems), (
+        problems
+    )
+    r = run_cli("label", "500", "--form", entry["id"], "--catalogue", str(tmp_path / "c.yaml"))
+    assert r.returncode == 2 and "more magnesium than the formula" in r.stderr
+    data["forms"][0]["elemental_pct"] = "x"  # with a structural error too, the bound is still checked
+    problems = check_catalogue(_write(tmp_path, yaml.safe_dump(data)))
+    assert any("more magnesium than the formula" in p for p in problems), problems
+
+
 def test_a_user_catalogue_replaces_only_the_forms(tmp_path: Path) -> None:
     data = _forms()
     data["forms"] = [f for f in data["forms"] if f["family"] == "oxide"]

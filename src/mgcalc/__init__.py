@@ -14,7 +14,12 @@ Names are imported on first use (PEP 562).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# not ``from typing import TYPE_CHECKING``: importing typing here would widen the window in which
+# Ctrl-C at start-up meets no handler of mgcalc's (see mgcalc.cli.main)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.2.0"
 

@@ -21,7 +21,8 @@ def literal(text: object, limit: int = 200) -> str:
     """Return ``text`` safe to echo: control, format and bidi characters become escapes.
 
     Escape sequences such as ``\\x1b[2J`` are shown, never interpreted by the
-    terminal; long text is cut to ``limit`` characters.
+    terminal; bytes that were not UTF-8 (surrogate escapes) show as ``\\xNN``;
+    long text is cut to ``limit`` characters.
     """
     s = str(text)
     if len(s) > limit:
@@ -32,6 +33,8 @@ def literal(text: object, limit: int = 200) -> str:
     for ch in s:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
             code = ord(ch)
+            if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogate escape): show the byte
+                code -= 0xDC00
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:
             out.append(ch)

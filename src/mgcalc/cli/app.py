@@ -6,39 +6,134 @@ import enum
 import functools
 import inspect
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from mgcalc.cli.output import ExitStatus, FailOn, Mode, finish
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import Profile
 
+HELP_NAMES = {"help_option_names": ["-h", "--help"]}
 APP_SETTINGS: dict[str, Any] = {
     "add_completion": False,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
+    "context_settings": HELP_NAMES,
 }
 HELP = (
     "Magnesium supplement calculator: elemental magnesium from label weights, "
     "with the salt or hydrate used and its sources. Absorbed figures are estimates "
     "for a healthy adult (Fine et al., J Clin Invest 1991;88:396, scaled by form)."
 )
-app = typer.Typer(name="mgcalc", help=HELP, no_args_is_help=True, **APP_SETTINGS)
+EPILOG = """\b
+Examples:
+  mgcalc label 500 --form citrate
+  mgcalc label 500 --form citrate --drug levothyroxine --age 70
+  mgcalc dose 300 --form glycinate --tablet 1000
+  mgcalc batch labels.csv > results.ndjson
+  mgcalc COMMAND --help
+
+\b
+Exit codes: 0 ok, 1 records failed, 2 bad input, 3 --fail-on triggered,
+4 output failed, 70 internal error, 130 interrupted.
+Completion (bash): eval "$(_MGCALC_COMPLETE=source_bash mgcalc)"
+(zsh: source_zsh, fish: source_fish; see the README)."""
+
+
+class Command(TyperCommand):
+    """A command whose help shows real metavars, and which names a mistyped option.
+
+    Unknown options are let through to the arguments (so that "-5" reaches the
+    amount parser and gets a clear message), except that anything that looks
+    like an option and is not one is refused here with the closest option.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _refuse_unknown_options(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for p in self.get_params(ctx):
+            if p.param_type_name == "argument":
+                name = p.metavar or (p.name or "").upper()
+                pieces.append(name if p.required else f"[{name}]")
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        args, opts = [], []
+        for p in self.get_params(ctx):
+            record = p.get_help_record(ctx)
+            if record is None:
+                continue
+            if p.param_type_name == "argument":
+                args.append((p.metavar or (p.name or "").upper(), record[1]))
+            else:
+                opts.append(record)
+        if args:
+            with formatter.section("Arguments"):
+                formatter.write_dl(args)
+        if opts:
+            with formatter.section("Options"):
+                formatter.write_dl(opts)
+
+
+_NUMBER = re.compile(r"-(\d|\.\d)")
+
+
+def _refuse_unknown_options(command: Any, ctx: Any, args: list[str]) -> None:
+    """Raise NoSuchOption (with the closest option) for an argument that looks like an unknown option."""
+    takes_value: dict[str, bool] = {}
+    for p in command.get_params(ctx):
+        for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
+            if p.param_type_name == "option":
+                takes_value[opt] = not (p.is_flag or p.count)
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return
+        if not arg.startswith("-") or arg == "-" or _NUMBER.match(arg):
+            continue
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
+        if name in takes_value:
+            skip = takes_value[name] and arg == name
+            continue
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import NoSuchOption
+
+        close = get_close_matches(name, [o for o in takes_value if o.startswith("--")], n=1)
+        hint = (
+            f"; did you mean {close[0]}?" if close else f"; see 'mgcalc {ctx.info_name.split()[-1]} --help'"
+        )
+        raise NoSuchOption(name, message=f"no such option: {literal(name)}{hint}", ctx=ctx)
+
+
+app = typer.Typer(name="mgcalc", help=HELP, epilog=EPILOG, **{**APP_SETTINGS, "add_completion": True})
 #: name -> (function, options) of every command, for dispatching one alone (see main)
 COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
 
 #: Environment variable naming a user catalogue, like --catalogue (read here, in the shell only).
 CATALOGUE_ENV = "MGCALC_CATALOGUE"
+#: Environment variable that asks for shell completion (typer's protocol).
+COMPLETE_ENV = "_MGCALC_COMPLETE"
 
 #: Domain field names (MgcalcError.field) -> what the person typed.
 FLAGS = {
     "amount": "AMOUNT",
     "target": "TARGET",
+    "text": "TEXT",
+    "file": "FILE",
     "form": "--form",
     "count": "--count",
     "tablet": "--tablet",
@@ -60,7 +155,7 @@ FLAGS = {
     "html": "--html",
     "ics": "--ics",
     "value": "VALUE",
-    "file": "FILE",
+    "delimiter": "--delimiter",
 }
 
 
@@ -93,17 +188,85 @@ class OutputFormat(enum.StrEnum):
     csv = "csv"
 
 
-def command(**options: Any) -> Callable[[Callable[..., int]], Callable[..., None]]:
-    """Register a command: it returns an ExitStatus, which becomes the process exit code."""
+class Color(enum.StrEnum):
+    """--color."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+ColorOpt = Annotated[
+    Color,
+    typer.Option(
+        "--color",
+        help="Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always or never.",
+    ),
+]
+SourcesOpt = Annotated[
+    bool, typer.Option("--sources", help="Print the sources' full citations (default: short ones).")
+]
+BriefOpt = Annotated[bool, typer.Option("--brief", help="Print no source footnotes.")]
+
+
+def command(
+    *, examples: list[str], footnotes: bool = False, **options: Any
+) -> Callable[[Callable[..., int]], Callable[..., None]]:
+    """Register a command: it returns an ExitStatus, which becomes the process exit code.
+
+    Every command gets --color (and, with ``footnotes``, --sources and
+    --brief) and its ``examples`` at the end of its help. Text arguments must
+    be UTF-8 (file names may be any bytes); a closed pipe on stdout ends the
+    command quietly with exit 0.
+    """
 
     def register(func: Callable[..., int]) -> Callable[..., None]:
+        sig = inspect.signature(func, eval_str=True)
+        extra = [
+            inspect.Parameter(
+                "color", inspect.Parameter.KEYWORD_ONLY, default=Color.auto, annotation=ColorOpt
+            )
+        ]
+        if footnotes:
+            extra += [
+                inspect.Parameter(
+                    "sources", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=SourcesOpt
+                ),
+                inspect.Parameter(
+                    "brief", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=BriefOpt
+                ),
+            ]
+
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> None:
-            status = func(*args, **kwargs)
+            from mgcalc.cli.terminal import current
+
+            env = current()
+            color = kwargs.pop("color")
+            if color is not Color.auto:  # auto: as the environment says (an injected one, in tests)
+                env.color = color is Color.always
+            if footnotes:
+                full, brief = kwargs.pop("sources"), kwargs.pop("brief")
+                if full and brief:
+                    raise MgcalcError("choose one of --sources and --brief")
+                if full or brief:
+                    env.sources = "full" if full else "none"
+            _check_text(kwargs)
+            try:
+                status = func(*args, **kwargs)
+            except BrokenPipeError:
+                _pipe_closed()
             if status:
                 raise typer.Exit(int(status))
 
-        run.__signature__ = inspect.signature(func, eval_str=True).replace(return_annotation=None)  # type: ignore[attr-defined]
+        params = [*sig.parameters.values(), *extra]
+        run.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        lines = "\n".join(f"  {e}" for e in examples)
+        options.setdefault("epilog", f"\b\nExamples:\n{lines}")
+        options["cls"] = Command
+        options.setdefault("short_help", (func.__doc__ or "").strip().split("\n")[0])
+        options["context_settings"] = {**HELP_NAMES, **options.get("context_settings", {})}
         COMMANDS[func.__name__] = (run, options)
         app.command(**options)(run)
         return run
@@ -111,9 +274,47 @@ def command(**options: Any) -> Callable[[Callable[..., int]], Callable[..., None
     return register
 
 
+#: Parameters holding file names, which may be any bytes (the others must be UTF-8 text).
+PATH_PARAMS = frozenset({"file"})
+
+
+def _check_text(values: dict[str, Any]) -> None:
+    """Refuse text arguments that are not valid UTF-8 (undecodable bytes in argv)."""
+    for name, value in values.items():
+        if name in PATH_PARAMS:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    raw = v.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                    raise MgcalcError(f"is not valid UTF-8 text: '{literal(raw)}'", field=name) from None
+
+
+def _pipe_closed() -> NoReturn:
+    """stdout is a closed pipe (``mgcalc ... | head -1``): not an error. Stop quietly with exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    raise SystemExit(ExitStatus.OK)
+
+
 # let "-5" reach the amount parser (and get a clear message) instead of being
 # taken for an unknown option
 NUMBER_ARGS = {"ignore_unknown_options": True}
+
+
+def complete_form(incomplete: str) -> list[str]:
+    """Shell completion of --form: the catalogue ids (and aliases) that start with what was typed."""
+    from mgcalc.reference import packaged_reference
+
+    typed = incomplete.lower()
+    names = [n for f in packaged_reference().catalogue.forms for n in (f.id, *f.aliases)]
+    return [n for n in dict.fromkeys(names) if n.lower().startswith(typed) and " " not in n]
+
 
 FormOpt = Annotated[
     str,
@@ -122,6 +323,7 @@ FormOpt = Annotated[
         "-f",
         metavar="FORM",
         help="Form id, name, alias or formula (e.g. citrate, 'Epsom salt', MgO).",
+        autocompletion=complete_form,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -295,7 +497,16 @@ def _amount(
     return a.mg
 
 
-@command(context_settings=NUMBER_ARGS)
+@command(
+    footnotes=True,
+    examples=[
+        "mgcalc label 500 --form citrate",
+        'mgcalc label "500 mg" --form "Epsom salt" --count 2',
+        "mgcalc label 200 --form glycinate --elemental --drug levothyroxine --age 70",
+        "mgcalc label 500 --form citrate --plain",
+    ],
+    context_settings=NUMBER_ARGS,
+)
 @with_profile()
 def label(
     amount: Annotated[
@@ -319,10 +530,7 @@ def label(
     profile: Profile,
     fail_on: FailOn | None,
 ) -> int:
-    """Elemental magnesium, mmol and mEq in a label amount of a compound, with cautions.
-
-    Example: mgcalc label 500 --form citrate
-    """
+    """Elemental magnesium, mmol and mEq in a label amount of a compound, with cautions."""
     from mgcalc.cli.views import label_plain_note, label_view
     from mgcalc.core.dosing import label as label_calc
 
@@ -347,7 +555,14 @@ def label(
     )
 
 
-@command(context_settings=NUMBER_ARGS)
+@command(
+    footnotes=True,
+    examples=[
+        "mgcalc dose 300 --form glycinate --tablet 1000",
+        "mgcalc dose 300 --form oxide --egfr 45 --json",
+    ],
+    context_settings=NUMBER_ARGS,
+)
 @with_profile()
 def dose(
     target: Annotated[
@@ -367,10 +582,7 @@ def dose(
     profile: Profile,
     fail_on: FailOn | None,
 ) -> int:
-    """Compound weight that delivers TARGET mg of elemental magnesium, with cautions.
-
-    Example: mgcalc dose 300 --form glycinate --tablet 1000
-    """
+    """Compound weight that delivers TARGET mg of elemental magnesium, with cautions."""
     from mgcalc.cli.views import dose_view
     from mgcalc.core.dosing import dose as dose_calc
 
@@ -407,7 +619,14 @@ ElementalOpt = Annotated[
 ]
 
 
-@command(context_settings=NUMBER_ARGS)
+@command(
+    footnotes=True,
+    examples=[
+        "mgcalc absorb 400 --form citrate --elemental",
+        "mgcalc absorb 1000 --form glycinate --with-meal --splits 3",
+    ],
+    context_settings=NUMBER_ARGS,
+)
 @with_profile(per_day=False)
 def absorb(
     amount: Annotated[
@@ -428,7 +647,7 @@ def absorb(
     """Estimated absorbed magnesium, and the gain from splitting the daily amount.
 
     Estimates for a healthy adult: the saturable + linear model of Fine et al. 1991,
-    scaled by each form's relative bioavailability. Example: mgcalc absorb 400 --form citrate --elemental
+    scaled by each form's relative bioavailability.
     """
     from mgcalc.cli.views import absorb_view
     from mgcalc.core.estimates import absorb as absorb_calc
@@ -471,7 +690,14 @@ def _prices(items: list[str]) -> dict[str, float]:
     return out
 
 
-@command(context_settings=NUMBER_ARGS)
+@command(
+    footnotes=True,
+    examples=[
+        "mgcalc compare 500 --form citrate --form oxide --price citrate=9 --price oxide=4",
+        "mgcalc compare 200 --elemental --json",
+    ],
+    context_settings=NUMBER_ARGS,
+)
 @with_profile()
 def compare(
     amount: Annotated[
@@ -483,7 +709,13 @@ def compare(
     ],
     form: Annotated[
         list[str] | None,
-        typer.Option("--form", "-f", metavar="FORM", help="A form to compare (repeat); default: all."),
+        typer.Option(
+            "--form",
+            "-f",
+            metavar="FORM",
+            help="A form to compare (repeat); default: all.",
+            autocompletion=complete_form,
+        ),
     ] = None,
     price: Annotated[
         list[str] | None,
@@ -498,10 +730,7 @@ def compare(
     profile: Profile,
     fail_on: FailOn | None,
 ) -> int:
-    """The same amount across forms: elemental, absorbed (estimate), laxative, cost per 100 mg absorbed.
-
-    Example: mgcalc compare 500 --form citrate --form oxide --price citrate=9 --price oxide=4
-    """
+    """The same amount across forms: elemental, absorbed (estimate), laxative, cost per 100 mg absorbed."""
     from mgcalc.cli.views import compare_view
     from mgcalc.core.estimates import compare as compare_calc
 
@@ -526,9 +755,14 @@ def compare(
     )
 
 
-@command()
+@command(examples=["mgcalc curve --form citrate --form oxide --svg chart.svg"])
 def curve(
-    form: Annotated[list[str], typer.Option("--form", "-f", metavar="FORM", help="A form to plot (repeat).")],
+    form: Annotated[
+        list[str],
+        typer.Option(
+            "--form", "-f", metavar="FORM", help="A form to plot (repeat).", autocompletion=complete_form
+        ),
+    ],
     max_: Annotated[
         str, typer.Option("--max", metavar="AMOUNT", help="Largest elemental dose on the chart.")
     ] = "1000",
@@ -543,10 +777,7 @@ def curve(
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,
 ) -> int:
-    """Chart of absorbed mg and fraction absorbed against elemental dose (estimates).
-
-    Example: mgcalc curve --form citrate --form oxide --svg chart.svg
-    """
+    """Chart of absorbed mg and fraction absorbed against elemental dose (estimates)."""
     from mgcalc.cli.views import curve_svg, curve_view
     from mgcalc.core.estimates import curve as curve_calc
 
@@ -564,7 +795,13 @@ def curve(
     return status
 
 
-@command()
+@command(
+    footnotes=True,
+    examples=[
+        "mgcalc check --drug ciprofloxacin --drug levothyroxine --egfr 45",
+        "mgcalc check --condition dialysis --fail-on avoid",
+    ],
+)
 @with_profile(per_day=False)
 def check(
     json_: JsonOpt = False,
@@ -576,7 +813,6 @@ def check(
 
     Give --egfr or --ckd-stage, and --drug and --condition as often as needed.
     Exit 0 whatever applies, unless --fail-on says otherwise.
-    Example: mgcalc check --drug ciprofloxacin --drug levothyroxine --egfr 45
     """
     from mgcalc.cli.views import check_view
     from mgcalc.core.safety import assess
@@ -589,7 +825,10 @@ def check(
     )
 
 
-@command()
+@command(
+    footnotes=True,
+    examples=["mgcalc intake --age 40 --sex female", "mgcalc intake --age 2 --standard eu --json"],
+)
 def intake(
     age: Annotated[float, typer.Option("--age", metavar="YEARS", help="Age in years (0.5 = 6 months).")],
     sex: Annotated[Sex | None, typer.Option("--sex", help="Sex.", show_default=False)] = None,
@@ -600,10 +839,7 @@ def intake(
     ] = Standard.us,
     json_: JsonOpt = False,
 ) -> int:
-    """Reference intake (RDA or AI) and the upper level for supplemental magnesium.
-
-    Example: mgcalc intake --age 40 --sex female
-    """
+    """Reference intake (RDA or AI) and the upper level for supplemental magnesium."""
     from mgcalc.cli.views import intake_view
     from mgcalc.core.intake import life_state
     from mgcalc.core.intake import reference as intake_reference
@@ -616,22 +852,12 @@ def intake(
     return finish(r, mode=m, view=lambda: intake_view(r, ref))
 
 
-def _stdin_lines() -> Iterator[str]:
-    """Lines of stdin as text; a hint on stderr when stdin is a terminal."""
-    import io
-
-    if sys.stdin is None:
-        raise MgcalcError("standard input is closed: give the text or a file")
-    try:
-        if sys.stdin.isatty():
-            print("mgcalc: reading from the terminal; end with Ctrl-D (or give a file)", file=sys.stderr)
-        buffer = sys.stdin.buffer
-    except (AttributeError, ValueError, OSError):
-        raise MgcalcError("standard input is closed: give the text or a file") from None
-    return iter(io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="replace", newline=""))
-
-
-@command()
+@command(
+    examples=[
+        'mgcalc parse "Magnesium (as magnesium citrate) 200 mg 48% DV"',
+        "mgcalc parse --json < label-lines.txt",
+    ]
+)
 def parse(
     text: Annotated[
         str | None,
@@ -644,9 +870,9 @@ def parse(
 
     With several lines on stdin, one result each; a line it cannot read is an
     error for that line (exit 1 at the end), never a guess.
-    Example: mgcalc parse "Magnesium (as magnesium citrate) 200 mg 48% DV"
     """
-    from mgcalc.cli.output import to_json
+    from mgcalc.cli.batch_io import parse_stdin_lines
+    from mgcalc.cli.output import is_utf8, to_json
     from mgcalc.cli.terminal import current, emit
     from mgcalc.cli.views import parse_view
     from mgcalc.core.labels import parse_label
@@ -658,28 +884,38 @@ def parse(
         r = parse_label(ref, text)
         return finish(r, mode=m, view=lambda: parse_view(r))
     env = current()
-    failed = False
-    for n, line in enumerate(_stdin_lines(), start=1):
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        try:
-            r = parse_label(ref, line)
-        except MgcalcError as e:
-            failed = True
+    ascii_only = not is_utf8(env.out)
+    failed = 0
+    for n, line, problem in parse_stdin_lines(env):
+        error = problem
+        if not problem:
+            try:
+                r = parse_label(ref, line)
+            except MgcalcError as e:
+                error = str(e)
+        if error:
+            failed += 1
             if m is Mode.JSON:
-                env.out.write(to_json(ParseError(line=n, text=line, error=str(e))) + "\n")
+                env.out.write(to_json(ParseError(line=n, text=line, error=error), ascii_only) + "\n")
             else:
-                env.out.write(f"line {n}: error: {literal(e, 1000)}\n")
-            continue
-        if m is Mode.JSON:
-            env.out.write(to_json(ParseLine(line=n, **r.model_dump())) + "\n")
+                env.out.write(f"line {n}: error: {literal(error, 1000)}\n")
+        elif m is Mode.JSON:
+            env.out.write(to_json(ParseLine(line=n, **r.model_dump()), ascii_only) + "\n")
         else:
             emit(parse_view(r, n), env)
+    if failed:
+        env.err.write(f"mgcalc: {failed:,} line(s) could not be read\n")
     return ExitStatus.RECORDS_FAILED if failed else ExitStatus.OK
 
 
-@command()
+@command(
+    examples=[
+        "mgcalc batch labels.csv > results.ndjson",
+        "mgcalc batch labels.csv --output-format csv > results.csv",
+        "mgcalc batch labels.tsv --delimiter tab --age 70 --fail-on avoid",
+        "cat records.ndjson | mgcalc batch --input-format ndjson",
+    ]
+)
 @with_profile()
 def batch(
     file: Annotated[
@@ -696,6 +932,16 @@ def batch(
     output_format: Annotated[
         OutputFormat, typer.Option("--output-format", help="Output format.")
     ] = OutputFormat.ndjson,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            metavar="comma|semicolon|tab",
+            help="CSV field separator (default: sniffed from the header).",
+            show_default=False,
+        ),
+    ] = None,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad record.")] = False,
     catalogue: CatalogueOpt = None,
     *,
@@ -705,14 +951,17 @@ def batch(
     """Label many records: CSV or NDJSON in, one NDJSON (or CSV) record out per record, in order.
 
     Input columns: amount, form, and optional unit, basis (compound or
-    elemental), count, id; or a text column of label lines. With
-    --input-format dsld: DSLD label records (a JSON array or NDJSON), one
-    panel result per label. A bad record becomes an error record and the rest
-    go on; exit 1 if any failed.
-    Example: mgcalc batch labels.csv --output-format csv > out.csv
+    elemental), count, id; or a text column of label lines. A header with an
+    unknown, duplicate or missing column is an error (exit 2) before any
+    record. With --input-format dsld: DSLD label records (a JSON array or
+    NDJSON), one panel result per label. A bad record becomes an error record and the rest go on: exit 3
+    if --fail-on applies, else 1 if any record failed. Progress shows on
+    stderr when it is a terminal.
     """
+    from mgcalc.cli.batch_io import delimiter as delimiter_char
     from mgcalc.cli.batch_io import run_batch
 
+    sep = delimiter_char(delimiter)
     ref = reference(catalogue)
     _check(ref, profile)
     return run_batch(
@@ -720,6 +969,7 @@ def batch(
         file,
         input_format=None if input_format is None else input_format.value,
         output_format=output_format.value,
+        delimiter=sep,
         fail_fast=fail_fast,
         profile=profile,
         fail_on=fail_on,
@@ -733,7 +983,12 @@ MAX_PANEL_BYTES = 5_000_000
 def _read_text(file: str) -> str:
     """The whole of ``file`` (or stdin for -) as text, capped at MAX_PANEL_BYTES."""
     if file == "-":
-        text = "".join(_stdin_lines())
+        from mgcalc.cli.batch_io import stdin_binary
+        from mgcalc.cli.terminal import current
+
+        hint = "mgcalc: reading a panel from the terminal; end with Ctrl-D (or give a file)\n"
+        raw = stdin_binary(current(), hint).read(MAX_PANEL_BYTES + 1)
+        text = raw.decode("utf-8-sig", errors="replace")
     else:
         try:
             with open(file, "rb") as fh:
@@ -750,7 +1005,13 @@ def _read_text(file: str) -> str:
     return text
 
 
-@command()
+@command(
+    examples=[
+        "mgcalc panel label.txt --age 70",
+        "mgcalc panel record.json --json",
+        "pbpaste | mgcalc panel -",
+    ]
+)
 @with_profile()
 def panel(
     file: Annotated[
@@ -808,7 +1069,10 @@ def panel(
     return status
 
 
-@command(context_settings=NUMBER_ARGS)
+@command(
+    examples=["mgcalc convert 400 mg", "mgcalc convert 4 mmol", "mgcalc convert 2.1 mg/dL"],
+    context_settings=NUMBER_ARGS,
+)
 def convert(
     value: Annotated[
         str, typer.Argument(metavar="VALUE", help="A number, with its unit or followed by it: 400, 4mmol.")
@@ -838,7 +1102,13 @@ def convert(
     return finish(r, mode=m, view=lambda: convert_view(r))
 
 
-@command()
+@command(
+    examples=[
+        "mgcalc plan regimen.yaml",
+        "mgcalc plan regimen.yaml --html plan.html --ics plan.ics",
+        "mgcalc plan regimen.yaml --json",
+    ]
+)
 def plan(
     regimen: Annotated[Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see the README).")],
     html: Annotated[
@@ -894,7 +1164,7 @@ def plan(
     return status
 
 
-@command()
+@command(examples=["mgcalc forms", 'mgcalc forms "Epsom salt"', "mgcalc forms --check my-forms.yaml"])
 def forms(
     form: Annotated[
         str | None, typer.Argument(metavar="FORM", help="Show this entry in full, with its sources.")
@@ -911,10 +1181,7 @@ def forms(
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,
 ) -> int:
-    """The form catalogue as a table, one entry in full, or --check a catalogue file.
-
-    Example: mgcalc forms chloride
-    """
+    """The form catalogue as a table, one entry in full, or --check a catalogue file."""
     from mgcalc.cli.views import form_view, forms_view
 
     m = mode(json_)
@@ -955,13 +1222,44 @@ def forms(
     return finish(entry, mode=m, view=lambda: form_view(ref, f))
 
 
-def _fail(message: str, code: int = ExitStatus.BAD_INPUT) -> None:
+def _version(value: bool) -> None:
+    if value:
+        from mgcalc import __version__
+
+        print(f"mgcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", is_eager=True, callback=_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Magnesium supplement calculator."""
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit at once with ``code``: what can be flushed is, nothing is reported twice."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _fail(message: str, code: int = ExitStatus.BAD_INPUT) -> NoReturn:
     try:
         sys.stderr.write(f"mgcalc: error: {literal(message, 1000)}\n")
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass
-    os._exit(code) if code == ExitStatus.OUTPUT_FAILED else sys.exit(code)
+    if code == ExitStatus.OUTPUT_FAILED:
+        _exit_now(code)
+    sys.exit(code)
 
 
 def _message(e: MgcalcError) -> str:
@@ -985,16 +1283,46 @@ def _single(name: str, args: list[str]) -> int:
     return rc if isinstance(rc, int) else 0
 
 
+def _prepare_streams() -> None:
+    """Check the standard streams before any work.
+
+    A closed stdout is an error (exit 4); closed descriptors are held open on
+    /dev/null so that no file mgcalc opens takes their number (a closed stdin
+    or stderr is still reported as closed: Python has set them to None); a
+    stdout that cannot encode every character escapes what it cannot.
+    """
+    if sys.stdout is None:
+        _fail("standard output is closed: nowhere to write the result", ExitStatus.OUTPUT_FAILED)
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)
+    encoding = (getattr(sys.stdout, "encoding", "") or "").lower()
+    if encoding not in ("utf-8", "utf8") and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the app; bad input becomes one line on stderr and exit 2."""
+    """Console entry point: runs the app; bad input becomes one line on stderr and exit 2.
+
+    Exit codes (ExitStatus): 0 ok, 1 records failed, 2 bad input, 3 --fail-on,
+    4 output failed, 70 internal error, 130 interrupted; a closed pipe on
+    stdout exits 0 quietly.
+    """
     # mgcalc uses no pydantic plugins; looking for them scans every installed
     # package's entry points, the largest single cost of start-up
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = sys.argv[1:] if argv is None else argv
+    _prepare_streams()
+    completing = bool(os.environ.get(COMPLETE_ENV))
     try:
-        rc = _single(args[0], args[1:]) if args and args[0] in COMMANDS else None
-        if rc is None:
-            rc = app(args=args, prog_name="mgcalc", standalone_mode=False)
+        if args and args[0] in COMMANDS and not completing:
+            rc = _single(args[0], args[1:])
+        else:  # the whole app: help (also for a bare 'mgcalc'), --version, shell completion
+            rc = app(
+                args=args if args or completing else ["--help"], prog_name="mgcalc", standalone_mode=False
+            )
         sys.stdout.flush()
     except MgcalcError as e:
         _fail(_message(e))
@@ -1004,14 +1332,13 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         _fail("aborted", ExitStatus.INTERRUPTED)
     except BrokenPipeError:
-        # piped into head: not an error; stop writing to the closed pipe quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(ExitStatus.OK)
+        _pipe_closed()  # piped into head: not an error
     except KeyboardInterrupt:
-        sys.exit(ExitStatus.INTERRUPTED)
+        _exit_now(ExitStatus.INTERRUPTED)
     except OSError as e:
         _fail(f"cannot write the output: {e.strerror or e}", ExitStatus.OUTPUT_FAILED)
     except Exception as e:  # a bug: still one line, never a traceback
         _fail(f"internal error ({type(e).__name__}): {e}; please report it", ExitStatus.INTERNAL)
+    if rc == ExitStatus.INTERRUPTED:
+        _exit_now(ExitStatus.INTERRUPTED)
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -2,32 +2,102 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
-from mgcalc.cli.output import ExitStatus, FailOn, at_or_above
-from mgcalc.cli.terminal import current
+from mgcalc.cli.output import ExitStatus, FailOn, at_or_above, is_utf8, json_bytes_safe
+from mgcalc.cli.terminal import Environment, current
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import Profile
 
+#: What --delimiter accepts, and the character each means.
+DELIMITER_NAMES = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "\t": "\t", "\\t": "\t", "tab": "\t"}
 
-def _open(file: str) -> tuple[Any, int | None]:
-    """The input as text lines, and its size in bytes when it is a regular file."""
+STDIN_HINT = "mgcalc: reading records from the terminal; end with Ctrl-D (or give a file)\n"
+
+
+def delimiter(value: str | None) -> str | None:
+    """The delimiter character --delimiter names (None: sniff it from the header)."""
+    if value is None:
+        return None
+    found = DELIMITER_NAMES.get(value.lower() if len(value) > 1 else value)
+    if found is None:
+        raise MgcalcError(
+            f"use comma, semicolon or tab (or , ; \\t), not '{literal(value)}'", field="delimiter"
+        )
+    return found
+
+
+class Input:
+    """A binary input read line by line with a bounded line length, and how far through it we are.
+
+    Reads go through ``guard`` (see ``Interrupt``): Ctrl-C may abandon a read.
+    """
+
+    def __init__(
+        self, stream: BinaryIO, size: int | None, owned: bool, guard: Interrupt | None = None
+    ) -> None:
+        from mgcalc.core.batch import bounded_lines
+
+        self.stream, self.size, self.owned = stream, size, owned
+        self.lines = bounded_lines(guard.reader(stream.readline) if guard is not None else stream.readline)
+
+    def position(self) -> int | None:
+        """Bytes read so far (None when the stream cannot tell)."""
+        try:
+            return self.stream.tell()
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def close(self) -> None:
+        if self.owned:
+            self.stream.close()
+
+
+def stdin_binary(env: Environment, hint: str) -> BinaryIO:
+    """Standard input as bytes; a one-line error when it is closed, a hint when it is a terminal."""
+    stdin = sys.stdin
+    try:
+        if stdin is None:
+            raise ValueError
+        buffer: BinaryIO = stdin.buffer
+        is_tty = stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        raise MgcalcError("standard input is closed: give a file, or pipe the records in") from None
+    if is_tty:
+        env.err.write(hint)
+        env.err.flush()
+    return buffer
+
+
+def open_input(file: str, env: Environment, guard: Interrupt | None = None) -> Input:
+    """FILE (or - for stdin) opened for reading bytes, with its size when it is a regular file."""
     if file == "-":
-        from mgcalc.cli.app import _stdin_lines
-
-        return _stdin_lines(), None
+        return Input(stdin_binary(env, STDIN_HINT), None, owned=False, guard=guard)
     import os
+    import stat
 
     try:
         fh = open(file, "rb")  # noqa: SIM115 - closed by run_batch
-        size = os.fstat(fh.fileno()).st_size
     except OSError as e:
         raise MgcalcError(f"cannot read '{literal(file)}': {literal(e.strerror or e)}") from None
-    return io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline=""), size or None
+    st = os.fstat(fh.fileno())
+    if stat.S_ISDIR(st.st_mode):
+        fh.close()
+        raise MgcalcError(f"cannot read '{literal(file)}': it is a directory")
+    return Input(fh, st.st_size if stat.S_ISREG(st.st_mode) and st.st_size else None, owned=True, guard=guard)
+
+
+def _binary_out(env: Environment) -> Callable[[bytes], Any]:
+    """Write bytes to stdout (its buffer, or encoded when it has none, as under a test runner)."""
+    out = env.out
+    binary = getattr(out, "buffer", None)
+    if binary is not None:
+        return binary.write  # type: ignore[no-any-return]
+    return lambda data: out.write(data.decode("utf-8"))
 
 
 def run_batch(
@@ -36,11 +106,18 @@ def run_batch(
     *,
     input_format: str | None,
     output_format: str,
+    delimiter: str | None,
     fail_fast: bool,
     profile: Profile,
     fail_on: FailOn | None,
 ) -> int:
-    """Run a batch from ``file`` (or - for stdin) to stdout; returns the exit status."""
+    """Run a batch from ``file`` (or - for stdin) to stdout; returns the exit status.
+
+    Bad options and a bad CSV header are errors (exit 2) before any record is
+    written. Then one record out per record in; the exit status is 3 when
+    --fail-on applies (safety first), else 1 when records failed (their count
+    goes to stderr), else 0.
+    """
     from mgcalc.core import batch as b
 
     env = current()
@@ -48,80 +125,223 @@ def run_batch(
     fmt = b.Format(input_format) if input_format is not None and not dsld else None
     if fmt is None and not dsld and file.lower().endswith((".ndjson", ".jsonl")):
         fmt = b.Format.ndjson
-    stream, size = _open(file)
-    out = env.out
-    writer = None
-    if output_format == "csv":
-        import csv
-
-        writer = csv.DictWriter(out, fieldnames=b.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-    binary = getattr(out, "buffer", None)
     tally = b.Tally()
-    progress = _Progress(size) if env.err_is_terminal() else None
+    progress: Progress | None = None
+    out = env.out
+    guard = Interrupt()
+    source: Input | None = None
     try:
-        if dsld:
-            from mgcalc.core import dsld as d
+        with guard:
+            source = open_input(file, env, guard)
+            import itertools
 
-            outcomes: Any = d.outcomes(ref, d.read_dsld(stream), profile)
-        else:
-            outcomes = b.run(ref, b.read_records(stream, fmt), profile)
-        for outcome in outcomes:
-            if writer is not None:
-                writer.writerow(b.csv_row(outcome))
-            elif binary is not None:
-                binary.write(outcome.ndjson() + b"\n")
+            outcomes: Any
+            if dsld:
+                from mgcalc.core import dsld as d
+
+                # a line over the limit cannot be part of a readable record: make it fail to parse
+                text = (
+                    x.decode("utf-8-sig", errors="replace") if isinstance(x, bytes) else "\0"
+                    for x in source.lines
+                )
+                outcomes = d.outcomes(ref, d.read_dsld(text), profile)
             else:
-                out.write(outcome.ndjson().decode("utf-8") + "\n")
-            tally.add(outcome)
-            if outcome.error is not None and fail_fast:
-                break
-            if progress is not None and tally.records % 1000 == 0:
-                progress.update(tally.records, stream)
+                records = b.read_records(source.lines, fmt, delimiter=delimiter)
+                first = next(records, None)  # a bad header raises here, before anything is written
+                if first is None:
+                    return ExitStatus.OK
+                outcomes = b.run(ref, itertools.chain([first], records), profile)
+
+            write = _writer(env, output_format)
+            if env.err_is_terminal():
+                progress = Progress(env, source)
+            tick = 0
+            for outcome in outcomes:
+                write(outcome)
+                tally.add(outcome)
+                if guard.interrupted:
+                    raise KeyboardInterrupt
+                if outcome.error is not None and fail_fast:
+                    break
+                tick += 1
+                if progress is not None and tick >= 64:
+                    tick = 0
+                    progress.update(tally.records)
+            out.flush()
     except KeyboardInterrupt:
-        sys.stderr.write(f"\nmgcalc: interrupted after {tally.records:,} record(s)\n")
+        if progress is not None:
+            progress.close()
+            progress = None
+        try:
+            out.flush()
+        finally:
+            env.err.write(f"mgcalc: interrupted after {tally.records:,} record(s) written\n")
         raise
     finally:
         if progress is not None:
             progress.close()
-        if hasattr(stream, "close"):
-            stream.close()
-        out.flush()
+        if source is not None:
+            source.close()
+    if tally.failed:
+        env.err.write(f"mgcalc: {tally.failed:,} of {tally.records:,} record(s) failed\n")
     if at_or_above(tally.cautions, fail_on):
         return ExitStatus.CAUTION
-    if tally.failed:
-        env.err.write(f"mgcalc: {tally.failed} of {tally.records} record(s) failed\n")
-        return ExitStatus.RECORDS_FAILED
-    return ExitStatus.OK
+    return ExitStatus.RECORDS_FAILED if tally.failed else ExitStatus.OK
 
 
-class _Progress:
-    """Records written, rate and (for a file) how far through it, on stderr (a terminal only)."""
+class Interrupt:
+    """Ctrl-C in a batch: the record being processed is finished, written and counted, then the
+    batch stops (``interrupted``); only a read, which may wait on a terminal or a slow pipe, is
+    abandoned at once. So the output ends with a whole record and the count reported is exact."""
 
-    def __init__(self, size: int | None) -> None:
+    def __init__(self) -> None:
+        self.reading = False
+        self.interrupted = False
+        self._previous: Any = None
+
+    def reader(self, readline: Callable[[int], bytes]) -> Callable[[int], bytes]:
+        """``readline`` marked as a read that Ctrl-C abandons."""
+
+        def read(size: int) -> bytes:
+            self.reading = True
+            try:
+                return readline(size)
+            finally:
+                self.reading = False
+
+        return read
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        self.interrupted = True
+        if self.reading:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> Interrupt:
+        import signal
+        import threading
+
+        from mgcalc.cli import interrupted
+
+        # only in place of mgcalc's or Python's own Ctrl-C handler (not where SIGINT is ignored)
+        current_handler = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread() and (
+            current_handler is signal.default_int_handler or current_handler is interrupted
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+def _writer(env: Environment, output_format: str) -> Callable[[Any], None]:
+    """A function writing one outcome to stdout as NDJSON or CSV.
+
+    NDJSON is UTF-8 (ASCII with escapes on a terminal that is not UTF-8), with
+    C1, bidirectional and separator characters escaped; CSV is UTF-8 off a
+    terminal, the terminal's encoding on one, with cells made safe
+    (``core.batch.csv_cell``).
+    """
+    from mgcalc.core import batch as b
+
+    emit = _binary_out(env)
+    terminal = env.out_is_terminal()
+    ascii_only = terminal and not is_utf8(env.out)
+    if output_format == "csv":
+        import csv
+
+        encoding = (getattr(env.out, "encoding", None) or "utf-8") if terminal else "utf-8"
+
+        class _Encoded:
+            def write(self, text: str) -> None:
+                emit(text.encode(encoding, "backslashreplace"))
+
+        writer = csv.DictWriter(
+            _Encoded(), fieldnames=b.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+
+        def write_csv(outcome: Any) -> None:
+            writer.writerow(b.csv_row(outcome))
+
+        return write_csv
+
+    def write_ndjson(outcome: Any) -> None:
+        data = outcome.ndjson()
+        if not data.isascii() or b"\x7f" in data:
+            data = json_bytes_safe(data, ascii_only)
+        emit(data + b"\n")
+
+    return write_ndjson
+
+
+class Progress:
+    """Records written, their rate and, reading a file, how far through it and the time left: on
+    stderr, only when stderr is a terminal (rich's progress display, removed when done)."""
+
+    def __init__(self, env: Environment, source: Input) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
-            Progress,
             SpinnerColumn,
+            TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
+        from rich.progress import Progress as RichProgress
 
-        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.fields[records]:,} records")]
-        if size:
-            columns += [BarColumn(), TimeRemainingColumn()]
+        self._source = source
+        self._start = time.monotonic()
+        columns: list[Any] = [
+            SpinnerColumn(),
+            TextColumn("{task.fields[records]:,} records"),
+            TextColumn("{task.fields[rate]:,.0f}/s"),
+        ]
+        if source.size:
+            columns += [BarColumn(), TaskProgressColumn(), TextColumn("ETA"), TimeRemainingColumn()]
         columns += [TimeElapsedColumn()]
-        self._p = Progress(*columns, console=Console(file=sys.stderr), transient=True)
+        console = Console(
+            file=env.err, force_terminal=True, no_color=not env.use_color(), width=env.columns()
+        )
+        self._p = RichProgress(*columns, console=console, transient=True, refresh_per_second=8)
+        self._task = self._p.add_task("batch", total=source.size, records=0, rate=0.0)
         self._p.start()
-        self._task = self._p.add_task("batch", total=size, records=0)
 
-    def update(self, n: int, stream: Any) -> None:
-        done = None
-        with contextlib.suppress(AttributeError, OSError, ValueError):
-            done = stream.buffer.tell()
-        self._p.update(self._task, records=n, completed=done)
+    def update(self, records: int) -> None:
+        elapsed = max(time.monotonic() - self._start, 1e-9)
+        done = self._source.position() if self._source.size else None
+        self._p.update(self._task, records=records, rate=records / elapsed, completed=done)
 
     def close(self) -> None:
         self._p.stop()
+
+
+def parse_stdin_lines(env: Environment) -> Iterator[tuple[int, str, str]]:
+    """(line number, text, error) for each non-blank line of stdin, for ``parse``; error is "" if none.
+
+    Lines are UTF-8 (a BOM dropped); a line that is not (its text then shows
+    the bytes as \\xNN) or is longer than MAX_LINE bytes comes with an error.
+    """
+    from mgcalc.core.batch import MAX_LINE, TooLong, bounded_lines
+
+    hint = "mgcalc: reading label lines from the terminal; end with Ctrl-D (or give the text)\n"
+    for n, line in enumerate(bounded_lines(stdin_binary(env, hint).readline), start=1):
+        if isinstance(line, TooLong):
+            yield n, "", f"line is over {MAX_LINE:,} bytes; skipped"
+            continue
+        if n == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            shown = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
+            yield n, shown, f"not valid UTF-8 (byte {e.start + 1} of the line)"
+            continue
+        text = text.rstrip("\r\n")
+        if text.strip():
+            yield n, text, ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,38 +46,83 @@ class FailOn(enum.StrEnum):
     avoid = "avoid"
 
 
-def _finite(obj: Any) -> Any:
-    """JSON data with NaN/Infinity replaced by null (never emitted as non-JSON)."""
+def json_ready(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
+    """Plain JSON data for a model, models or dict: floats exact (shortest repr), NaN and infinities
+    as null.
+
+    A model becomes its fields in declaration order, as ``model_dump(mode="json")``
+    would give them, without building pydantic's serializer (a share of
+    start-up): mgcalc's result models hold only JSON-ready values and other
+    models. Anything else is handed to pydantic.
+    """
+    return _plain(obj)
+
+
+def _plain(obj: Any) -> Any:
+    if obj is None or isinstance(obj, str | bool | int):
+        return obj
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def json_ready(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
-    """Plain JSON data for a model, models or dict (floats exact, shortest repr)."""
     if isinstance(obj, BaseModel):
-        return obj.model_dump(mode="json")
+        values = obj.__dict__
+        fields = type(obj).model_fields
+        if obj.__pydantic_extra__ or any(name not in values for name in fields):
+            return _plain(obj.model_dump(mode="json"))
+        return {name: _plain(values[name]) for name in fields}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
     if isinstance(obj, dict):
-        return obj
-    return [o.model_dump(mode="json") for o in obj]
+        return {str(k): _plain(v) for k, v in obj.items()}
+    from pydantic_core import to_jsonable_python
+
+    return _plain(to_jsonable_python(obj))
 
 
-def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> str:
-    """One JSON document; non-ASCII kept, but controls, bidi and C1 characters escaped."""
-    text = json.dumps(_finite(json_ready(obj)), ensure_ascii=False, allow_nan=False)
-    if text.isascii():
-        return text
-    return "".join(
-        f"\\u{ord(ch):04x}" if (0x80 <= ord(ch) < 0xA0 or ch in _BIDI or ch in "\u2028\u2029") else ch
-        for ch in text
-    )
+#: Characters JSON output never carries raw, even where JSON allows them: DEL, C1 controls,
+#: bidirectional controls, line/paragraph separators and lone surrogates (written as \\uNNNN).
+_JSON_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"  # compiled on first use
 
 
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+def _u_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m[0]):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters a terminal could act on written as \\u escapes (same data)."""
+    return text if text.isascii() and "\x7f" not in text else re.sub(_JSON_UNSAFE, _u_escape, text)
+
+
+def json_bytes_safe(data: bytes, ascii_only: bool = False) -> bytes:
+    """UTF-8 JSON bytes made safe like ``json_safe``; ``ascii_only`` escapes every non-ASCII character."""
+    text = json_safe(data.decode("utf-8", "surrogatepass"))
+    if ascii_only:
+        text = re.sub("[^\x00-\x7f]", _ascii_escape, text)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _ascii_escape(m: re.Match[str]) -> str:
+    code = ord(m[0])
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def is_utf8(stream: Any) -> bool:
+    """Whether a text stream encodes UTF-8 (else output is escaped to what it can encode)."""
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        return False
+
+
+def to_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any], ascii_only: bool = False) -> str:
+    """One JSON document: never NaN or Infinity; non-ASCII kept (unless ``ascii_only``), but C1,
+    bidirectional and separator characters escaped."""
+    text = json.dumps(json_ready(obj), ensure_ascii=ascii_only, allow_nan=False)
+    return json_safe(text)
 
 
 def at_or_above(cautions: list[Caution], fail_on: FailOn | None) -> bool:
@@ -108,7 +154,7 @@ def finish(
     e = env or current()
     found = cautions or []
     if mode is Mode.JSON:
-        e.out.write(to_json(result) + "\n")
+        e.out.write(to_json(result, ascii_only=not is_utf8(e.out)) + "\n")
     elif mode is Mode.PLAIN:
         if plain is None:
             raise ValueError("this command has no --plain number")

@@ -31,18 +31,39 @@ if TYPE_CHECKING:
 # Plain classes rather than dataclasses: dataclass creation compiles code at
 # import, a measurable share of start-up.
 class Table:
-    """A titled table of strings; ``highlight`` is a row index to emphasise."""
+    """A titled table of strings; ``highlight`` is a row index to emphasise.
 
-    __slots__ = ("columns", "highlight", "rows", "title")
+    On a narrow terminal the layout may wrap the ``wrap`` columns (prose) at
+    spaces and hide the ``optional`` columns, in that order; the first column
+    (the id) is never cut, wrapped or hidden.
+    """
+
+    __slots__ = ("columns", "highlight", "optional", "rows", "title", "wrap")
 
     def __init__(
-        self, title: str, columns: list[str], rows: list[list[str]], highlight: int | None = None
+        self,
+        title: str,
+        columns: list[str],
+        rows: list[list[str]],
+        highlight: int | None = None,
+        *,
+        wrap: tuple[int, ...] = (),
+        optional: tuple[int, ...] = (),
     ) -> None:
         self.title, self.columns, self.rows, self.highlight = title, columns, rows, highlight
+        self.wrap, self.optional = wrap, optional
+
+
+#: A preformatted block (a chart drawn by mgcalc), or a function drawing it for a width (None: any).
+Block = str | Callable[[int | None], str]
 
 
 class View:
-    """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes."""
+    """What a human sees: a heading, label/value fields, tables, preformatted blocks and notes.
+
+    Cautions are (level, message, footnote number); ``sources`` are the
+    footnotes' full citations, numbered from 1.
+    """
 
     __slots__ = ("blocks", "cautions", "fields", "notes", "sources", "tables", "title")
 
@@ -52,25 +73,24 @@ class View:
         fields: list[tuple[str, str]] | None = None,
         tables: list[Table] | None = None,
         notes: list[str] | None = None,
-        blocks: list[str] | None = None,
+        blocks: list[Block] | None = None,
     ) -> None:
         self.title = title
         self.fields = fields or []
         self.tables = tables or []
         self.notes = notes or []
         self.blocks = blocks or []
-        self.cautions: list[tuple[str, str]] = []  # (level, text), shown last
+        self.cautions: list[tuple[str, str, int]] = []  # (level, message, footnote), shown last
         self.sources: list[str] = []  # footnotes, numbered from 1
 
     def add_cautions(self, cautions: list[Caution]) -> View:
         """Append cautions (most severe first, each once) with their timing and a source footnote."""
-        seen = {text for _, text in self.cautions}
+        seen = {(text, mark) for _, text, mark in self.cautions}
         for c in sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True):
             mark = self.footnote(c.source)
-            text = f"{c.message} [{mark}]"
-            if text not in seen:
-                seen.add(text)
-                self.cautions.append((c.level, text))
+            if (c.message, mark) not in seen:
+                seen.add((c.message, mark))
+                self.cautions.append((c.level, c.message, mark))
         return self
 
     def footnote(self, source: str) -> int:
@@ -290,9 +310,12 @@ def compare_view(r: CompareResult) -> View:
             ]
         rows.append(cells)
     meal = ", each with a meal" if r.with_meal else ", one intake without food"
+    # on a narrow terminal: hide the column every row shares first, then the least needed (never the range)
+    shared = 3 if r.input_basis == "elemental" else 2
+    optional = (shared, 6, 1, 7) + ((8,) if priced else ())
     return View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
-        tables=[Table(f"{len(rows)} forms", cols, rows)],
+        tables=[Table(f"{len(rows)} forms", cols, rows, optional=optional)],
         notes=[
             "Sorted as given (or by the central absorbed estimate); range: low to high estimate. "
             "basis: how the form's bioavailability relative to Mg acetate is known (measured: human "
@@ -313,8 +336,9 @@ def text_chart(
     width: int = 56,
     height: int = 12,
     bands: list[tuple[list[float], list[float]]] | None = None,
+    max_width: int | None = None,
 ) -> str:
-    """A character plot of several series sharing axes that start at 0.
+    """A character plot of several series sharing axes that start at 0, at most ``max_width`` wide.
 
     ``bands`` (low and high values per series) are shaded with '.' under the
     series marks: the range around each estimate.
@@ -322,6 +346,8 @@ def text_chart(
     x_max = max(max(x) for x in xs) or 1.0
     tops = [max(y) for y in ys] + [max(hi) for _, hi in bands or []]
     y_max = max(tops) or 1.0
+    if max_width is not None:
+        width = max(20, min(width, max_width - max(len(num(y_max, 1)), 1) - 2))
     grid = [[" "] * width for _ in range(height)]
     for x, (lows, highs) in zip(xs, bands or [], strict=False):
         for xv, lo, hi in zip(x, lows, highs, strict=True):
@@ -375,8 +401,14 @@ def curve_view(r: CurveResult) -> View:
     return View(
         title=f"Absorbed magnesium against dose{meal}",
         blocks=[
-            text_chart(xs, absorbed, "absorbed, mg (marks: central estimate; dots: range)", bands=band_mg),
-            text_chart(xs, fraction, "fraction absorbed, %", bands=band_pct),
+            lambda w: text_chart(
+                xs,
+                absorbed,
+                "absorbed, mg (marks: central estimate; dots: range)",
+                bands=band_mg,
+                max_width=w,
+            ),
+            lambda w: text_chart(xs, fraction, "fraction absorbed, %", bands=band_pct, max_width=w),
         ],
         tables=[
             Table(
@@ -724,7 +756,15 @@ def forms_view(cat: Catalogue) -> View:
     rows = [[f.id, f.name, _pct_cell(f), absorption_cell(f), f.laxative] for f in cat.forms]
     return View(
         title="mgcalc form catalogue",
-        tables=[Table(f"{len(rows)} forms", ["id", "name", "%Mg", "absorption", "laxative"], rows)],
+        tables=[
+            Table(
+                f"{len(rows)} forms",
+                ["id", "name", "%Mg", "absorption", "laxative"],
+                rows,
+                wrap=(1,),
+                optional=(3,),
+            )
+        ],
         notes=[
             "%Mg: m = manufacturer's figure, p = pharmacopoeial or specification range (central shown). "
             "'mgcalc forms ID' shows one entry with its sources.",
@@ -777,7 +817,7 @@ def form_view(ref: Reference, f: Form) -> View:
     for what, key in cited:
         src = ref.source(key)
         rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
-    v.tables.append(Table("Sources", ["for", "source"], rows))
+    v.tables.append(Table("Sources", ["for", "source"], rows, wrap=(1,)))
     return v
 
 

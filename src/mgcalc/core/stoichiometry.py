@@ -120,4 +120,24 @@ def stoichiometry_problems(
                 f"forms[id={f.id}].elemental_pct: {f.elemental_pct} disagrees with "
                 f"{f.formula} = {pct:.3f}% by more than {tolerance_pp} points"
             )
+        elif f.basis == "manufacturer" and (
+            problem := manufacturer_problem(f.elemental_pct, pct, tolerance_pp)
+        ):
+            problems.append(f"forms[id={f.id}].elemental_pct: {problem}")
     return problems
+
+
+def manufacturer_problem(
+    given: float, formula_pct_: float, tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP
+) -> str:
+    """Why a manufacturer's elemental % cannot be right for its formula ("" if it can).
+
+    A raw material can hold less magnesium than its formula (water, excipient,
+    a blend) but never more: the formula's % is the ceiling.
+    """
+    if given > formula_pct_ + tolerance_pp:
+        return (
+            f"the manufacturer's figure {given}% is more magnesium than the formula itself holds "
+            f"({formula_pct_:.3f}%): a raw material can hold less, never more"
+        )
+    return ""

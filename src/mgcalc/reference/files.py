@@ -153,7 +153,7 @@ def catalogue_problems(data: Any) -> list[str]:
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
     """Formula problems in entries read as plain data (so one structural error hides nothing else)."""
-    from mgcalc.core.stoichiometry import STOICHIOMETRY_TOLERANCE_PP, formula_pct
+    from mgcalc.core.stoichiometry import STOICHIOMETRY_TOLERANCE_PP, formula_pct, manufacturer_problem
 
     out = []
     forms = data.get("forms")
@@ -167,12 +167,15 @@ def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
             out.append(f"forms[id={ident}].formula: {e}")
             continue
         given = f.get("elemental_pct")
-        stoich = f.get("basis") == "stoichiometry"
-        if stoich and isinstance(given, int | float) and abs(pct - given) > STOICHIOMETRY_TOLERANCE_PP:
+        if not isinstance(given, int | float) or isinstance(given, bool):
+            continue
+        if f.get("basis") == "stoichiometry" and abs(pct - given) > STOICHIOMETRY_TOLERANCE_PP:
             out.append(
                 f"forms[id={ident}].elemental_pct: {given} disagrees with {literal(f['formula'])} = {pct:.3f}% "
                 f"by more than {STOICHIOMETRY_TOLERANCE_PP} points"
             )
+        elif f.get("basis") == "manufacturer" and (problem := manufacturer_problem(given, pct)):
+            out.append(f"forms[id={ident}].elemental_pct: {problem}")
     return out
 
 

@@ -51,14 +51,15 @@ class BatchRecord(BaseModel):
     """One input record: ``amount`` and ``form`` (with ``unit``, ``basis``, ``count``), or ``text``.
 
     Numbers are accepted where text is expected (NDJSON ``"amount": 500``);
-    unknown keys are ignored; an empty CSV cell counts as absent.
+    unknown keys are ignored; an empty CSV cell counts as absent. Text is
+    trimmed, except the ``id``, which is kept exactly as given.
     """
 
     model_config = ConfigDict(
         extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
     )
 
-    id: str | None = None
+    id: Annotated[str, StringConstraints(strip_whitespace=False)] | None = None
     amount: str | None = None
     form: str | None = None
     unit: Annotated[str, StringConstraints(to_lower=True)] | None = None

@@ -144,6 +144,8 @@ class BatchOutput(Result):
     absorbed_mg_max: float | None = None
     absorbed_pct_min: float | None = None
     absorbed_pct_max: float | None = None
+    # an id that is not valid UTF-8: its exact bytes in hexadecimal (``id`` is then null)
+    id_hex: str | None = None
 
 
 # ---------------------------------------------------------------- panel

@@ -1,0 +1,109 @@
+"""Run mgcalc as a real process on a pseudo-terminal (python's pty module), for the terminal tests."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+@dataclass
+class PtyRun:
+    returncode: int
+    screen: str  # what the terminal received (stdout and/or stderr), \r\n as \n
+    stderr: str = ""  # stderr when it was not the terminal
+
+    @property
+    def text(self) -> str:
+        """The screen without escape codes and carriage-return redraws (the last state of each line)."""
+        lines = []
+        for line in ANSI.sub("", self.screen).split("\n"):
+            lines.append(line.rsplit("\r", 1)[-1])
+        return "\n".join(lines)
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MGCALC_CATALOGUE", "NO_COLOR", "FORCE_COLOR", "COLUMNS")
+    }
+    env.setdefault("TERM", "xterm")
+    if env["TERM"] == "dumb":
+        env["TERM"] = "xterm"
+    env.update(extra or {})
+    return env
+
+
+def run_pty(
+    args: list[str],
+    *,
+    cols: int = 80,
+    stdout: IO[bytes] | None = None,
+    stderr_to_pty: bool = True,
+    stdin_pty: bool = False,
+    env: dict[str, str] | None = None,
+    feed: bytes | None = None,
+    interrupt_when: Callable[[bytes], bool] | None = None,
+    timeout: float = 60,
+) -> PtyRun:
+    """Run ``python -m mgcalc ARGS`` with a terminal of ``cols`` columns.
+
+    stdout is the terminal unless ``stdout`` is given (a file); stderr too
+    unless ``stderr_to_pty`` is False (then it is captured). With ``feed``,
+    stdin is the terminal and the bytes are typed, then Ctrl-D. With
+    ``interrupt_when``, SIGINT is sent once the screen so far satisfies it.
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mgcalc", *args],
+        stdin=slave if (stdin_pty or feed is not None) else subprocess.DEVNULL,
+        stdout=stdout if stdout is not None else slave,
+        stderr=slave if stderr_to_pty else subprocess.PIPE,
+        env=environment(env),
+        close_fds=True,
+    )
+    os.close(slave)
+    screen = b""
+    fed = False
+    interrupted = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if feed is not None and not fed and b"Ctrl-D" in screen:
+            os.write(master, feed)
+            os.write(master, b"\x04")
+            fed = True
+        if interrupt_when is not None and not interrupted and interrupt_when(screen):
+            proc.send_signal(signal.SIGINT)
+            interrupted = True
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            screen += data
+        elif proc.poll() is not None:
+            break
+    else:
+        proc.kill()
+    proc.wait(timeout=10)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
+    os.close(master)
+    return PtyRun(proc.returncode, screen.decode("utf-8", "replace").replace("\r\n", "\n"), err)
