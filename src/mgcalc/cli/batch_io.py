@@ -279,6 +279,24 @@ def _writer(env: Environment, output_format: str) -> Callable[[Any], None]:
     return write_ndjson
 
 
+def _err_width(env: Environment) -> int:
+    """The width of the terminal stderr is (the progress line's), as ``Environment.columns`` for stdout."""
+    import os
+
+    if env.width is not None:
+        return env.columns()
+    try:
+        columns = int(env.environ.get("COLUMNS", "") or 0)
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(env.err.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = 80
+    return max(columns or 80, 30)
+
+
 class Progress:
     """Records written, their rate and, reading a file, how far through it and the time left: on
     stderr, only when stderr is a terminal (rich's progress display, removed when done)."""
@@ -305,9 +323,9 @@ class Progress:
         if source.size:
             columns += [BarColumn(), TaskProgressColumn(), TextColumn("ETA"), TimeRemainingColumn()]
         columns += [TimeElapsedColumn()]
-        console = Console(
-            file=env.err, force_terminal=True, no_color=not env.use_color(), width=env.columns()
-        )
+        # stderr is a terminal here: colour unless --color never or NO_COLOR
+        colour = env.color if env.color is not None else not env.environ.get("NO_COLOR")
+        console = Console(file=env.err, force_terminal=True, no_color=not colour, width=_err_width(env))
         self._p = RichProgress(*columns, console=console, transient=True, refresh_per_second=8)
         self._task = self._p.add_task("batch", total=source.size, records=0, rate=0.0)
         self._p.start()
