@@ -18,6 +18,7 @@ from mgcalc.numbers import hours, mg
 from mgcalc.schema.build import make
 from mgcalc.schema.data import (
     CKD_STAGES,
+    Advice,
     CautionData,
     Condition,
     DrugRule,
@@ -82,6 +83,18 @@ def timing_text(before: float | None, after: float | None) -> str:
 
 #: Added to an antacid-only rule's message where no form is known (``check``).
 ANTACID_NOTE = " (with antacid forms of magnesium: oxide, hydroxide, carbonate, trisilicate)"
+
+
+def advice_caution(ref: Reference, code: str, advice: Advice, message: str | None = None) -> Caution:
+    """The caution a whole data entry states (a kidney band, a condition, an age rule)."""
+    return make(
+        Caution,
+        code=code,
+        level=advice.level,
+        message=advice.message if message is None else message,
+        source=ref.cite(advice.sources),
+        quote=_quote(advice.quote, None),
+    )
 
 
 def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) -> Caution:
@@ -163,16 +176,7 @@ def _kidney(ref: Reference, profile: Profile, failure: bool) -> list[Caution]:
         return []
     for band in d.kidney.bands:
         if band.egfr_min <= egfr < band.egfr_max:
-            return [
-                make(
-                    Caution,
-                    code="ckd",
-                    level=band.level,
-                    message=band.message,
-                    source=ref.cite(band.sources),
-                    quote=_quote(band.quote, None),
-                )
-            ]
+            return [advice_caution(ref, "ckd", band)]
     return []
 
 
@@ -200,16 +204,7 @@ def _age_cautions(ref: Reference, profile: Profile) -> list[Caution]:
     rules = ref.cautions.rules
     out = []
     if profile.age is not None and rules.infant is not None and profile.age < rules.infant_age_max:
-        out.append(
-            make(
-                Caution,
-                code="infant",
-                level=rules.infant.level,
-                message=rules.infant.message,
-                source=ref.cite(rules.infant.sources),
-                quote=_quote(rules.infant.quote, None),
-            )
-        )
+        out.append(advice_caution(ref, "infant", rules.infant))
     return out
 
 
@@ -263,16 +258,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
     for c in {c.code: c for c in named}.values():
         if c.code == "ckd" and any(x.code == "ckd" for x in cautions):
             continue  # the eGFR band says more
-        cautions.append(
-            make(
-                Caution,
-                code=c.code,
-                level=c.level,
-                message=f"{c.name}: {c.message}.",
-                source=ref.cite(c.sources),
-                quote=_quote(c.quote, None),
-            )
-        )
+        cautions.append(advice_caution(ref, c.code, c, f"{c.name}: {c.message}."))
     for u in unknown:
         hint = f" (did you mean {', '.join(u.close_matches)}?)" if u.close_matches else ""
         cautions.append(
@@ -403,16 +389,7 @@ def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[
         or form.family != "oxide"
     ):
         return []
-    return [
-        make(
-            Caution,
-            code="older-adult-oxide",
-            level=rule.level,
-            message=rule.message,
-            source=ref.cite(rule.sources),
-            quote=_quote(rule.quote, None),
-        )
-    ]
+    return [advice_caution(ref, "older-adult-oxide", rule)]
 
 
 def assess(

@@ -784,16 +784,21 @@ class DrugClass(DrugRule):
         return out
 
 
-class Condition(DataModel):
+class Advice(DataModel):
+    """A caution the data states whole: its level, its words, its sources and the sentence it rests on."""
+
+    level: Level
+    message: str
+    sources: SourceKeys
+    quote: str | None = None
+
+
+class Condition(Advice):
     """A condition that makes magnesium supplements risky."""
 
     code: str
     name: str
     aliases: list[str] = Field(default_factory=list)
-    level: Level
-    message: str
-    sources: SourceKeys
-    quote: str | None = None
 
 
 class StageRange(DataModel):
@@ -803,15 +808,11 @@ class StageRange(DataModel):
     egfr_max: float = Field(gt=0)
 
 
-class KidneyBand(DataModel):
+class KidneyBand(Advice):
     """What applies for eGFR in [egfr_min, egfr_max)."""
 
     egfr_min: float = Field(ge=0)
     egfr_max: float = Field(gt=0)
-    level: Level
-    message: str
-    sources: SourceKeys
-    quote: str | None = None
 
 
 class Kidney(DataModel):
@@ -840,13 +841,8 @@ class LaxativeRule(DataModel):
     sources: SourceKeys
 
 
-class AgeRule(DataModel):
+class AgeRule(Advice):
     """A rule that applies below or above an age."""
-
-    level: Level
-    message: str
-    sources: SourceKeys
-    quote: str | None = None
 
 
 class Rules(DataModel):
