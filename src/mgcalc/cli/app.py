@@ -976,35 +976,6 @@ def batch(
     )
 
 
-#: Largest panel or DSLD record file read (a multivitamin record is about 25 kB).
-MAX_PANEL_BYTES = 5_000_000
-
-
-def _read_text(file: str) -> str:
-    """The whole of ``file`` (or stdin for -) as text, capped at MAX_PANEL_BYTES."""
-    if file == "-":
-        from mgcalc.cli.batch_io import stdin_binary
-        from mgcalc.cli.terminal import current
-
-        hint = "mgcalc: reading a panel from the terminal; end with Ctrl-D (or give a file)\n"
-        raw = stdin_binary(current(), hint).read(MAX_PANEL_BYTES + 1)
-        text = raw.decode("utf-8-sig", errors="replace")
-    else:
-        try:
-            with open(file, "rb") as fh:
-                raw = fh.read(MAX_PANEL_BYTES + 1)
-        except OSError as e:
-            raise MgcalcError(
-                f"cannot read '{literal(file)}': {literal(e.strerror or e)}", field="file"
-            ) from None
-        text = raw.decode("utf-8-sig", errors="replace")
-    if len(text) > MAX_PANEL_BYTES:
-        raise MgcalcError(
-            f"'{literal(file)}' is over {MAX_PANEL_BYTES:,} bytes: a panel is far smaller", field="file"
-        )
-    return text
-
-
 @command(
     examples=[
         "mgcalc panel label.txt --age 70",
@@ -1037,32 +1008,14 @@ def panel(
     record's maxDailyServings otherwise). Exit 1 if a line naming magnesium
     could not be read. Example: mgcalc panel label.txt --age 70
     """
+    from mgcalc.cli.panel_io import read_panel_file
     from mgcalc.cli.views import panel_view
     from mgcalc.core.panel import panel as panel_calc
-    from mgcalc.core.panel import read_panel_text
 
     m = mode(json_)
     ref = reference(catalogue)
     prof = _check(ref, profile)
-    text = _read_text(file)
-    if dsld or file.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
-        from mgcalc.core.dsld import read_dsld, read_label
-
-        records = list(read_dsld(text.splitlines(keepends=True)))
-        if not records:
-            raise MgcalcError(f"'{literal(file)}' holds no DSLD label record", field="file")
-        if len(records) > 1:
-            raise MgcalcError(
-                f"'{literal(file)}' holds {len(records)} records: 'mgcalc panel' reads one label; "
-                "use 'mgcalc batch FILE --input-format dsld' for several",
-                field="file",
-            )
-        _, record = records[0]
-        if isinstance(record, str):
-            raise MgcalcError(f"'{literal(file)}': {record}", field="file")
-        r = read_label(ref, record, prof)
-    else:
-        r = panel_calc(ref, read_panel_text(text), prof)
+    r = panel_calc(ref, read_panel_file(ref, file, dsld=dsld), prof)
     status = finish(r, mode=m, view=lambda: panel_view(r), cautions=r.cautions, fail_on=fail_on)
     if status == ExitStatus.OK and any(x.error for x in r.lines):
         return ExitStatus.RECORDS_FAILED

@@ -89,38 +89,16 @@ def read_regimen(path: Path) -> Regimen:
 
 
 def read_panels(ref: Reference, regimen: Regimen, base: Path) -> dict[int, PanelInput]:
-    """The panel files a regimen names (beside the regimen file), by product index."""
-    import json
-
-    from mgcalc.core.dsld import brand_words, record_panel
-    from mgcalc.core.panel import read_panel_text
+    """The panel files a regimen names (beside the regimen file), by product index, read as ``panel`` reads them."""
+    from mgcalc.cli.panel_io import read_panel_file
 
     out: dict[int, PanelInput] = {}
     for n, p in enumerate(regimen.magnesium):
-        if p.panel is None:
-            continue
-        path = base / p.panel
-        try:
-            text = path.read_bytes()[:MAX_REGIMEN_BYTES].decode("utf-8-sig")
-        except OSError as e:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: cannot read '{literal(path)}': {literal(e.strerror or e)}",
-                field="regimen",
-            ) from None
-        except UnicodeDecodeError:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: '{literal(path)}' is not UTF-8", field="regimen"
-            ) from None
-        if path.suffix.lower() == ".json":
+        if p.panel is not None:
             try:
-                record = json.loads(text)
-            except ValueError as e:
-                raise MgcalcError(
-                    f"magnesium[{n}].panel: '{literal(path)}' is not JSON: {literal(e)}", field="regimen"
-                ) from None
-            out[n] = record_panel(record, brand_words(ref))
-        else:
-            out[n] = read_panel_text(text)
+                out[n] = read_panel_file(ref, str(base / p.panel))
+            except MgcalcError as e:
+                raise MgcalcError(f"magnesium[{n}].panel: {e}", field="regimen") from None
     return out
 
 
