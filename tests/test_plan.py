@@ -317,3 +317,8 @@ def test_a_missing_panel_file_is_one_line_error(tmp_path: Path) -> None:
     p = _file(tmp_path, {"magnesium": [{"panel": "nope.txt"}]})
     r = run_cli("plan", str(p))
     assert r.returncode == 2 and "nope.txt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_endless_regimen_file_is_refused_without_reading_it_all() -> None:
+    r = run_cli("plan", "/dev/zero")
+    assert r.returncode == 2 and "over" in r.stderr and "Traceback" not in r.stderr

@@ -41,7 +41,8 @@ def read_regimen(path: Path) -> Regimen:
     from mgcalc.reference.files import _safe_loader
 
     try:
-        raw = path.read_bytes()[: MAX_REGIMEN_BYTES + 1]
+        with path.open("rb") as fh:  # at most the cap: /dev/zero must not be read to the end
+            raw = fh.read(MAX_REGIMEN_BYTES + 1)
     except OSError as e:
         raise MgcalcError(
             f"cannot read '{literal(path)}': {literal(e.strerror or e)}", field="regimen"
