@@ -1,10 +1,12 @@
-"""Batch benchmark: `mgcalc batch` throughput against a plain Python loop, and its memory.
+"""Batch benchmark: `mgcalc batch` throughput against a plain Python loop writing the same records.
 
-Writes CSV files of N label records, runs `mgcalc batch FILE` and
-benchmarks/batch_baseline.py on them as whole processes (output to
-/dev/null), checks that both wrote the same records, and reports rows per
-second, their ratio, and mgcalc's peak memory (max RSS) for a small and a
-large file. Usage: python benchmarks/batch.py [--rows 1000000] [--small 10000]
+Writes a CSV file of N label records and, for each record kind (six fields,
+the default record, --full), runs `mgcalc batch FILE ...` and
+benchmarks/batch_baseline.py on it as whole processes (output to /dev/null),
+alternating, after checking on a small file that both write the same records.
+Reports median rows per second and their ratio (>= 1.0: mgcalc is at least as
+fast), and mgcalc's peak memory (max RSS). Peak memory on hostile input is
+benchmarks/memory.py. Usage: python benchmarks/batch.py [--rows 1000000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,12 +61,21 @@ def timed(cmd: list[str], stdout: object = subprocess.DEVNULL) -> tuple[float, i
     return float(seconds), int(rss)
 
 
-def same_records(mgcalc: str, path: Path, n: int) -> None:
+SIX = "form,compound_mg,elemental_pct,elemental_mg,elemental_mmol,elemental_meq"
+#: record kind: (mgcalc batch options, baseline mode)
+KINDS = {
+    "six fields": (["--fields", SIX], "six"),
+    "default record": ([], "default"),
+    "full record (--full)": (["--full"], "full"),
+}
+
+
+def same_records(mgcalc: str, path: Path, n: int, options: list[str], mode: str) -> None:
     a = subprocess.run(
-        [mgcalc, "batch", str(path)], capture_output=True, text=True, env=ENV, check=True
+        [mgcalc, "batch", str(path), *options], capture_output=True, text=True, env=ENV, check=True
     ).stdout
     b = subprocess.run(
-        [sys.executable, str(HERE / "batch_baseline.py"), str(path)],
+        [sys.executable, str(HERE / "batch_baseline.py"), str(path), mode],
         capture_output=True,
         text=True,
         env=ENV,
@@ -79,24 +91,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated record kinds to run")
     args = parser.parse_args()
     mgcalc = shutil.which("mgcalc") or sys.exit("mgcalc is not on PATH: pip install . first")
+    kinds = [k.strip() for k in args.kinds.split(",")]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         small, big = Path(tmp) / "small.csv", Path(tmp) / "big.csv"
         write_csv(small, args.small)
         write_csv(big, args.rows)
-        same_records(mgcalc, small, args.small)
-        print(f"baseline and mgcalc wrote the same {args.small:,} records")
-        t_mg, rss_big = timed([mgcalc, "batch", str(big)])
-        t_base, _ = timed([sys.executable, str(HERE / "batch_baseline.py"), str(big)])
-        _, rss_small = timed([mgcalc, "batch", str(small)])
-    print(f"mgcalc batch   {args.rows:,} rows in {t_mg:6.1f} s = {args.rows / t_mg:9,.0f} rows/s")
-    print(f"plain loop     {args.rows:,} rows in {t_base:6.1f} s = {args.rows / t_base:9,.0f} rows/s")
-    print(f"throughput ratio mgcalc / plain loop: {t_base / t_mg:.2f}x")
-    print(
-        f"peak RSS: {rss_small / 1024:.1f} MiB for {args.small:,} rows, {rss_big / 1024:.1f} MiB for {args.rows:,} rows"
-    )
-    print(f"memory ratio: {rss_big / rss_small:.2f}x")
+        for kind in kinds:
+            options, mode = KINDS[kind]
+            same_records(mgcalc, small, args.small, options, mode)
+            t_mg: list[float] = []
+            t_base: list[float] = []
+            rss = 0
+            for _ in range(args.runs):
+                seconds, peak = timed([mgcalc, "batch", str(big), *options])
+                t_mg.append(seconds)
+                rss = max(rss, peak)
+                t_base.append(timed([sys.executable, str(HERE / "batch_baseline.py"), str(big), mode])[0])
+            m, b = statistics.median(t_mg), statistics.median(t_base)
+            rows.append((kind, " ".join(["mgcalc batch FILE", *options]), b, m, rss))
+            print(
+                f"{kind}: same {args.small:,} records; plain loop {args.rows / b:,.0f} rows/s, "
+                f"mgcalc {args.rows / m:,.0f} rows/s, ratio {b / m:.2f}x, peak RSS {rss / 1024:.1f} MiB",
+                flush=True,
+            )
+    print()
+    print(f"| record ({args.rows:,} rows) | plain loop | mgcalc | ratio (target >= 1.0x) | mgcalc peak RSS |")
+    print("|---|---|---|---|---|")
+    for kind, cmd, b, m, rss in rows:
+        print(
+            f"| {kind}: `{cmd}` | {args.rows / b:,.0f} rows/s | {args.rows / m:,.0f} rows/s | "
+            f"{b / m:.2f}x | {rss / 1024:.1f} MiB |"
+        )
+    print(f"medians of {args.runs} alternating runs, output to /dev/null")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,21 @@
-"""Baseline for the batch benchmark: a plain Python loop doing mgcalc batch's arithmetic.
+"""Baseline for the batch benchmark: the plain Python loop of issue 14, writing what mgcalc writes.
 
-csv.reader, a dict of per-form constants (elemental fraction, variants,
-absorption parameters), the same arithmetic, json.dumps per row.
-The constants are taken from mgcalc once at start-up, so the loop writes the
-very records `mgcalc batch` writes (benchmarks/batch.py checks that); nothing
-else of mgcalc runs per row. Expects the benchmark's input: amount in mg,
-a form id, and amounts whose daily elemental stays below the UL (no cautions).
+csv.reader, a dict of per-form constants, the arithmetic, json.dumps per row,
+nothing else. The constants come from mgcalc once at start-up, so the loop
+writes the very records `mgcalc batch` writes (benchmarks/batch.py checks
+that); none of mgcalc runs per row. Expects the benchmark's input: an amount
+in mg, a form id, and amounts whose daily elemental Mg stays below the UL (no
+cautions).
 
-Usage: python benchmarks/batch_baseline.py FILE.csv > out.ndjson
+Usage: python benchmarks/batch_baseline.py FILE.csv {six|default|full} > out.ndjson
+
+- six: line, id and form, compound_mg, elemental_pct, elemental_mg, elemental_mmol,
+  elemental_meq (``mgcalc batch --fields form,compound_mg,...``);
+- default: line, id and the default record's fields (``mgcalc batch``);
+- full: line, id and every field (``mgcalc batch --full``).
+
+Numbers are rounded as mgcalc rounds them (12 significant digits), so the
+records are equal.
 """
 
 from __future__ import annotations
@@ -15,27 +23,34 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from typing import Any
 
 from mgcalc import label
 from mgcalc.cli.output import json_ready
 from mgcalc.reference import packaged_reference
 
-CATALOGUE = packaged_reference().catalogue
+REF = packaged_reference()
+CATALOGUE = REF.catalogue
+
+SIX = ("form", "compound_mg", "elemental_pct", "elemental_mg", "elemental_mmol", "elemental_meq")
 
 
-Row = tuple[dict[str, object], float, list[tuple[dict[str, object], float]], tuple[float, float, float]]
+def r12(x: float) -> float:
+    """mgcalc's JSON rounding: 12 significant digits."""
+    return float(format(x, ".12g"))
 
 
-def constants() -> dict[str, Row]:
-    """Per form id: the record with its constant fields, the fraction, variants, and the
-    relative bioavailability (central, low, high)."""
+def constants() -> dict[
+    str, tuple[dict[str, Any], float, list[tuple[dict[str, Any], float]], tuple[float, ...]]
+]:
+    """Per form id: the full record's constant fields, the fraction, the variants, and the relative
+    bioavailability (central, low, high)."""
     table = {}
     for f in CATALOGUE.forms:
         r = label(1.0, f.id)
         static = json_ready(r)
-        variants = [
-            ({k: v for k, v in x.items()}, CATALOGUE.get(x["form"]).fraction) for x in static["variants"]
-        ]
+        static["caution_levels"] = {}
+        variants = [(dict(x), CATALOGUE.get(x["form"]).fraction) for x in static["variants"]]
         mu = r.absorption_model
         rel = (mu.relative_bioavailability, mu.relative_bioavailability_min, mu.relative_bioavailability_max)
         table[f.id] = (static, f.fraction, variants, rel)
@@ -43,8 +58,9 @@ def constants() -> dict[str, Row]:
 
 
 def main() -> None:
+    path, mode = sys.argv[1], sys.argv[2]
     table = constants()
-    m = packaged_reference().absorption
+    m = REF.absorption
     # the supplement's share without food: r * f * (vmax*(1 - meal/K) * d/(K + d) + k*d),
     # central, low (low r and f, most meal Mg) and high ends
     vmax, half, k = m.vmax_mg.value, m.half_saturation_mg.value, m.linear_fraction.value
@@ -56,7 +72,8 @@ def main() -> None:
     molar = CATALOGUE.constants.mg_molar_mass.value
     charge = CATALOGUE.constants.mg_charge.value
     out = sys.stdout
-    with open(sys.argv[1], newline="", encoding="utf-8") as fh:
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader)
         i_id, i_amount, i_form = header.index("id"), header.index("amount"), header.index("form")
@@ -64,37 +81,70 @@ def main() -> None:
             static, frac, variants, rel = table[row[i_form]]
             amount = float(row[i_amount])
             el = amount * frac
+            if mode == "six":
+                rec: dict[str, Any] = {
+                    "line": reader.line_num,
+                    "id": row[i_id],
+                    "form": static["form"],
+                    "compound_mg": r12(amount),
+                    "elemental_pct": static["elemental_pct"],
+                    "elemental_mg": r12(el),
+                    "elemental_mmol": r12(el / molar),
+                    "elemental_meq": r12(el / molar * charge),
+                }
+                out.write(dumps(rec) + "\n")
+                continue
             absorbed, low, high = (
                 min(el, r * f * (v * el / (half + el) + k * el)) for r, (f, v) in zip(rel, ends, strict=True)
             )
+            if mode == "default":
+                rec = {
+                    "line": reader.line_num,
+                    "id": row[i_id],
+                    "form": static["form"],
+                    "input_basis": "compound",
+                    "compound_mg": r12(amount),
+                    "elemental_pct": static["elemental_pct"],
+                    "elemental_mg": r12(el),
+                    "elemental_mmol": r12(el / molar),
+                    "elemental_meq": r12(el / molar * charge),
+                    "absorbed_mg_min": r12(low),
+                    "absorbed_mg_max": r12(high),
+                    "laxative": static["laxative"],
+                    "caution_levels": {},
+                }
+                out.write(dumps(rec) + "\n")
+                continue
             rec = dict(static)
             if static["spread"] is not None:
                 sp = static["spread"]
                 rec["spread"] = dict(
                     sp,
-                    elemental_mg_min=amount * (sp["elemental_pct_min"] / 100.0),
-                    elemental_mg_max=amount * (sp["elemental_pct_max"] / 100.0),
-                    compound_mg_min=amount,
-                    compound_mg_max=amount,
+                    elemental_mg_min=r12(amount * (sp["elemental_pct_min"] / 100.0)),
+                    elemental_mg_max=r12(amount * (sp["elemental_pct_max"] / 100.0)),
+                    compound_mg_min=r12(amount),
+                    compound_mg_max=r12(amount),
                 )
             rec.update(
                 line=reader.line_num,
                 id=row[i_id],
-                daily_elemental_mg=el,
-                amount_mg=amount,
-                compound_mg=amount,
-                elemental_mg=el,
-                elemental_mmol=el / molar,
-                elemental_meq=el / molar * charge,
-                variants=[dict(v, compound_mg=amount, elemental_mg=amount * vf) for v, vf in variants],
-                absorbed_mg=absorbed,
-                absorbed_pct=100 * absorbed / el,
-                absorbed_mg_min=low,
-                absorbed_mg_max=high,
-                absorbed_pct_min=100 * low / el,
-                absorbed_pct_max=100 * high / el,
+                daily_elemental_mg=r12(el),
+                amount_mg=r12(amount),
+                compound_mg=r12(amount),
+                elemental_mg=r12(el),
+                elemental_mmol=r12(el / molar),
+                elemental_meq=r12(el / molar * charge),
+                variants=[
+                    dict(v, compound_mg=r12(amount), elemental_mg=r12(amount * vf)) for v, vf in variants
+                ],
+                absorbed_mg=r12(absorbed),
+                absorbed_pct=r12(100 * absorbed / el),
+                absorbed_mg_min=r12(low),
+                absorbed_mg_max=r12(high),
+                absorbed_pct_min=r12(100 * low / el),
+                absorbed_pct_max=r12(100 * high / el),
             )
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            out.write(dumps(rec) + "\n")
 
 
 if __name__ == "__main__":

@@ -150,11 +150,13 @@ def test_cli_batch_stdin_sniffing_csv_output_and_profile(tmp_path: Path) -> None
     )
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert r.returncode == 0 and rows[0]["id"] == "x"
-    assert any(c["code"] == "ckd" and c["level"] == "avoid" for c in json.loads(rows[0]["cautions"]))
+    assert json.loads(rows[0]["caution_levels"])["ckd"] == "avoid"
     nd = tmp_path / "in.ndjson"
     nd.write_text('{"amount": 500, "form": "citrate"}\n', encoding="utf-8")
     out = json.loads(run_cli("batch", str(nd), "--drug", "Synthroid").stdout)
-    assert "levothyroxine" in [c["code"] for c in out["cautions"]]
+    assert "levothyroxine" in out["caution_levels"]
+    full = json.loads(run_cli("batch", str(nd), "--drug", "Synthroid", "--full").stdout)
+    assert "levothyroxine" in [c["code"] for c in full["cautions"]]
     assert run_cli("batch", str(nd), "--drug", "Synthroid", "--fail-on", "caution").returncode == 3
 
 

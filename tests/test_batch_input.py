@@ -297,6 +297,46 @@ def test_fuzz_csv_one_record_per_line_group_ids_exact(
         json.dumps(o, default=str)
 
 
+def _block_records(data: bytes, size: int, fmt: b.Format | None) -> list[dict[str, Any]]:
+    blocks = b.bounded_blocks(io.BytesIO(data).read1, LIMIT_LINE, size)
+    return [o.record() for o in b.run(REF, b.read_records(blocks, fmt))]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    csv_rows,
+    st.booleans(),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.integers(min_value=1, max_value=90),
+    st.sampled_from([b.Format.csv, None]),
+)
+def test_fuzz_block_reader_reads_what_the_line_reader_reads(
+    rows: list[list[str]], bom: bool, newline: str, final_newline: bool, size: int, fmt: b.Format | None
+) -> None:
+    """The fast path (blocks of simple lines read whole) gives the very records of the line reader,
+    whatever the block boundaries, quotes, CRs, long lines or invalid UTF-8."""
+    text = newline.join(",".join(cells) for cells in rows)
+    body = text.encode("utf-8", "surrogateescape") + (newline.encode() if final_newline and rows else b"")
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"id,amount,form" + newline.encode() + body
+    with small_limits():
+        expected = _records(data, fmt, limit=LIMIT_LINE)
+        assert _block_records(data, size, fmt) == expected
+
+
+def test_block_reader_skips_an_endless_line_lazily() -> None:
+    """A newline-free stream gives one TooLong, reading no further until asked (like bounded_lines)."""
+    reads: list[int] = []
+
+    def zeros(size: int) -> bytes:
+        reads.append(size)
+        return b"0" * size
+
+    blocks = b.bounded_blocks(zeros, limit=1000, size=64)
+    assert next(blocks) == b.TooLong(1000)
+    assert sum(reads) < 1000 + 64
+
+
 # ---------------------------------------------------------------- fuzz: NDJSON
 
 

@@ -388,6 +388,21 @@ CASES = [
     Case("batch-dsld.json", BATCH_DSLD, kind="ndjson"),
     Case("batch-stdin.json", ["batch"], exit_code=1, kind="ndjson", input=BATCH_CSV),
     Case("batch-stdin.csv", ["batch", "--output-format", "csv"], exit_code=1, kind="csv", input=BATCH_CSV),
+    Case("batch-stdin-full.json", ["batch", "--full"], exit_code=1, kind="ndjson", input=BATCH_CSV),
+    Case(
+        "batch-stdin-fields.json",
+        ["batch", "--fields", "form,elemental_mg,elemental_mmol"],
+        exit_code=1,
+        kind="ndjson",
+        input=BATCH_CSV,
+    ),
+    Case(
+        "batch-stdin-full.csv",
+        ["batch", "--output-format", "csv", "--full"],
+        exit_code=1,
+        kind="csv",
+        input=BATCH_CSV,
+    ),
     # forms
     Case("forms", ["forms"]),
     Case("forms.json", ["forms", "--json"], kind="json"),

@@ -298,5 +298,12 @@ def test_dsld_batch_records_keep_their_contract() -> None:
 
 
 def test_batch_csv_columns_are_the_contract_properties() -> None:
-    header = invoke(["batch", "--output-format", "csv"], BATCH_CSV).stdout.splitlines()[0]
-    assert header.split(",") == list(schema_of(records.BatchOutput)["properties"])
+    from mgcalc.core.batch import ALWAYS, DEFAULT_FIELDS
+
+    full = invoke(["batch", "--output-format", "csv", "--full"], BATCH_CSV).stdout.splitlines()[0]
+    assert full.split(",") == list(schema_of(records.BatchOutput)["properties"])
+    default = invoke(["batch", "--output-format", "csv"], BATCH_CSV).stdout.splitlines()[0]
+    assert default.split(",") == [*ALWAYS, *DEFAULT_FIELDS]
+    assert set(DEFAULT_FIELDS) <= set(schema_of(records.BatchOutput)["properties"])
+    picked = invoke(["batch", "--output-format", "csv", "--fields", "elemental_mg,form"], BATCH_CSV)
+    assert picked.stdout.splitlines()[0] == "line,id,error,id_hex,elemental_mg,form"

@@ -328,6 +328,15 @@ FormOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 PlainOpt = Annotated[bool, typer.Option("--plain", help="Print only the headline number.")]
+FieldsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="a,b,c",
+        help="Only these fields in each JSON record, after line and id (names in the README).",
+        show_default=False,
+    ),
+]
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option(
@@ -943,12 +952,23 @@ def batch(
         ),
     ] = None,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad record.")] = False,
+    fields: FieldsOpt = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Every field: variants, family spread, absorption model, notes, whole cautions."
+        ),
+    ] = False,
     catalogue: CatalogueOpt = None,
     *,
     profile: Profile,
     fail_on: FailOn | None,
 ) -> int:
     """Label many records: CSV or NDJSON in, one NDJSON (or CSV) record out per record, in order.
+
+    Each record holds line and id, then the figures (form, input basis,
+    compound and elemental mg, %, mmol, mEq, absorbed range, laxative, caution
+    codes and levels); --fields picks others, --full gives all of them.
 
     Input columns: amount, form, and optional unit, basis (compound or
     elemental), count, id; or a text column of label lines. A header with an
@@ -960,7 +980,11 @@ def batch(
     """
     from mgcalc.cli.batch_io import delimiter as delimiter_char
     from mgcalc.cli.batch_io import run_batch
+    from mgcalc.core import batch as b
 
+    if full and fields is not None:
+        raise MgcalcError("give --fields or --full, not both", field="fields")
+    chosen = None if full else b.DEFAULT_FIELDS if fields is None else b.parse_fields(fields)
     sep = delimiter_char(delimiter)
     ref = reference(catalogue)
     _check(ref, profile)
@@ -973,6 +997,7 @@ def batch(
         fail_fast=fail_fast,
         profile=profile,
         fail_on=fail_on,
+        fields=chosen,
     )
 
 

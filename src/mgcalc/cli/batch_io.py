@@ -40,10 +40,12 @@ class Input:
     def __init__(
         self, stream: BinaryIO, size: int | None, owned: bool, guard: Interrupt | None = None
     ) -> None:
-        from mgcalc.core.batch import bounded_lines
+        from mgcalc.core.batch import bounded_blocks
 
         self.stream, self.size, self.owned = stream, size, owned
-        self.lines = bounded_lines(guard.reader(stream.readline) if guard is not None else stream.readline)
+        read = getattr(stream, "read1", stream.read)  # what is there: a slow pipe's records stream out
+        #: blocks of whole lines (see core.batch.bounded_blocks)
+        self.lines = bounded_blocks(guard.reader(read) if guard is not None else read)
 
     def position(self) -> int | None:
         """Bytes read so far (None when the stream cannot tell)."""
@@ -110,8 +112,11 @@ def run_batch(
     fail_fast: bool,
     profile: Profile,
     fail_on: FailOn | None,
+    fields: tuple[str, ...] | None = None,
 ) -> int:
     """Run a batch from ``file`` (or - for stdin) to stdout; returns the exit status.
+
+    ``fields``: what each record holds after line and id (None: every field).
 
     Bad options and a bad CSV header are errors (exit 2) before any record is
     written. Then one record out per record in; the exit status is 3 when
@@ -142,7 +147,7 @@ def run_batch(
                 # a line over the limit cannot be part of a readable record: make it fail to parse
                 text = (
                     x.decode("utf-8-sig", errors="replace") if isinstance(x, bytes) else "\0"
-                    for x in source.lines
+                    for x in b.physical_lines(source.lines)
                 )
                 outcomes = d.outcomes(ref, d.read_dsld(text), profile)
             else:
@@ -150,9 +155,15 @@ def run_batch(
                 first = next(records, None)  # a bad header raises here, before anything is written
                 if first is None:
                     return ExitStatus.OK
-                outcomes = b.run(ref, itertools.chain([first], records), profile)
+                outcomes = b.run(
+                    ref,
+                    itertools.chain([first], records),
+                    profile,
+                    full=b.needs_full(fields),
+                    absorbed=b.needs_absorbed(fields),
+                )
 
-            write = _writer(env, output_format)
+            write = _writer(env, output_format, fields)
             if env.err_is_terminal():
                 progress = Progress(env, source)
             tick = 0
@@ -184,6 +195,11 @@ def run_batch(
             source.close()
     if tally.failed:
         env.err.write(f"mgcalc: {tally.failed:,} of {tally.records:,} record(s) failed\n")
+    if tally.serious and fields is not None and not {"cautions", "caution_levels"} & set(fields):
+        env.err.write(
+            f"mgcalc: {tally.serious:,} record(s) carry a caution not in the fields asked for; "
+            "add caution_levels to --fields to see them\n"
+        )
     if at_or_above(tally.cautions, fail_on):
         return ExitStatus.CAUTION
     return ExitStatus.RECORDS_FAILED if tally.failed else ExitStatus.OK
@@ -238,7 +254,7 @@ class Interrupt:
             self._previous = None
 
 
-def _writer(env: Environment, output_format: str) -> Callable[[Any], None]:
+def _writer(env: Environment, output_format: str, fields: tuple[str, ...] | None) -> Callable[[Any], None]:
     """A function writing one outcome to stdout as NDJSON or CSV.
 
     NDJSON is UTF-8 (ASCII with escapes on a terminal that is not UTF-8), with
@@ -261,17 +277,17 @@ def _writer(env: Environment, output_format: str) -> Callable[[Any], None]:
                 emit(text.encode(encoding, "backslashreplace"))
 
         writer = csv.DictWriter(
-            _Encoded(), fieldnames=b.CSV_COLUMNS, extrasaction="ignore", lineterminator="\n"
+            _Encoded(), fieldnames=b.csv_columns(fields), extrasaction="ignore", lineterminator="\n"
         )
         writer.writeheader()
 
         def write_csv(outcome: Any) -> None:
-            writer.writerow(b.csv_row(outcome))
+            writer.writerow(b.csv_row(outcome, fields))
 
         return write_csv
 
     def write_ndjson(outcome: Any) -> None:
-        data = outcome.ndjson()
+        data = outcome.ndjson(fields)
         if not data.isascii() or b"\x7f" in data:
             data = json_bytes_safe(data, ascii_only)
         emit(data + b"\n")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from mgcalc.cli.terminal import Environment, current, emit
 from mgcalc.cli.views import View
 from mgcalc.errors import literal
+from mgcalc.numbers import json_float
 from mgcalc.numbers import plain as plain_number
 from mgcalc.schema.data import severity
 from mgcalc.schema.results import Caution
@@ -47,8 +48,8 @@ class FailOn(enum.StrEnum):
 
 
 def json_ready(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> Any:
-    """Plain JSON data for a model, models or dict: floats exact (shortest repr), NaN and infinities
-    as null.
+    """Plain JSON data for a model, models or dict: floats to ``JSON_DIGITS`` significant digits
+    (no binary noise), NaN and infinities as null.
 
     A model becomes its fields in declaration order, as ``model_dump(mode="json")``
     would give them, without building pydantic's serializer (a share of
@@ -62,7 +63,7 @@ def _plain(obj: Any) -> Any:
     if obj is None or isinstance(obj, str | bool | int):
         return obj
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return json_float(obj) if math.isfinite(obj) else None
     if isinstance(obj, BaseModel):
         values = obj.__dict__
         fields = type(obj).model_fields

@@ -40,8 +40,24 @@ def relative_range(form: Form, model: AbsorptionModel, catalogue: Catalogue) -> 
     ``like`` another form: that form's range (assumed). The reference salt: 1.
     A relative range in the catalogue (within-study comparisons): measured. A
     fractional absorption at a dose only: measured over predicted, capped at 1.
-    Otherwise the assumed default ("like the soluble reference").
+    Otherwise the assumed default ("like the soluble reference"). Memoised
+    (data objects are frozen).
     """
+    key = (id(form), id(model), id(catalogue))
+    hit = _RELATIVE.get(key)
+    if hit is None or hit[0] is not form or hit[1] is not model or hit[2] is not catalogue:
+        if len(_RELATIVE) > 4096:
+            _RELATIVE.clear()
+        hit = _RELATIVE[key] = (form, model, catalogue, _relative_range(form, model, catalogue))
+    return hit[3]
+
+
+_RELATIVE: dict[
+    tuple[int, int, int], tuple[Form, AbsorptionModel, Catalogue, tuple[Bounds, RelativeBasis]]
+] = {}
+
+
+def _relative_range(form: Form, model: AbsorptionModel, catalogue: Catalogue) -> tuple[Bounds, RelativeBasis]:
     a = form.absorption
     if a is not None and a.like is not None:
         return relative_range(catalogue.get(a.like), model, catalogue)[0], "assumed"
@@ -77,6 +93,39 @@ def meal_factor(model: AbsorptionModel, fed: bool) -> Bounds:
     return Bounds(f.value, f.low, f.high)
 
 
+class Curve(NamedTuple):
+    """The constants of one form's absorbed range (see ``absorbed``): r * f and the saturable
+    maximum left by Fine's meal, at the central, low and high ends."""
+
+    scale: Bounds
+    vmax: Bounds
+    half: float
+    linear: float
+
+
+def curve(relative: Bounds, fed: bool, model: AbsorptionModel) -> Curve:
+    """The constants ``absorbed`` evaluates for a form's relative bioavailability (memoised)."""
+    key = (id(model), relative, fed)
+    hit = _CURVES.get(key)
+    if hit is None or hit[0] is not model:
+        if len(_CURVES) > 1024:
+            _CURVES.clear()
+        f = meal_factor(model, fed)
+        m = model.fit_meal_mg
+        c = Curve(
+            Bounds(relative.central * f.central, relative.low * f.low, relative.high * f.high),
+            # the low end takes the most meal Mg the fit allows, the high end the least
+            Bounds(model.effective_vmax(m.value), model.effective_vmax(m.high), model.effective_vmax(m.low)),
+            model.half_saturation_mg.value,
+            model.linear_fraction.value,
+        )
+        hit = _CURVES[key] = (model, c)
+    return hit[1]
+
+
+_CURVES: dict[tuple[int, Bounds, bool], tuple[AbsorptionModel, Curve]] = {}
+
+
 def absorbed(dose_mg: float, relative: Bounds, fed: bool, model: AbsorptionModel) -> Bounds:
     """Mg absorbed from one intake of ``dose_mg`` elemental: central, low and high.
 
@@ -84,13 +133,19 @@ def absorbed(dose_mg: float, relative: Bounds, fed: bool, model: AbsorptionModel
     bioavailability, fasting factor, the most meal Mg the fit allows), the high
     end at its high end; never more than the dose.
     """
+    return absorbed_on(curve(relative, fed, model), dose_mg)
+
+
+def absorbed_on(c: Curve, dose_mg: float) -> Bounds:
+    """``absorbed`` for a curve worked out already (``curve``): what a batch computes per record."""
     if dose_mg <= 0:
         return Bounds(0.0, 0.0, 0.0)
-    f = meal_factor(model, fed)
-    m = model.fit_meal_mg
-    central = relative.central * f.central * model.supplement_absorbed(dose_mg, m.value)
-    low = relative.low * f.low * model.supplement_absorbed(dose_mg, m.high)
-    high = relative.high * f.high * model.supplement_absorbed(dose_mg, m.low)
+    (sc, sl, sh), (vc, vl, vh), half, k = c
+    # r * f * S(d), S(d) = vmax_eff * d / (K + d) + k * d (AbsorptionModel.supplement_absorbed)
+    linear = k * dose_mg
+    central = sc * (vc * dose_mg / (half + dose_mg) + linear)
+    low = sl * (vl * dose_mg / (half + dose_mg) + linear)
+    high = sh * (vh * dose_mg / (half + dose_mg) + linear)
     return Bounds(min(central, dose_mg), min(low, dose_mg), min(high, dose_mg))
 
 

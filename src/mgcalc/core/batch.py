@@ -27,22 +27,33 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import operator
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import to_json, to_jsonable_python
 
-from mgcalc.core.dosing import label_fields
-from mgcalc.core.units import UNITS_TEXT, read_amount, unit_key
+from mgcalc.core.dosing import (
+    FIGURES,
+    FORM_CONSTANTS,
+    FiguresPlan,
+    figures,
+    figures_checked,
+    figures_plan,
+    label_fields,
+    label_figures,
+)
+from mgcalc.core.units import MAX_MG, MIN_MG, UNITS_TEXT, check_mg, read_amount, unit_key
 from mgcalc.errors import MgcalcError, literal
+from mgcalc.numbers import rounded
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
-from mgcalc.schema.records import ParseResult, csv_columns
-from mgcalc.schema.results import Caution
+from mgcalc.schema.records import BatchOutput, ParseResult
+from mgcalc.schema.results import Caution, LabelResult
 
 #: Longest CSV field, in characters (a label line is far shorter).
 MAX_FIELD = 100_000
@@ -111,6 +122,114 @@ def bounded_lines(readline: Callable[[int], bytes], limit: int = MAX_LINE) -> It
                 break
 
 
+#: Bytes ``bounded_blocks`` reads at a time: under MAX_FIELD, so a block of whole lines that
+#: size cannot hold a field over the limit.
+BLOCK = 65_536
+
+
+def bounded_blocks(
+    read: Callable[[int], bytes], limit: int = MAX_LINE, size: int = BLOCK
+) -> Iterator[bytes | TooLong]:
+    """Blocks of whole physical lines from a binary ``read(size)``, never holding a line over ``limit``.
+
+    The fast counterpart of ``bounded_lines``, for the same lines: each bytes
+    block holds one or more lines (each with its newline, but the input's last
+    line when it has none). A line of ``limit`` bytes or more (its newline not
+    counted) is a ``TooLong`` in its place, read and dropped only when the next
+    block is asked for. Give ``read1`` of a buffered stream: it returns what
+    is there, so records from a slow pipe stream out one by one.
+    """
+    carry = b""
+    while True:
+        data = read(size)
+        if not data:
+            if carry:
+                yield carry
+            return
+        if carry:
+            data = carry + data
+        end = data.rfind(b"\n")
+        if end < 0:
+            if len(data) < limit:
+                carry = data
+                continue
+            yield TooLong(limit)
+            carry = b""
+            while True:  # the rest of the long line, up to its newline
+                data = read(size)
+                if not data:
+                    return
+                end = data.find(b"\n")
+                if end >= 0:
+                    carry = data[end + 1 :]
+                    break
+            continue
+        head, carry = data[: end + 1], data[end + 1 :]
+        if len(head) <= limit:
+            yield head
+            continue
+        kept: list[bytes] = []
+        for line in head[:-1].split(b"\n"):
+            if len(line) < limit:
+                kept.append(line)
+                continue
+            if kept:
+                yield b"\n".join(kept) + b"\n"
+                kept = []
+            yield TooLong(limit)
+        if kept:
+            yield b"\n".join(kept) + b"\n"
+
+
+class _Lines:
+    """Physical lines from blocks of lines (bytes), single lines (bytes or text) and TooLong items,
+    with a whole block taken on the side when no line of an earlier one is left (``block``)."""
+
+    __slots__ = ("chunks", "pending")
+
+    def __init__(self, chunks: Iterable[Line]) -> None:
+        self.chunks = iter(chunks)
+        self.pending: deque[Line] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> Line:
+        if self.pending:
+            return self.pending.popleft()
+        chunk = next(self.chunks)
+        if chunk.__class__ is bytes and 0 <= chunk.find(b"\n") < len(chunk) - 1:
+            self._split(chunk)
+            return self.pending.popleft()
+        return chunk
+
+    def _split(self, chunk: bytes) -> None:
+        parts = chunk.split(b"\n")
+        last = parts.pop()
+        self.pending.extend([p + b"\n" for p in parts])
+        if last:
+            self.pending.append(last)
+
+    def block(self) -> bytes | TooLong | str | None:
+        """The next chunk, whole, when no line is pending (None at the end of the input or while
+        lines are pending); ``put_back`` returns it unread."""
+        if self.pending:
+            return None
+        return next(self.chunks, None)
+
+    def put_back(self, chunk: Line) -> None:
+        """A chunk from ``block`` to be read line by line after all."""
+        if chunk.__class__ is bytes:
+            self._split(chunk)
+        else:
+            self.pending.append(chunk)
+
+
+def physical_lines(chunks: Iterable[Line]) -> Iterator[Line]:
+    """The physical lines of blocks from ``bounded_blocks`` (or of lines, unchanged)."""
+    return _Lines(chunks)
+
+
 def _decode(no: int, line: Line) -> tuple[int, str | TooLong, bool]:
     """(number, text, bad) for one line: UTF-8 decoded strictly (invalid bytes kept as surrogate
     escapes, and ``bad`` set), a BOM dropped from line 1; a line over MAX_LINE as TooLong."""
@@ -151,7 +270,8 @@ def sniff(first_line: Line) -> Format:
 def read_records(
     lines: Iterable[Line], format: Format | None = None, *, delimiter: str | None = None
 ) -> Iterator[Record]:
-    """(line number, raw record) pairs from CSV or NDJSON lines; the format is sniffed when None.
+    """(line number, raw record) pairs from CSV or NDJSON lines (or blocks of lines from
+    ``bounded_blocks``); the format is sniffed when None.
 
     A ``BadRecord`` (or string) record is an error for that line: bad input
     never stops the stream. A bad CSV header raises ``HeaderError`` when the
@@ -231,17 +351,18 @@ class _Feed:
     the start of a record is read as a blank line and kept in ``long``.
     """
 
-    __slots__ = ("back", "bad", "cr", "forced", "lines", "long", "taken", "unusual")
+    __slots__ = ("back", "bad", "cr", "forced", "lines", "long", "no", "taken", "unusual")
 
     def __init__(self, raw: Iterator[Line], no: int) -> None:
+        self.no = no  # the last line number read (shared with read_csv's block path)
         self.back: deque[tuple[int, str | TooLong, bool]] = deque()
         self.taken: list[tuple[int, str | TooLong, bool]] = []
         self.bad = self.cr = self.forced = False
         self.unusual = False  # any of the flags, or long: one test per record on the common path
         self.long: tuple[int, str | TooLong, bool] | None = None
-        self.lines = self._run(raw, no)
+        self.lines = self._run(raw)
 
-    def _run(self, raw: Iterator[Line], no: int) -> Iterator[str]:
+    def _run(self, raw: Iterator[Line]) -> Iterator[str]:
         """The lines for the csv reader: ``raw`` lines after line ``no``, decoded (see ``_decode``)."""
         back, taken = self.back, self.taken
         close = '"\n'
@@ -260,7 +381,7 @@ class _Feed:
                         yield close
                         continue
                     return
-                no += 1
+                self.no = no = self.no + 1
                 if line.__class__ is bytes:  # the common case, inline
                     try:
                         item = (no, line.decode(), False)
@@ -314,7 +435,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
     given. Raises ``HeaderError`` for a header that cannot be used.
     """
     csv.field_size_limit(MAX_FIELD)
-    source = iter(lines)
+    source = _Lines(lines)
     no = 0
     for line in source:
         no, text, head_bad = _decode(no + 1, line)
@@ -343,6 +464,16 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             feed.reset()
         else:
             taken.clear()
+        if not feed.back and not source.pending:  # between records: maybe a whole simple block
+            chunk = source.block()
+            if chunk is None:
+                return
+            simple_text = _simple(chunk)
+            if simple_text is None:
+                source.put_back(chunk)
+            else:
+                yield from _block_records(feed, simple_text, d, names, id_at, source)
+                continue
         try:
             row = next(reader)
         except StopIteration:
@@ -375,6 +506,50 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             yield taken[0][0], problem
             continue
         yield taken[0][0], record
+
+
+def _simple(chunk: Line) -> str | None:
+    """A block's text when each of its lines is one whole record read as it stands (no quote, CR,
+    NUL, invalid UTF-8 or field over the limit); None when it must be read line by line."""
+    if chunk.__class__ is not bytes:
+        return None
+    data: bytes = chunk
+    if len(data) > MAX_FIELD or b'"' in data or b"\r" in data or b"\0" in data:
+        return None
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _block_records(
+    feed: _Feed, text: str, delimiter: str, names: list[str], id_at: int | None, source: _Lines
+) -> Iterator[Record]:
+    """The records of a simple block (see ``_simple``): one per line, as the line reader reads them."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    width = len(names)
+    no = feed.no
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        for row in reader:
+            no += 1
+            if not row:
+                continue  # a blank line
+            if len(row) > width:
+                rid = row[id_at] if id_at is not None else None
+                yield no, _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
+                continue
+            if "" in row or len(row) < width:
+                yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
+            else:
+                yield no, dict(zip(names, row, strict=True))
+    except csv.Error:  # not met in a simple block; if it is, the line reader reads the rest
+        rest = lines[no - feed.no :]
+        source.pending.extend(line.encode() + b"\n" for line in rest)
+    finally:
+        feed.no = no
 
 
 #: A bare CR (not before LF) inside a CSV line is data, but the csv module takes it for a line end:
@@ -473,7 +648,7 @@ def read_ndjson(lines: Iterable[Line]) -> Iterator[Record]:
     Lines end at a line feed only: a carriage return inside a record is kept
     (in a string it is part of the value).
     """
-    for no, text, bad in _decoded(lines):
+    for no, text, bad in _decoded(_Lines(lines)):
         if isinstance(text, TooLong):
             yield no, _too_long(text)
             continue
@@ -507,12 +682,168 @@ def _validation_message(e: ValidationError) -> str:
     return f"{where + ': ' if where else ''}{err['msg'].removeprefix('Value error, ')}"
 
 
+#: What every output record starts with, whatever ``--fields`` says: its line and id, then
+#: ``error`` and ``id_hex`` when it has them.
+ALWAYS = ("line", "id", "error", "id_hex")
+
+#: Every field a record may have (``--full``): the BatchOutput fields, in order.
+FIELDS = tuple(BatchOutput.model_fields)
+
+#: The default record after line and id: the headline figures of a label, how a ``text`` line
+#: was read, a DSLD label's amounts, and each caution's code and level. ``--full`` has the rest.
+DEFAULT_FIELDS = (
+    *(k for k in FIGURES if k != "cautions"),
+    "basis",
+    "forms",
+    "stated_mg",
+    "elemental_mg_min",
+    "elemental_mg_max",
+    "role",
+    "trap",
+    "full_name",
+    "brand_name",
+    "per",
+    "daily_elemental_mg_min",
+    "daily_elemental_mg_max",
+    "caution_levels",
+)
+
+_FIGURES = frozenset(FIGURES) | {"caution_levels"}
+_LABEL_ONLY = frozenset(LabelResult.model_fields) - _FIGURES
+
+
+def parse_fields(text: str) -> tuple[str, ...]:
+    """``--fields a,b,c``: the field names, checked against FIELDS (line and id are always there)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise MgcalcError(
+            "--fields needs at least one field name, e.g. --fields form,elemental_mg", field="fields"
+        )
+    for n in names:
+        if n not in FIELDS:
+            import difflib
+
+            close = difflib.get_close_matches(n, FIELDS, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise MgcalcError(
+                f"unknown field '{literal(n, 60)}'{hint} (the fields are listed in the README)",
+                field="fields",
+            )
+    return tuple(dict.fromkeys(n for n in names if n not in ("line", "id")))
+
+
+def needs_absorbed(fields: tuple[str, ...] | None) -> bool:
+    """Whether the selected fields include the absorbed range."""
+    return fields is None or "absorbed_mg_min" in fields or "absorbed_mg_max" in fields
+
+
+def needs_full(fields: tuple[str, ...] | None) -> bool:
+    """Whether the selected fields need a label's full fields, not just its figures."""
+    return fields is None or any(f in _LABEL_ONLY for f in fields)
+
+
+def caution_levels(cautions: list[Caution]) -> dict[str, str]:
+    """Each caution's code and level, most severe first (the first of a code that comes twice)."""
+    out: dict[str, str] = {}
+    for c in cautions:
+        out.setdefault(c.code, c.level)
+    return out
+
+
+_ABSENT = object()
+_LABEL_RECORD = frozenset(LabelResult.model_fields) | {"caution_levels"}
+#: Label fields that always hold a string or a number (or null).
+#: Label fields that always hold a string or a number (or null), and those that hold a float.
+_SCALARS = frozenset(
+    k
+    for k, f in LabelResult.model_fields.items()
+    if f.annotation in (str, float, int, float | None, str | None, int | None)
+    or getattr(f.annotation, "__origin__", None) is Literal
+)
+_FLOATS = frozenset(k for k, f in LabelResult.model_fields.items() if f.annotation in (float, float | None))
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    pick = operator.itemgetter(*keys)
+    return pick if len(keys) > 1 else (lambda d: (pick(d),))
+
+
+class _LabelWriter:
+    """How ``Outcome.ndjson`` writes a label record's ``fields``: the leading run of scalar fields
+    taken at once (the floats among them rounded at once), then the others one by one, in order;
+    fields a label record never has are left out."""
+
+    __slots__ = ("constants", "floats", "get", "keys", "rest")
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        keys = [k for k in fields if k in _LABEL_RECORD]
+        n = 0
+        while n < len(keys) and keys[n] in _SCALARS:
+            n += 1
+        self.keys = tuple(keys[:n])
+        self.get = _getter(self.keys) if self.keys else None
+        self.floats = tuple(k for k in self.keys if k in _FLOATS and k not in FORM_CONSTANTS)
+        self.constants = tuple(k for k in self.keys if k in FORM_CONSTANTS and k in _FLOATS)
+        self.rest = tuple(keys[n:])
+
+    def write(self, out: dict[str, Any], label: dict[str, Any]) -> None:
+        """Add ``label``'s fields to ``out``."""
+        if self.get is not None:
+            out.update(zip(self.keys, self.get(label), strict=False))
+            for k in self.floats:
+                v = out[k]
+                if v.__class__ is float:
+                    out[k] = float("%.12g" % v)  # numbers.json_float, inline  # noqa: UP031
+            for k in self.constants:
+                out[k] = _constant(out[k])
+        for k in self.rest:
+            v = label.get(k, _ABSENT)
+            if v is not _ABSENT:
+                out[k] = _jsonable(v)
+            elif k == "caution_levels":
+                out[k] = caution_levels(label["cautions"])
+
+
+_ROUNDED: dict[float, float] = {}
+
+
+def _constant(value: Any) -> Any:
+    """``_jsonable`` of a figure that is the same for every record of a form (memoised)."""
+    hit = _ROUNDED.get(value)
+    if hit is None:
+        if len(_ROUNDED) > 4096:
+            _ROUNDED.clear()
+        hit = _ROUNDED[value] = _jsonable(value)
+    return hit
+
+
+_WRITERS: dict[tuple[str, ...], _LabelWriter] = {}
+
+
+def _label_writer(fields: tuple[str, ...]) -> _LabelWriter:
+    hit = _WRITERS.get(fields)
+    if hit is None:
+        if len(_WRITERS) > 64:
+            _WRITERS.clear()
+        hit = _WRITERS[fields] = _LabelWriter(fields)
+    return hit
+
+
+def _jsonable(value: Any) -> Any:
+    kind = value.__class__
+    if kind is float:
+        return float(format(value, ".12g"))
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    return rounded(to_jsonable_python(value))
+
+
 class Outcome(NamedTuple):
     """What one input record gave: label fields and/or a parsed line, or an error."""
 
     line: int
     id: str | None
-    label: dict[str, Any] | None = None  # dosing.label_fields
+    label: dict[str, Any] | None = None  # dosing.label_fields, or dosing.label_figures
     parsed: ParseResult | None = None
     error: str | None = None
     extra: dict[str, Any] | None = None  # the fields of another reader (DSLD records: the panel)
@@ -529,37 +860,122 @@ class Outcome(NamedTuple):
             return [c if isinstance(c, Caution) else Caution.model_validate(c) for c in found]
         return []
 
-    def record(self) -> dict[str, Any]:
-        """The output record: line, id, then the ``label --json`` and ``parse --json`` fields, or the error."""
+    def record(self, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The output record: line, id (error, id_hex), then ``fields`` of the ``label --json`` and
+        ``parse --json`` fields (or a DSLD record's panel), in that order; all of them when None."""
         out: dict[str, Any] = {"line": self.line, "id": self.id}
         if self.error is not None:
             out["error"] = self.error
         if self.id_hex is not None:
             out["id_hex"] = self.id_hex
-        if self.label is not None:
-            out.update(self.label)
-        if self.parsed is not None:
-            out.update(self.parsed.model_dump())
-        if self.extra is not None:
-            out.update(self.extra)
+        label = self.label
+        if self.parsed is None and self.extra is None:
+            if label is None:
+                return out
+            values = label
+        else:
+            values = {**(label or {})}
+            if self.parsed is not None:
+                values.update(self.parsed.model_dump())
+            if self.extra is not None:
+                values.update(self.extra)
+        if fields is None:
+            out.update(values)
+            if label is not None or self.extra is not None:
+                out["caution_levels"] = caution_levels(self.cautions)
+            return out
+        for k in fields:
+            if k in values:
+                out[k] = values[k]
+            elif k == "caution_levels" and (label is not None or self.extra is not None):
+                out[k] = caution_levels(self.cautions)
         return out
 
-    def ndjson(self) -> bytes:
-        """The record as one line of JSON (no newline), by pydantic's serializer (UTF-8; NaN and
-        infinities as null)."""
-        return to_json(self.record())
+    def ndjson(self, fields: tuple[str, ...] | None = None) -> bytes:
+        """The record as one line of JSON (no newline), by pydantic's serializer (UTF-8; numbers to
+        12 significant digits; NaN and infinities as null)."""
+        label = self.label
+        if fields is None or label is None or self.parsed is not None or self.extra is not None:
+            return to_json({k: _jsonable(v) for k, v in self.record(fields).items()})
+        # the common record, as ``record`` builds it, in one pass
+        out: dict[str, Any] = {"line": self.line, "id": self.id}
+        _label_writer(fields).write(out, label)
+        return to_json(out)
 
 
-def process(ref: Reference, line: int, raw: dict[str, Any] | str | BadRecord, profile: Profile) -> Outcome:
-    """The outcome of one input record: never raises for bad input."""
+#: The keys of a record read the fast way: a plain amount and form (an id), as text.
+_SIMPLE = frozenset(("id", "amount", "form"))
+
+
+def _simple_record(raw: dict[str, Any]) -> tuple[str, str, str | None] | None:
+    """(amount, form, id) of a record whose reading by BatchRecord is known without running it:
+    only id, amount and form, as text, amount and form neither empty nor padded."""
+    if not raw.keys() <= _SIMPLE:
+        return None
+    amount, form, rid = raw.get("amount"), raw.get("form"), raw.get("id")
+    if amount.__class__ is not str or form.__class__ is not str or not (rid is None or rid.__class__ is str):
+        return None
+    if not amount or not form or amount[0].isspace() or amount[-1].isspace():
+        return None
+    if form[0].isspace() or form[-1].isspace():
+        return None
+    return amount, form, rid
+
+
+#: Longest form text whose plan a batch keeps, and how many plans it keeps (bounded memory).
+PLAN_NAME_MAX = 200
+PLANS_MAX = 4096
+
+
+def process(
+    ref: Reference,
+    line: int,
+    raw: dict[str, Any] | str | BadRecord,
+    profile: Profile,
+    full: bool = True,
+    plans: dict[str, FiguresPlan] | None = None,
+) -> Outcome:
+    """The outcome of one input record: never raises for bad input.
+
+    ``full``: a label's full fields (``label_fields``); else only its figures
+    (``label_figures``: the default record needs no more), with the per-form
+    part kept in ``plans`` (by form text) for the next record of that form.
+    """
     if isinstance(raw, BadRecord):
         return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
     if isinstance(raw, str):
         return Outcome(line, None, error=raw)
+    compute = label_fields if full else label_figures
     try:
+        simple = _simple_record(raw)
+        if simple is not None:  # what BatchRecord would give, without building it: the common record
+            amount_text, form, rid = simple
+            if amount_text.isascii() and amount_text.isdigit():  # read_amount's plain number, inline
+                mg = float(amount_text)
+                if not MIN_MG <= mg <= MAX_MG:
+                    check_mg(mg)  # raises read_amount's error
+            else:
+                amount = read_amount(amount_text, constants=ref.catalogue.constants)
+                if amount.molar:
+                    raise MgcalcError(
+                        f"amount {literal(amount.text)} is magnesium itself (mmol/mEq): "
+                        "set basis to elemental",
+                        field="basis",
+                    )
+                mg = amount.mg
+            if full:
+                return Outcome(line, rid, label_fields(ref, mg, form, profile=profile))
+            plan = plans.get(form) if plans is not None else None
+            if plan is None:
+                plan = figures_plan(ref, form, profile=profile)
+                if plans is not None and len(form) <= PLAN_NAME_MAX:
+                    if len(plans) >= PLANS_MAX:
+                        plans.clear()
+                    plans[form] = plan
+            return Outcome(line, rid, figures(ref, plan, mg))
         rec = BatchRecord.model_validate(raw)
         if rec.text:
-            return _text_outcome(ref, line, rec, profile)
+            return _text_outcome(ref, line, rec, profile, full)
         assert rec.amount is not None and rec.form is not None
         unit = rec.unit or ""
         if unit and unit_key(unit) is None:
@@ -572,7 +988,7 @@ def process(ref: Reference, line: int, raw: dict[str, Any] | str | BadRecord, pr
                 f"amount {literal(amount.text)} is magnesium itself (mmol/mEq): set basis to elemental",
                 field="basis",
             )
-        fields = label_fields(
+        fields = compute(
             ref, amount.mg, rec.form, count=rec.count, elemental=rec.basis == "elemental", profile=profile
         )
         return Outcome(line, rec.id, label=fields)
@@ -594,32 +1010,67 @@ def _raw_id(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _text_outcome(ref: Reference, line: int, rec: BatchRecord, profile: Profile) -> Outcome:
+def _text_outcome(ref: Reference, line: int, rec: BatchRecord, profile: Profile, full: bool) -> Outcome:
     from mgcalc.core.labels import parse_label
 
     assert rec.text is not None
     p = parse_label(ref, rec.text)
     fields = None
     if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
-        fields = label_fields(ref, p.stated_mg, p.forms[0], elemental=p.basis == "elemental", profile=profile)
+        compute = label_fields if full else label_figures
+        fields = compute(ref, p.stated_mg, p.forms[0], elemental=p.basis == "elemental", profile=profile)
     return Outcome(line, rec.id, label=fields, parsed=p)
 
 
-def run(ref: Reference, records: Iterable[Record], profile: Profile | None = None) -> Iterator[Outcome]:
-    """One outcome per input record, in order, streaming."""
+def run(
+    ref: Reference,
+    records: Iterable[Record],
+    profile: Profile | None = None,
+    *,
+    full: bool = True,
+    absorbed: bool = True,
+) -> Iterator[Outcome]:
+    """One outcome per input record, in order, streaming (``full``: see ``process``; without
+    ``absorbed``, records read the fast way leave out the absorbed range)."""
     prof = profile or Profile()
+    plans: dict[str, FiguresPlan] = {}
+    if full:
+        for line, raw in records:
+            yield process(ref, line, raw, prof, True)
+        return
+    # the common record (id, a plain whole amount in mg, a form seen before) read here, as
+    # ``process`` reads it (a property test holds the two equal); any other goes to ``process``
+    simple = _SIMPLE
     for line, raw in records:
-        yield process(ref, line, raw, prof)
+        if raw.__class__ is dict and raw.keys() <= simple:
+            amount_text = raw.get("amount")
+            rid = raw.get("id")
+            form = raw.get("form")
+            plan = plans.get(form) if form.__class__ is str else None
+            if (
+                plan is not None
+                and amount_text.__class__ is str
+                and (rid is None or rid.__class__ is str)
+                and amount_text.isascii()
+                and amount_text.isdigit()
+            ):
+                mg = float(amount_text)
+                if MIN_MG <= mg <= MAX_MG:
+                    yield Outcome(line, rid, figures_checked(ref, plan, mg, absorbed))
+                    continue
+        yield process(ref, line, raw, prof, False, plans)
 
 
 class Tally:
-    """What a batch run found so far: records, failures, and the worst caution per level."""
+    """What a batch run found so far: records, failures, the worst caution per level, and the
+    records with a caution at caution level or above (``serious``)."""
 
-    __slots__ = ("failed", "records", "worst")
+    __slots__ = ("failed", "records", "serious", "worst")
 
     def __init__(self) -> None:
         self.records = 0
         self.failed = 0
+        self.serious = 0
         self.worst: dict[str, Caution] = {}
 
     def add(self, outcome: Outcome) -> None:
@@ -627,8 +1078,12 @@ class Tally:
         self.records += 1
         if outcome.error is not None:
             self.failed += 1
-        for c in outcome.cautions:
-            self.worst.setdefault(c.level, c)
+        cautions = outcome.cautions
+        if cautions:
+            for c in cautions:
+                self.worst.setdefault(c.level, c)
+            if any(c.level != "info" for c in cautions):
+                self.serious += 1
 
     @property
     def cautions(self) -> list[Caution]:
@@ -636,8 +1091,13 @@ class Tally:
         return list(self.worst.values())
 
 
-#: Column order of --output-format csv: the BatchOutput fields; nested values are JSON in their cell.
-CSV_COLUMNS = csv_columns()
+def csv_columns(fields: tuple[str, ...] | None = None) -> list[str]:
+    """The columns of ``--output-format csv``: line, id, error, id_hex, then ``fields`` (every
+    BatchOutput field when None); nested values are JSON in their cell."""
+    if fields is None:
+        return list(FIELDS)
+    return [*ALWAYS, *(f for f in fields if f not in ALWAYS)]
+
 
 #: Characters a CSV cell never carries raw: C0 controls but tab and line feed, DEL, C1 controls,
 #: bidirectional controls, line/paragraph separators and lone surrogates.
@@ -668,11 +1128,11 @@ def csv_cell(text: str) -> str:
     return text
 
 
-def csv_row(outcome: Outcome) -> dict[str, Any]:
+def csv_row(outcome: Outcome, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     """An outcome's record flattened for CSV output: nested values as JSON text, text cells made safe."""
-    plain: dict[str, Any] = to_jsonable_python(outcome.record())
     out: dict[str, Any] = {}
-    for k, v in plain.items():
+    for k, value in outcome.record(fields).items():
+        v = _jsonable(value)
         if isinstance(v, list | dict):
             v = json.dumps(v, ensure_ascii=False)
         if isinstance(v, str):

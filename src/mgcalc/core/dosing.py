@@ -6,17 +6,26 @@ Pure: every function takes the Reference bundle explicitly.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
-from mgcalc.core.absorption import absorbed, model_used, percent, relative_range
-from mgcalc.core.safety import estimate_cautions, safety
+from mgcalc.core.absorption import (
+    Bounds,
+    Curve,
+    absorbed,
+    absorbed_on,
+    curve,
+    model_used,
+    percent,
+    relative_range,
+)
+from mgcalc.core.safety import assess, estimate_cautions, quiet_below, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
 from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import DoseResult, LabelResult
+from mgcalc.schema.results import Caution, DoseResult, LabelResult, RelativeBasis
 
 
 def resolve(ref: Reference, form: str | Form) -> Form:
@@ -46,6 +55,31 @@ def label(
     )
 
 
+class _Amounts(NamedTuple):
+    form: Form
+    compound: float
+    elemental: float
+    relative: Bounds
+    relative_basis: RelativeBasis
+    absorbed: Bounds
+
+
+def _amounts(ref: Reference, amount_mg: float, form: str | Form, count: int, elemental: bool) -> _Amounts:
+    """What every label figure is computed from: the form, the compound and elemental weights, and
+    the absorbed range (checked input)."""
+    f = resolve(ref, form)
+    check_mg(amount_mg)
+    if not 1 <= count <= 10_000:
+        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
+    total = amount_mg if count == 1 else check_mg(amount_mg * count, "total amount")
+    if elemental:
+        el, compound = total, total / f.fraction
+    else:
+        compound, el = total, total * f.fraction
+    rel, rel_basis = relative_range(f, ref.absorption, ref.catalogue)
+    return _Amounts(f, compound, el, rel, rel_basis, absorbed(el, rel, False, ref.absorption))
+
+
 def label_fields(
     ref: Reference,
     amount_mg: float,
@@ -57,17 +91,7 @@ def label_fields(
 ) -> dict[str, Any]:
     """The fields of ``label``'s LabelResult as a plain dict, not yet validated (batch serialises them)."""
     cat = ref.catalogue
-    f = resolve(ref, form)
-    check_mg(amount_mg)
-    if not 1 <= count <= 10_000:
-        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
-    total = amount_mg if count == 1 else check_mg(amount_mg * count, "total amount")
-    if elemental:
-        el, compound = total, total / f.fraction
-    else:
-        compound, el = total, total * f.fraction
-    rel, rel_basis = relative_range(f, ref.absorption, cat)
-    ab = absorbed(el, rel, False, ref.absorption)
+    f, compound, el, rel, rel_basis, ab = _amounts(ref, amount_mg, form, count, elemental)
     pct = percent(ab, el)
     return {
         "form": f.id,
@@ -97,6 +121,142 @@ def label_fields(
         "absorbed_pct_max": pct.high,
         **_with_estimate_note(ref, profile, safety(ref, profile, el, f)),
     }
+
+
+#: The keys of ``label_figures``: the headline figures of a label (the default batch record).
+FIGURES = (
+    "form",
+    "input_basis",
+    "compound_mg",
+    "elemental_pct",
+    "elemental_mg",
+    "elemental_mmol",
+    "elemental_meq",
+    "absorbed_mg_min",
+    "absorbed_mg_max",
+    "laxative",
+    "cautions",
+)
+
+
+class FiguresPlan(NamedTuple):
+    """What ``label_figures`` works out once for a form, basis, count and person: a batch reuses it
+    for every amount (``figures``)."""
+
+    form: Form
+    label_count: int  # units taken at once (``count``)
+    elemental: bool
+    curve: Curve
+    profile: Profile
+    quiet: float  # daily elemental mg below which the cautions are ``quiet_cautions``
+    quiet_cautions: list[Caution]
+    child: list[Caution]  # the note on absorbed estimates for a child (estimate_cautions)
+    mg_per_mmol: float  # the catalogue's constants (as stoichiometry.mmol and meq use them)
+    charge: float
+    fraction: float  # form.fraction
+    per_day: int  # profile.per_day
+
+
+def figures_plan(
+    ref: Reference,
+    form: str | Form,
+    *,
+    count: int = 1,
+    elemental: bool = False,
+    profile: Profile | None = None,
+) -> FiguresPlan:
+    """The per-form part of ``label_figures`` (raises for an unknown form, as ``label`` does)."""
+    f = resolve(ref, form)
+    prof = profile or Profile()
+    rel, _ = relative_range(f, ref.absorption, ref.catalogue)
+    quiet = quiet_below(ref, prof)
+    child = estimate_cautions(ref, profile)
+    quiet_cautions = [*assess(ref, prof, 0.0, f).cautions, *child] if quiet > 0 else []
+    c = ref.catalogue.constants
+    return FiguresPlan(
+        f,
+        count,
+        elemental,
+        curve(rel, False, ref.absorption),
+        prof,
+        quiet,
+        quiet_cautions,
+        child,
+        c.mg_molar_mass.value,
+        c.mg_charge.value,
+        f.fraction,
+        prof.per_day,
+    )
+
+
+def figures(ref: Reference, plan: FiguresPlan, amount_mg: float) -> dict[str, Any]:
+    """``label_figures`` for ``amount_mg`` of a planned form (see ``figures_plan``)."""
+    return figures_checked(ref, plan, check_mg(amount_mg))
+
+
+def figures_checked(
+    ref: Reference, plan: FiguresPlan, amount_mg: float, absorbed: bool = True
+) -> dict[str, Any]:
+    """``figures`` for an amount already checked (``check_mg``): a batch checks it as it reads it.
+
+    ``absorbed=False`` leaves out the absorbed range (a batch asked for other fields).
+    """
+    count = plan.label_count
+    if count == 1:
+        total = amount_mg
+    elif not 1 <= count <= 10_000:
+        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
+    else:
+        total = check_mg(amount_mg * count, "total amount")
+    f = plan.form
+    if plan.elemental:
+        el, compound = total, total / plan.fraction
+    else:
+        compound, el = total, total * plan.fraction
+    daily = el * plan.per_day
+    if daily < plan.quiet:
+        cautions = plan.quiet_cautions
+    else:
+        cautions = [*assess(ref, plan.profile, daily, f).cautions, *plan.child]
+    millimoles = el / plan.mg_per_mmol  # stoichiometry.mmol and meq, with the constants at hand
+    out = {
+        "form": f.id,
+        "input_basis": "elemental" if plan.elemental else "compound",
+        "compound_mg": compound,
+        "elemental_pct": f.elemental_pct,
+        "elemental_mg": el,
+        "elemental_mmol": millimoles,
+        "elemental_meq": millimoles * plan.charge,
+        "laxative": f.laxative,
+        "cautions": cautions,
+    }
+    if absorbed:
+        ab = absorbed_on(plan.curve, el)
+        out["absorbed_mg_min"] = ab.low
+        out["absorbed_mg_max"] = ab.high
+    return out
+
+
+#: The figures that are the same for every amount of a form (a batch rounds them once).
+FORM_CONSTANTS = frozenset(("form", "input_basis", "elemental_pct", "laxative"))
+
+
+def label_figures(
+    ref: Reference,
+    amount_mg: float,
+    form: str | Form,
+    *,
+    count: int = 1,
+    elemental: bool = False,
+    profile: Profile | None = None,
+) -> dict[str, Any]:
+    """The headline figures of ``label_fields`` (keys ``FIGURES``), the same values, computed alone.
+
+    What a pipeline wants from each record, without the variants, the family
+    spread, the model's parameters and the notes (batch's default record).
+    """
+    plan = figures_plan(ref, form, count=count, elemental=elemental, profile=profile)
+    return figures(ref, plan, amount_mg)
 
 
 def _with_estimate_note(ref: Reference, profile: Profile | None, fields: dict[str, Any]) -> dict[str, Any]:

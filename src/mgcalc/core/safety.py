@@ -281,28 +281,37 @@ def _diarrhoea(profile: Profile, d: CautionData) -> bool:
     return any(d.condition_code(c) == "chronic-diarrhea" for c in profile.conditions)
 
 
+def quiet_below(ref: Reference, profile: Profile) -> float:
+    """The daily elemental amount below which no amount-dependent caution applies to ``profile``
+    (0 when every amount has something to say: no UL, diarrhoea, or an RDA to report). Memoised."""
+    key = ("quiet", id(ref))
+    quiet = profile.memo.get(key)
+    if quiet is None:
+        d = ref.cautions
+        state = life_state(profile.pregnant, profile.lactating, profile.sex)
+        ul = upper_level(ref, profile.age, state, profile.standard).ul_supplemental_mg
+        reports_rda = profile.age is not None and (
+            profile.sex is not None or profile.pregnant or profile.lactating
+        )
+        quiet = profile.memo[key] = float(
+            0.0
+            if ul is None or _diarrhoea(profile, d) or reports_rda
+            else min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul)
+        )
+    assert isinstance(quiet, float)
+    return quiet
+
+
 def amount_cautions(
     ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
 ) -> list[Caution]:
     """Cautions that depend on the daily amount: the UL, laxative forms, % of the reference intake."""
     d = ref.cautions
-    state = life_state(profile.pregnant, profile.lactating, profile.sex)
-    quiet_key = ("quiet", id(ref))
-    quiet = profile.memo.get(quiet_key)
-    if quiet is not None and daily_mg < quiet:  # the common case in a batch: nothing to say
+    if daily_mg < quiet_below(ref, profile):  # the common case in a batch: nothing to say
         return _form_cautions(ref, profile, form)
+    state = life_state(profile.pregnant, profile.lactating, profile.sex)
     ul_ref = upper_level(ref, profile.age, state, profile.standard)
     ul = ul_ref.ul_supplemental_mg
-    if quiet is None:
-        reports_rda = profile.age is not None and (
-            profile.sex is not None or profile.pregnant or profile.lactating
-        )
-        quiet = (
-            0.0
-            if ul is None or _diarrhoea(profile, d) or reports_rda
-            else min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul)
-        )
-        profile.memo[quiet_key] = quiet
     who = f"age {profile.age:g}" if profile.age is not None else "adults (no age given)"
     out: list[Caution] = []
     infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
@@ -399,6 +408,17 @@ def assess(
 
     With a form, rules that concern only antacid forms apply only to those.
     """
+    if daily_mg is not None and daily_mg < quiet_below(ref, profile):  # the same for any such amount
+        key = ("quiet-assessment", id(ref), None if form is None else form.id)
+        hit = profile.memo.get(key)
+        if hit is None:
+            hit = profile.memo[key] = _assess(ref, profile, daily_mg, form)
+        assert isinstance(hit, Assessment)
+        return hit
+    return _assess(ref, profile, daily_mg, form)
+
+
+def _assess(ref: Reference, profile: Profile, daily_mg: float | None, form: Form | None) -> Assessment:
     base = person_assessment(ref, profile)
     cautions = base.cautions
     if form is not None and any(c.applies_to_forms == "antacid" for c in cautions):

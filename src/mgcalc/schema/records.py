@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from mgcalc.schema.data import Form, Source
+from mgcalc.schema.data import Form, Level, Source
 from mgcalc.schema.results import (
     Basis,
     Caution,
@@ -75,8 +75,10 @@ class ParseError(Result):
 
 
 class BatchOutput(Result):
-    """One ``batch`` output record: line and id, then the ``label --json`` fields, the
-    ``parse --json`` fields (for a ``text`` column), or ``error``. CSV columns are these fields."""
+    """One ``batch --full`` output record: line and id, then the ``label --json`` fields, the
+    ``parse --json`` fields (for a ``text`` column), or ``error``. CSV columns are these fields.
+
+    The default record and ``--fields`` hold a subset of these keys."""
 
     line: int
     id: str | None = None
@@ -146,6 +148,10 @@ class BatchOutput(Result):
     absorbed_pct_max: float | None = None
     # an id that is not valid UTF-8: its exact bytes in hexadecimal (``id`` is then null)
     id_hex: str | None = None
+    caution_levels: dict[str, Level] | None = Field(
+        default=None,
+        description="each caution's code and level, most severe first (the default record's cautions)",
+    )
 
 
 # ---------------------------------------------------------------- panel
@@ -230,11 +236,6 @@ class ConvertResult(Result):
     )
     reference_range: SerumRangeUsed | None = None
     note: str
-
-
-def csv_columns() -> list[str]:
-    """The columns of ``batch --output-format csv``: the BatchOutput fields, in order."""
-    return list(BatchOutput.model_fields)
 
 
 # ---------------------------------------------------------------- forms
