@@ -275,3 +275,18 @@ def test_the_block_reader_is_what_the_shell_reads_with(tmp_path: Path) -> None:
     assert [o["line"] for o in out] == list(range(2, 20_002))
     assert out[12_345]["id"] == "r12345" and "error" not in out[12_345]
     assert out[15_000]["id"] is None and out[15_000]["id_hex"] == b"r15\xff00".hex()
+
+
+def test_parse_and_panel_take_fields_too(tmp_path: Path) -> None:
+    r = _cli(
+        "parse", "-", "--fields", "stated_mg,basis", input="Magnesium (as citrate) 200 mg\nMg oxide 250 mg\n"
+    )
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [list(x) for x in rows] == [["line", "stated_mg", "basis"]] * 2
+    one = _cli("parse", "Magnesium (as oxide) 250 mg", "--fields", "forms")
+    assert json.loads(one.stdout) == {"forms": ["oxide"]}
+    label = Path(__file__).parent / "data" / "dsld" / "labels" / "65718.json"
+    panel = _cli("panel", str(label), "--fields", "id,daily_elemental_mg_max")
+    assert list(json.loads(panel.stdout)) == ["id", "daily_elemental_mg_max"]
+    bad = _cli("panel", str(label), "--fields", "daily_elemental")
+    assert bad.returncode == 2 and "did you mean daily_elemental_mg" in bad.stderr

@@ -861,6 +861,25 @@ def intake(
     return finish(r, mode=m, view=lambda: intake_view(r, ref))
 
 
+def _fields(
+    text: str | None, allowed: tuple[str, ...], always: tuple[str, ...] = ()
+) -> tuple[str, ...] | None:
+    """--fields of parse and panel: names checked against the result's fields (None: all)."""
+    if text is None:
+        return None
+    from mgcalc.core.batch import parse_fields
+
+    return parse_fields(text, allowed, always)
+
+
+def _pick(result: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """Only ``fields`` of a result, in that order, as JSON data."""
+    from mgcalc.cli.output import json_ready
+
+    data = json_ready(result)
+    return {k: data[k] for k in dict.fromkeys(fields) if k in data}
+
+
 @command(
     examples=[
         'mgcalc parse "Magnesium (as magnesium citrate) 200 mg 48% DV"',
@@ -873,6 +892,7 @@ def parse(
         typer.Argument(metavar="TEXT", help="A label line; omit it (or give -) to read lines from stdin."),
     ] = None,
     json_: JsonOpt = False,
+    fields: FieldsOpt = None,
     catalogue: CatalogueOpt = None,
 ) -> int:
     """Read a label line: elemental or compound weight and why, forms, elemental mg, the trap.
@@ -887,11 +907,12 @@ def parse(
     from mgcalc.core.labels import parse_label
     from mgcalc.schema.records import ParseError, ParseLine
 
-    m = mode(json_)
+    chosen = _fields(fields, tuple(ParseLine.model_fields), ("line",))
+    m = mode(json_ or chosen is not None)
     ref = reference(catalogue)
     if text is not None and text != "-":
         r = parse_label(ref, text)
-        return finish(r, mode=m, view=lambda: parse_view(r))
+        return finish(r if chosen is None else _pick(r, chosen), mode=m, view=lambda: parse_view(r))
     env = current()
     ascii_only = not is_utf8(env.out)
     failed = 0
@@ -909,7 +930,9 @@ def parse(
             else:
                 env.out.write(f"line {n}: error: {literal(error, 1000)}\n")
         elif m is Mode.JSON:
-            env.out.write(to_json(ParseLine(line=n, **r.model_dump()), ascii_only) + "\n")
+            result = ParseLine(line=n, **r.model_dump())
+            shown = result if chosen is None else _pick(result, ("line", *chosen))
+            env.out.write(to_json(shown, ascii_only) + "\n")
         else:
             emit(parse_view(r, n), env)
     if failed:
@@ -1021,6 +1044,7 @@ def panel(
         bool, typer.Option("--dsld", help="FILE is a DSLD label record (JSON), whatever its name.")
     ] = False,
     json_: JsonOpt = False,
+    fields: FieldsOpt = None,
     catalogue: CatalogueOpt = None,
     *,
     profile: Profile,
@@ -1036,12 +1060,15 @@ def panel(
     from mgcalc.cli.panel_io import read_panel_file
     from mgcalc.cli.views import panel_view
     from mgcalc.core.panel import panel as panel_calc
+    from mgcalc.schema.records import PanelResult
 
-    m = mode(json_)
+    chosen = _fields(fields, tuple(PanelResult.model_fields))
+    m = mode(json_ or chosen is not None)
     ref = reference(catalogue)
     prof = _check(ref, profile)
     r = panel_calc(ref, read_panel_file(ref, file, dsld=dsld), prof)
-    status = finish(r, mode=m, view=lambda: panel_view(r), cautions=r.cautions, fail_on=fail_on)
+    shown = r if chosen is None else _pick(r, chosen)
+    status = finish(shown, mode=m, view=lambda: panel_view(r), cautions=r.cautions, fail_on=fail_on)
     if status == ExitStatus.OK and any(x.error for x in r.lines):
         return ExitStatus.RECORDS_FAILED
     return status

@@ -712,24 +712,27 @@ _FIGURES = frozenset(FIGURES) | {"caution_levels"}
 _LABEL_ONLY = frozenset(LabelResult.model_fields) - _FIGURES
 
 
-def parse_fields(text: str) -> tuple[str, ...]:
-    """``--fields a,b,c``: the field names, checked against FIELDS (line and id are always there)."""
+def parse_fields(
+    text: str, allowed: tuple[str, ...] = FIELDS, always: tuple[str, ...] = ("line", "id")
+) -> tuple[str, ...]:
+    """``--fields a,b,c``: the field names, checked against ``allowed``, once each; ``always``
+    (written first whatever the list says) dropped from it."""
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise MgcalcError(
             "--fields needs at least one field name, e.g. --fields form,elemental_mg", field="fields"
         )
     for n in names:
-        if n not in FIELDS:
+        if n not in allowed:
             import difflib
 
-            close = difflib.get_close_matches(n, FIELDS, n=3)
+            close = difflib.get_close_matches(n, allowed, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise MgcalcError(
                 f"unknown field '{literal(n, 60)}'{hint} (the fields are listed in the README)",
                 field="fields",
             )
-    return tuple(dict.fromkeys(n for n in names if n not in ("line", "id")))
+    return tuple(dict.fromkeys(n for n in names if n not in always))
 
 
 def needs_absorbed(fields: tuple[str, ...] | None) -> bool:
