@@ -7,11 +7,14 @@ passed explicitly to the core functions.
 
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mgcalc.errors import MgcalcError, literal
+
+if TYPE_CHECKING:
+    from mgcalc.schema.labels import LabelData
 
 Laxative = Literal["none", "low", "mild", "strong"]
 LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "low", "mild", "strong")
@@ -555,126 +558,6 @@ class IntakeData(DataModel):
         return list(dict.fromkeys(keys))
 
 
-# ---------------------------------------------------------------- labels.yaml
-
-
-class DvGroup(DataModel):
-    """The Daily Value of magnesium for one target group (a %DV is of elemental magnesium)."""
-
-    id: FormId
-    name: str
-    mg: float = Field(gt=0)
-    older_mg: float | None = Field(
-        default=None, gt=0, description="the DV on labels made before the 2016 rule"
-    )
-    older_verified: bool = Field(
-        default=True, description="false: the older DV was not read in a primary source (see note)"
-    )
-    words: list[str] = Field(
-        default_factory=list, description="words in label text that name this group (pregnant, lactating...)"
-    )
-    dsld_names: list[str] = Field(default_factory=list, description="DSLD dailyValueTargetGroup names")
-    note: str = ""
-    quote: str | None = None
-    sources: SourceKeys
-
-    @property
-    def values(self) -> tuple[float, ...]:
-        """The DV now and, where one is known, before the 2016 rule."""
-        return (self.mg,) if self.older_mg is None else (self.mg, self.older_mg)
-
-
-class DailyValue(DataModel):
-    """The US Daily Value a %DV refers to."""
-
-    adult_mg: float = Field(gt=0)
-    older_mg: float = Field(gt=0)
-    note: str
-    sources: SourceKeys
-    groups: list[DvGroup] = Field(
-        default_factory=list, description="DVs by target group; the first is the default (adults)"
-    )
-
-    def group(self, key: str | None) -> DvGroup | None:
-        """The group with this id, or whose DSLD name is ``key`` (case ignored); None if none."""
-        if key is None:
-            return None
-        k = key.strip().casefold()
-        return next((g for g in self.groups if g.id == k or k in (n.casefold() for n in g.dsld_names)), None)
-
-
-class TradeWord(DataModel):
-    """A brand, trademark or process word printed with a form: recognised and reported, never a form."""
-
-    name: str
-    words: list[str] = Field(min_length=1, description="spellings, lower case; hyphens and spaces alike")
-    kind: Literal["brand", "process"]
-    note: str
-    sources: SourceKeys
-
-
-class TrapReference(DataModel):
-    """Whose reference intake a trap sentence uses."""
-
-    age: float
-    sex: Sex
-    standard: Standard
-    wording: str
-
-
-class Excipient(DataModel):
-    """A magnesium compound that is on labels as an excipient."""
-
-    name: str
-    words: list[str] = Field(min_length=1)
-    role: str
-    sources: SourceKeys
-
-
-class LabelData(DataModel):
-    """data/labels.yaml."""
-
-    schema_version: int = Field(alias="schema", ge=1, le=1)
-    daily_value: DailyValue
-    trap_reference: TrapReference
-    excipients: list[Excipient]
-    elemental_markers: list[str]
-    magnesium_words: list[str] = Field(
-        default_factory=lambda: ["magnesium", "mg"], description="words that name magnesium itself"
-    )
-    magnesium_only_names: list[str] = Field(
-        default_factory=list,
-        description="words that name a magnesium compound without saying magnesium (epsom, magtein)",
-    )
-    abbreviations: dict[str, str] = Field(
-        default_factory=dict, description="label abbreviations and spellings, expanded before reading"
-    )
-    trade_words: list[TradeWord] = Field(default_factory=list)
-    excipient_modifiers: list[str] = Field(
-        default_factory=list, description="words that may stand with an excipient name (vegetable...)"
-    )
-    other_elements: list[str] = Field(
-        default_factory=list, description="other minerals and nutrients: an item naming one is not magnesium"
-    )
-
-    def source_keys(self) -> list[str]:
-        """Every source key the label conventions refer to."""
-        keys = [*self.daily_value.sources, *(k for e in self.excipients for k in e.sources)]
-        keys += [k for g in self.daily_value.groups for k in g.sources]
-        keys += [k for t in self.trade_words for k in t.sources]
-        return list(dict.fromkeys(keys))
-
-
-# ---------------------------------------------------------------- sources.yaml
-
-
-class SourceData(DataModel):
-    """data/sources.yaml: every citation, once."""
-
-    schema_version: int = Field(alias="schema", ge=1, le=1)
-    sources: dict[str, Source]
-
-
 # ---------------------------------------------------------------- cautions.yaml
 
 Level = Literal["info", "caution", "avoid"]
@@ -989,27 +872,87 @@ def norm_name(text: str) -> str:
 # ---------------------------------------------------------------- the bundle
 
 
-class Reference(BaseModel):
+class Reference:
     """Every data file at once: what the core functions are given explicitly.
 
-    Built by ``mgcalc.reference.load_reference``; frozen, so one bundle can be
-    shared by every call in a process.
+    Built by ``mgcalc.reference.load_reference``. Not a data file itself but a
+    bundle of them; each section (catalogue, absorption, cautions, intake,
+    labels, sources) may be given as a function that builds it, called on first
+    use, so a command builds only the data it reads. Read-only, so one bundle
+    can be shared by every call in a process.
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True, arbitrary_types_allowed=True)
+    __slots__ = ("_built", "_pending", "memo")
 
-    # per-bundle memo for pure lookups (intake bands, drug matches): process memory only
-    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
+    SECTIONS = ("catalogue", "absorption", "cautions", "intake", "labels", "sources")
 
-    catalogue: Catalogue
-    absorption: AbsorptionModel
-    cautions: CautionData
-    intake: IntakeData
-    labels: LabelData
-    sources: dict[str, Source]
+    def __init__(self, *, check: bool = True, **sections: Any) -> None:
+        """``sections``: each section, or a function of no arguments returning it (``check=False`` only).
 
-    @model_validator(mode="after")
-    def _sources_known(self) -> "Reference":
+        With ``check`` (the default), every source key the data refers to must be known
+        (ValueError otherwise), which builds every section.
+        """
+        if sorted(sections) != sorted(self.SECTIONS):
+            raise TypeError(f"a Reference needs exactly the sections {', '.join(self.SECTIONS)}")
+        #: per-bundle memo for pure lookups (intake bands, drug matches): process memory only
+        self.memo: dict[Any, Any] = {}
+        self._built: dict[str, Any] = {}
+        self._pending: dict[str, Any] = {}
+        for name, value in sections.items():
+            if callable(value):
+                self._pending[name] = value
+            else:
+                self._built[name] = value
+        if check:
+            self._sources_known()
+
+    def _section(self, name: str) -> Any:
+        try:
+            return self._built[name]
+        except KeyError:
+            value = self._built[name] = self._pending.pop(name)()
+            return value
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """forms.yaml (or a user's catalogue)."""
+        cat: Catalogue = self._section("catalogue")
+        return cat
+
+    @property
+    def absorption(self) -> AbsorptionModel:
+        """absorption.yaml."""
+        model: AbsorptionModel = self._section("absorption")
+        return model
+
+    @property
+    def cautions(self) -> CautionData:
+        """cautions.yaml."""
+        data: CautionData = self._section("cautions")
+        return data
+
+    @property
+    def intake(self) -> IntakeData:
+        """intake.yaml."""
+        data: IntakeData = self._section("intake")
+        return data
+
+    @property
+    def labels(self) -> "LabelData":
+        """labels.yaml."""
+        from mgcalc.schema.labels import LabelData
+
+        data = self._section("labels")
+        assert isinstance(data, LabelData)
+        return data
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        """sources.yaml: every citation, by key."""
+        sources: dict[str, Source] = self._section("sources")
+        return sources
+
+    def _sources_known(self) -> None:
         pool = {**self.sources, **self.catalogue.sources}
         problems = []
         for where, keys in (
@@ -1022,13 +965,6 @@ class Reference(BaseModel):
             problems += [f"{where}: unknown source {k!r}" for k in keys if k not in pool]
         if problems:
             raise ValueError("; ".join(problems))
-        return self
-
-    @property
-    def memo(self) -> dict[Any, Any]:
-        """A dict for memoising pure functions of this bundle."""
-        memo: dict[Any, Any] = self.__pydantic_private__["_memo"]  # type: ignore[index]
-        return memo
 
     def source(self, key: str) -> Source | None:
         """The citation for a key (the catalogue's own first, for a user catalogue)."""
@@ -1041,3 +977,24 @@ class Reference(BaseModel):
             s = self.source(k)
             out.append(s.cite if s is not None else k)
         return "; ".join(out)
+
+
+#: Names that moved to a module of their own, still importable from here (imported on first use).
+_MOVED = {
+    "DvGroup": "labels",
+    "DailyValue": "labels",
+    "TradeWord": "labels",
+    "TrapReference": "labels",
+    "Excipient": "labels",
+    "LabelData": "labels",
+    "SourceData": "sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"mgcalc.schema.{module}"), name)
