@@ -7,7 +7,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -253,7 +253,7 @@ def _constructed(field: str) -> Any:
     if index.is_file():
         cat.use_name_index(json.loads(index.read_text(encoding="utf-8")))
     else:
-        cat._cross_check()
+        cast(Any, cat)._cross_check()  # the validator, run on constructed data
     return cat
 
 
