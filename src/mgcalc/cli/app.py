@@ -363,83 +363,97 @@ def mode(json_: bool, plain: bool = False) -> Mode:
     return Mode.JSON if json_ else Mode.PLAIN if plain else Mode.HUMAN
 
 
-#: The profile options every dosing command and `check` take (see with_profile).
-PROFILE_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
-        "age",
-        Annotated[
-            float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)
-        ],
-        None,
-    ),
-    (
-        "sex",
-        Annotated[
-            Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)
-        ],
-        None,
-    ),
-    ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
-    ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
-    (
-        "egfr",
-        Annotated[
-            float | None,
-            typer.Option("--egfr", metavar="ML_MIN", help="eGFR, mL/min/1.73m2 (0-200).", show_default=False),
-        ],
-        None,
-    ),
-    (
-        "ckd_stage",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--ckd-stage", metavar="STAGE", help="CKD stage 1, 2, 3, 3a, 3b, 4 or 5.", show_default=False
-            ),
-        ],
-        None,
-    ),
-    (
-        "drug",
-        Annotated[
-            list[str] | None,
-            typer.Option("--drug", metavar="NAME", help="A medicine taken, generic or brand (repeat)."),
-        ],
-        None,
-    ),
-    (
-        "condition",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--condition",
-                metavar="NAME",
-                help="chronic-diarrhea, myasthenia-gravis, heart-block, pregnancy, ckd, dialysis (repeat).",
-            ),
-        ],
-        None,
-    ),
-    (
-        "per_day",
-        Annotated[int, typer.Option("--per-day", metavar="N", help="Intakes a day (for the daily amount).")],
-        1,
-    ),
-    (
-        "standard",
-        Annotated[Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")],
-        Standard.us,
-    ),
-    (
-        "fail_on",
-        Annotated[
-            FailOn | None,
-            typer.Option(
-                "--fail-on", help="Exit 3 if a caution of this level or above applies.", show_default=False
-            ),
-        ],
-        None,
-    ),
-]
+@functools.cache
+def profile_options() -> list[tuple[str, Any, Any]]:
+    """The profile options every dosing command and `check` take (see with_profile): built when a
+    command taking them is."""
+    return [
+        (
+            "age",
+            Annotated[
+                float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)
+            ],
+            None,
+        ),
+        (
+            "sex",
+            Annotated[
+                Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)
+            ],
+            None,
+        ),
+        ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
+        ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
+        (
+            "egfr",
+            Annotated[
+                float | None,
+                typer.Option(
+                    "--egfr", metavar="ML_MIN", help="eGFR, mL/min/1.73m2 (0-200).", show_default=False
+                ),
+            ],
+            None,
+        ),
+        (
+            "ckd_stage",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--ckd-stage",
+                    metavar="STAGE",
+                    help="CKD stage 1, 2, 3, 3a, 3b, 4 or 5.",
+                    show_default=False,
+                ),
+            ],
+            None,
+        ),
+        (
+            "drug",
+            Annotated[
+                list[str] | None,
+                typer.Option("--drug", metavar="NAME", help="A medicine taken, generic or brand (repeat)."),
+            ],
+            None,
+        ),
+        (
+            "condition",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--condition",
+                    metavar="NAME",
+                    help="chronic-diarrhea, myasthenia-gravis, heart-block, pregnancy, ckd, dialysis (repeat).",
+                ),
+            ],
+            None,
+        ),
+        (
+            "per_day",
+            Annotated[
+                int, typer.Option("--per-day", metavar="N", help="Intakes a day (for the daily amount).")
+            ],
+            1,
+        ),
+        (
+            "standard",
+            Annotated[
+                Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")
+            ],
+            Standard.us,
+        ),
+        (
+            "fail_on",
+            Annotated[
+                FailOn | None,
+                typer.Option(
+                    "--fail-on",
+                    help="Exit 3 if a caution of this level or above applies.",
+                    show_default=False,
+                ),
+            ],
+            None,
+        ),
+    ]
 
 
 #: Attribute marking a command that takes the profile options (see with_profile).
@@ -464,7 +478,7 @@ def _profiled(func: Callable[..., int], *, per_day: bool) -> Callable[..., int]:
     """``func`` with the profile options in its signature, called with ``profile`` and ``fail_on``."""
     sig = inspect.signature(func, eval_str=True)
     own = [p for name, p in sig.parameters.items() if name not in ("profile", "fail_on")]
-    options = [o for o in PROFILE_OPTIONS if per_day or o[0] != "per_day"]
+    options = [o for o in profile_options() if per_day or o[0] != "per_day"]
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
         for name, annotation, default in options

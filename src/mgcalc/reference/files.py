@@ -205,8 +205,13 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
     return Catalogue.model_validate(data)
 
 
+@lru_cache(maxsize=1)
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
 def _built_json(stem: str) -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
+    return _package_dir() / "data" / f"{stem}.json"
 
 
 def _packaged_raw(stem: str) -> Any:

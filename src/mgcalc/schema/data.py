@@ -6,7 +6,6 @@ passed explicitly to the core functions.
 """
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -155,6 +154,12 @@ class Form(DataModel):
         return self.formula if self.formula is not None else "(no single formula)"
 
 
+#: ``Catalogue.resolve`` remembers at most this many spellings, each at most this long
+#: (a batch repeats a few spellings; distinct or very long ones must not grow memory without end).
+RESOLVE_CACHE_SIZE = 4096
+RESOLVE_CACHE_NAME_CHARS = 200
+
+
 class Catalogue(DataModel):
     """The whole catalogue, cross-checked: unique ids and names, known sources, families."""
 
@@ -295,7 +300,9 @@ class Catalogue(DataModel):
             )
         if key in self._names:
             form = self._by_id[self._names[key]]
-            if len(resolved) < 10_000:
+            if len(name) <= RESOLVE_CACHE_NAME_CHARS:
+                if len(resolved) >= RESOLVE_CACHE_SIZE:  # bounded memory: start again
+                    resolved.clear()
                 resolved[name] = form
             return form
         import difflib
@@ -304,6 +311,15 @@ class Catalogue(DataModel):
         ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
         hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
         raise MgcalcError(f"unknown form '{literal(name)}'; {hint}", field="form")
+
+
+def _nfkc(text: str) -> str:
+    """``text`` in Unicode NFKC form (ASCII text already is: unicodedata is loaded only for the rest)."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
@@ -315,7 +331,7 @@ def name_key(name: str) -> str:
     Case, "magnesium"/"mg", punctuation, spacing, hyphens and word order do not
     matter; "MgCl2·6H2O", "MgCl2.6H2O" and "mgcl2 6h2o" are one key.
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _nfkc(name).casefold()
     words = [w for w in re.split(r"[^0-9a-z]+", text) if w and w not in _DROP_WORDS]
     return " ".join(sorted(words))
 
@@ -861,7 +877,7 @@ class CautionData(DataModel):
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.split(r"[^0-9a-z-]+", unicodedata.normalize("NFKC", text).casefold())).strip()
+    return " ".join(re.split(r"[^0-9a-z-]+", _nfkc(text).casefold())).strip()
 
 
 def norm_name(text: str) -> str:
