@@ -317,3 +317,28 @@ def test_library_call_writes_nothing(tmp_path: Path, cat: Catalogue) -> None:
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) == pytest.approx(500 * cat.get("citrate").fraction)
     assert [_tree(d) for d in watched] == before
+
+
+def test_the_resolve_cache_stays_bounded() -> None:
+    """A batch of many distinct spellings, or of very long names, does not grow the cache without end."""
+    from mgcalc.schema.data import RESOLVE_CACHE_NAME_CHARS, RESOLVE_CACHE_SIZE
+
+    cat = validate_raw_catalogue()
+    cache = cat.__pydantic_private__["_resolved"]  # type: ignore[index]
+    for i in range(3 * RESOLVE_CACHE_SIZE):
+        spelling = "magnesium" + " " * (1 + i % 50) + "citrate" + "," * (i // 50)
+        assert cat.resolve(spelling).id == "citrate"
+        assert len(cache) <= RESOLVE_CACHE_SIZE
+    cache.clear()
+    long_name = "magnesium " * 1000 + "citrate"
+    assert len(long_name) > RESOLVE_CACHE_NAME_CHARS
+    assert cat.resolve(long_name).id == "citrate"
+    assert cache == {}
+    assert cat.resolve("citrate").id == "citrate"
+    assert list(cache) == ["citrate"]  # short names are still remembered
+
+
+def validate_raw_catalogue() -> Catalogue:
+    """A catalogue of its own (the shared one's cache is left alone)."""
+    raw = yaml.safe_load((REPO / "data" / "forms.yaml").read_text(encoding="utf-8"))
+    return Catalogue.model_validate(raw)

@@ -119,9 +119,10 @@ def _refuse_unknown_options(command: Any, ctx: Any, args: list[str]) -> None:
         raise NoSuchOption(name, message=f"no such option: {literal(name)}{hint}", ctx=ctx)
 
 
-app = typer.Typer(name="mgcalc", help=HELP, epilog=EPILOG, **{**APP_SETTINGS, "add_completion": True})
-#: name -> (function, options) of every command, for dispatching one alone (see main)
-COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
+#: name -> what builds the command: (function, options) for typer. A command's
+#: signature is read (its annotations evaluated) only when it is built: for the one
+#: command run (see main), or for all of them when the whole app is (``app``).
+COMMANDS: dict[str, Callable[[], tuple[Callable[..., None], dict[str, Any]]]] = {}
 
 #: Environment variable naming a user catalogue, like --catalogue (read here, in the shell only).
 CATALOGUE_ENV = "MGCALC_CATALOGUE"
@@ -211,7 +212,7 @@ BriefOpt = Annotated[bool, typer.Option("--brief", help="Print no source footnot
 
 def command(
     *, examples: list[str], footnotes: bool = False, **options: Any
-) -> Callable[[Callable[..., int]], Callable[..., None]]:
+) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Register a command: it returns an ExitStatus, which becomes the process exit code.
 
     Every command gets --color (and, with ``footnotes``, --sources and
@@ -220,7 +221,14 @@ def command(
     command quietly with exit 0.
     """
 
-    def register(func: Callable[..., int]) -> Callable[..., None]:
+    def register(func: Callable[..., int]) -> Callable[..., int]:
+        COMMANDS[func.__name__] = functools.cache(lambda: build(func))
+        return func
+
+    def build(func: Callable[..., int]) -> tuple[Callable[..., None], dict[str, Any]]:
+        per_day = getattr(func, PROFILE_MARK, None)
+        if per_day is not None:
+            func = _profiled(func, per_day=per_day)
         sig = inspect.signature(func, eval_str=True)
         extra = [
             inspect.Parameter(
@@ -239,7 +247,10 @@ def command(
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> None:
+            from mgcalc.cli import started
             from mgcalc.cli.terminal import current
+
+            started()
 
             env = current()
             color = kwargs.pop("color")
@@ -267,9 +278,7 @@ def command(
         options["cls"] = Command
         options.setdefault("short_help", (func.__doc__ or "").strip().split("\n")[0])
         options["context_settings"] = {**HELP_NAMES, **options.get("context_settings", {})}
-        COMMANDS[func.__name__] = (run, options)
-        app.command(**options)(run)
-        return run
+        return run, options
 
     return register
 
@@ -363,125 +372,149 @@ def mode(json_: bool, plain: bool = False) -> Mode:
     return Mode.JSON if json_ else Mode.PLAIN if plain else Mode.HUMAN
 
 
-#: The profile options every dosing command and `check` take (see with_profile).
-PROFILE_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
-        "age",
-        Annotated[
-            float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)
-        ],
-        None,
-    ),
-    (
-        "sex",
-        Annotated[
-            Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)
-        ],
-        None,
-    ),
-    ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
-    ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
-    (
-        "egfr",
-        Annotated[
-            float | None,
-            typer.Option("--egfr", metavar="ML_MIN", help="eGFR, mL/min/1.73m2 (0-200).", show_default=False),
-        ],
-        None,
-    ),
-    (
-        "ckd_stage",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--ckd-stage", metavar="STAGE", help="CKD stage 1, 2, 3, 3a, 3b, 4 or 5.", show_default=False
-            ),
-        ],
-        None,
-    ),
-    (
-        "drug",
-        Annotated[
-            list[str] | None,
-            typer.Option("--drug", metavar="NAME", help="A medicine taken, generic or brand (repeat)."),
-        ],
-        None,
-    ),
-    (
-        "condition",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--condition",
-                metavar="NAME",
-                help="chronic-diarrhea, myasthenia-gravis, heart-block, pregnancy, ckd, dialysis (repeat).",
-            ),
-        ],
-        None,
-    ),
-    (
-        "per_day",
-        Annotated[int, typer.Option("--per-day", metavar="N", help="Intakes a day (for the daily amount).")],
-        1,
-    ),
-    (
-        "standard",
-        Annotated[Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")],
-        Standard.us,
-    ),
-    (
-        "fail_on",
-        Annotated[
-            FailOn | None,
-            typer.Option(
-                "--fail-on", help="Exit 3 if a caution of this level or above applies.", show_default=False
-            ),
-        ],
-        None,
-    ),
-]
+@functools.cache
+def profile_options() -> list[tuple[str, Any, Any]]:
+    """The profile options every dosing command and `check` take (see with_profile): built when a
+    command taking them is."""
+    return [
+        (
+            "age",
+            Annotated[
+                float | None, typer.Option("--age", metavar="YEARS", help="Age in years.", show_default=False)
+            ],
+            None,
+        ),
+        (
+            "sex",
+            Annotated[
+                Sex | None, typer.Option("--sex", help="Sex, for the reference intake.", show_default=False)
+            ],
+            None,
+        ),
+        ("pregnant", Annotated[bool, typer.Option("--pregnant", help="Pregnant.")], False),
+        ("lactating", Annotated[bool, typer.Option("--lactating", help="Breastfeeding.")], False),
+        (
+            "egfr",
+            Annotated[
+                float | None,
+                typer.Option(
+                    "--egfr", metavar="ML_MIN", help="eGFR, mL/min/1.73m2 (0-200).", show_default=False
+                ),
+            ],
+            None,
+        ),
+        (
+            "ckd_stage",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--ckd-stage",
+                    metavar="STAGE",
+                    help="CKD stage 1, 2, 3, 3a, 3b, 4 or 5.",
+                    show_default=False,
+                ),
+            ],
+            None,
+        ),
+        (
+            "drug",
+            Annotated[
+                list[str] | None,
+                typer.Option("--drug", metavar="NAME", help="A medicine taken, generic or brand (repeat)."),
+            ],
+            None,
+        ),
+        (
+            "condition",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--condition",
+                    metavar="NAME",
+                    help="chronic-diarrhea, myasthenia-gravis, heart-block, pregnancy, ckd, dialysis (repeat).",
+                ),
+            ],
+            None,
+        ),
+        (
+            "per_day",
+            Annotated[
+                int, typer.Option("--per-day", metavar="N", help="Intakes a day (for the daily amount).")
+            ],
+            1,
+        ),
+        (
+            "standard",
+            Annotated[
+                Standard, typer.Option("--standard", help="Reference values: us (IOM) or eu (EFSA/SCF).")
+            ],
+            Standard.us,
+        ),
+        (
+            "fail_on",
+            Annotated[
+                FailOn | None,
+                typer.Option(
+                    "--fail-on",
+                    help="Exit 3 if a caution of this level or above applies.",
+                    show_default=False,
+                ),
+            ],
+            None,
+        ),
+    ]
+
+
+#: Attribute marking a command that takes the profile options (see with_profile).
+PROFILE_MARK = "_mgcalc_profile"
 
 
 def with_profile(*, per_day: bool = True) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Give a command the profile options; it receives them as ``profile`` and ``fail_on``.
 
-    The options are added to the command's signature (which typer reads), so
-    each command declares only its own options.
+    The options are added to the command's signature (which typer reads) when
+    the command is built, so each command declares only its own options.
     """
 
     def decorate(func: Callable[..., int]) -> Callable[..., int]:
-        sig = inspect.signature(func, eval_str=True)
-        own = [p for name, p in sig.parameters.items() if name not in ("profile", "fail_on")]
-        options = [o for o in PROFILE_OPTIONS if per_day or o[0] != "per_day"]
-        extra = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-            for name, annotation, default in options
-        ]
-
-        @functools.wraps(func)
-        def run(**kwargs: Any) -> int:
-            values = {name: kwargs.pop(name) for name, _, _ in options}
-            fail_on = values.pop("fail_on")
-            # typer has already checked every type; core.safety.check_profile checks the values
-            profile = Profile.model_construct(
-                age=values["age"],
-                sex=values["sex"].value if values["sex"] is not None else None,
-                pregnant=values["pregnant"],
-                lactating=values["lactating"],
-                egfr=values["egfr"],
-                ckd_stage=values["ckd_stage"],
-                drugs=values["drug"] or [],
-                conditions=values["condition"] or [],
-                per_day=values.get("per_day", 1),
-                standard=values["standard"].value,
-            )
-            return func(profile=profile, fail_on=fail_on, **kwargs)
-
-        run.__signature__ = sig.replace(parameters=[*own, *extra], return_annotation=int)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in [*own, *extra]}
-        return run
+        setattr(func, PROFILE_MARK, per_day)
+        return func
 
     return decorate
+
+
+def _profiled(func: Callable[..., int], *, per_day: bool) -> Callable[..., int]:
+    """``func`` with the profile options in its signature, called with ``profile`` and ``fail_on``."""
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for name, p in sig.parameters.items() if name not in ("profile", "fail_on")]
+    options = [o for o in profile_options() if per_day or o[0] != "per_day"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, annotation, default in options
+    ]
+
+    @functools.wraps(func)
+    def run(**kwargs: Any) -> int:
+        values = {name: kwargs.pop(name) for name, _, _ in options}
+        fail_on = values.pop("fail_on")
+        # typer has already checked every type; core.safety.check_profile checks the values
+        profile = Profile.model_construct(
+            age=values["age"],
+            sex=values["sex"].value if values["sex"] is not None else None,
+            pregnant=values["pregnant"],
+            lactating=values["lactating"],
+            egfr=values["egfr"],
+            ckd_stage=values["ckd_stage"],
+            drugs=values["drug"] or [],
+            conditions=values["condition"] or [],
+            per_day=values.get("per_day", 1),
+            standard=values["standard"].value,
+        )
+        return func(profile=profile, fail_on=fail_on, **kwargs)
+
+    run.__signature__ = sig.replace(parameters=[*own, *extra], return_annotation=int)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in [*own, *extra]}
+    return run
 
 
 def _check(ref: Reference, profile: Profile) -> Profile:
@@ -1235,7 +1268,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -1243,6 +1275,24 @@ def _root(
     ] = False,
 ) -> None:
     """Magnesium supplement calculator."""
+
+
+@functools.cache
+def _full_app() -> typer.Typer:
+    """The whole app, every command built (help, --version, completion; the tests)."""
+    full = typer.Typer(name="mgcalc", help=HELP, epilog=EPILOG, **{**APP_SETTINGS, "add_completion": True})
+    full.callback()(_root)
+    for build in COMMANDS.values():
+        func, options = build()
+        full.command(**options)(func)
+    return full
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the whole typer app, is built on first use."""
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -1281,7 +1331,7 @@ def _single(name: str, args: list[str]) -> int:
     typer converts every command of an app before running any; building only
     the one asked for keeps start-up flat as commands are added.
     """
-    func, options = COMMANDS[name]
+    func, options = COMMANDS[name]()
     single = typer.Typer(**APP_SETTINGS)
     single.command(**options)(func)
     rc = single(args=args, prog_name=f"mgcalc {name}", standalone_mode=False)
@@ -1325,7 +1375,7 @@ def main(argv: list[str] | None = None) -> None:
         if args and args[0] in COMMANDS and not completing:
             rc = _single(args[0], args[1:])
         else:  # the whole app: help (also for a bare 'mgcalc'), --version, shell completion
-            rc = app(
+            rc = _full_app()(
                 args=args if args or completing else ["--help"], prog_name="mgcalc", standalone_mode=False
             )
         sys.stdout.flush()

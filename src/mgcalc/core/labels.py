@@ -26,7 +26,8 @@ from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg as _fmt
 from mgcalc.numbers import num
 from mgcalc.schema.build import make
-from mgcalc.schema.data import Excipient, Form, LabelData, Reference, name_key
+from mgcalc.schema.data import Form, Reference, name_key
+from mgcalc.schema.labels import Excipient, LabelData
 from mgcalc.schema.records import ParseResult
 from mgcalc.schema.results import Basis
 

@@ -2,35 +2,46 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.build import construct
-from mgcalc.schema.data import (
-    AbsorptionModel,
-    Catalogue,
-    CautionData,
-    IntakeData,
-    LabelData,
-    Reference,
-    SourceData,
-)
+from mgcalc.schema.data import Catalogue, Reference, Source
 
-#: The packaged data files, by the Reference field they fill.
-DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
-    "catalogue": ("forms", Catalogue),
-    "absorption": ("absorption", AbsorptionModel),
-    "cautions": ("cautions", CautionData),
-    "intake": ("intake", IntakeData),
-    "labels": ("labels", LabelData),
-    "sources": ("sources", SourceData),
+#: The packaged data files by the Reference section they fill: file stem, and the module and
+#: name of the file's model (imported when the file is read: see DATA_FILES).
+DATA_STEMS: dict[str, tuple[str, str, str]] = {
+    "catalogue": ("forms", "data", "Catalogue"),
+    "absorption": ("absorption", "data", "AbsorptionModel"),
+    "cautions": ("cautions", "data", "CautionData"),
+    "intake": ("intake", "data", "IntakeData"),
+    "labels": ("labels", "labels", "LabelData"),
+    "sources": ("sources", "sources", "SourceData"),
 }
+
+
+def data_model(field: str) -> type[BaseModel]:
+    """The model of the data file that fills Reference section ``field``."""
+    import importlib
+
+    _, module, name = DATA_STEMS[field]
+    model: type[BaseModel] = getattr(importlib.import_module(f"mgcalc.schema.{module}"), name)
+    return model
+
+
+def __getattr__(name: str) -> Any:
+    """``DATA_FILES``: section -> (file stem, model), every model imported."""
+    if name == "DATA_FILES":
+        return {field: (stem, data_model(field)) for field, (stem, _, _) in DATA_STEMS.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Largest catalogue file read: a real one is well under 1 MB.
 MAX_FILE_BYTES = 5_000_000
@@ -194,8 +205,13 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
     return Catalogue.model_validate(data)
 
 
+@lru_cache(maxsize=1)
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
 def _built_json(stem: str) -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / f"{stem}.json"
+    return _package_dir() / "data" / f"{stem}.json"
 
 
 def _packaged_raw(stem: str) -> Any:
@@ -212,44 +228,52 @@ def _packaged_raw(stem: str) -> Any:
 def validate_raw(raw: dict[str, Any]) -> Reference:
     """Validate every data file (raw data by Reference field) into a bundle; MgcalcError on any problem."""
     parts: dict[str, Any] = {}
-    for field, (stem, model) in DATA_FILES.items():
+    for field, (stem, _, _) in DATA_STEMS.items():
         data = raw[field]
         try:
-            parts[field] = model.model_validate(data)
+            parts[field] = data_model(field).model_validate(data)
         except ValidationError as e:
             first = describe(e.errors()[0], data)
             raise MgcalcError(f"invalid packaged data file '{stem}': {first}") from None
     parts["sources"] = parts["sources"].sources
     try:
         return Reference(**parts)
-    except ValidationError as e:
-        raise MgcalcError(f"invalid packaged data: {describe(e.errors()[0], {})}") from None
+    except ValueError as e:
+        raise MgcalcError(f"invalid packaged data: catalogue: {literal(str(e), 500)}") from None
 
 
 # ---- construction without validation, for data validated when the wheel was built
 
-# the catalogue's name index ships beside the JSON (forms.index.json); cautions index on first use
+
+def _constructed(field: str) -> Any:
+    """One section of the packaged data, from the JSON validated at build time."""
+    stem = DATA_STEMS[field][0]
+    if field == "sources":  # the bundle keeps the mapping: no model for the file's wrapper
+        return {k: construct(Source, v) for k, v in _packaged_raw(stem)["sources"].items()}
+    if field != "catalogue":
+        return construct(data_model(field), _packaged_raw(stem))
+    cat = construct(Catalogue, _packaged_raw(stem))
+    # the catalogue's name index ships beside the JSON (forms.index.json)
+    index = _built_json("forms.index")
+    if index.is_file():
+        cat.use_name_index(json.loads(index.read_text(encoding="utf-8")))
+    else:
+        cast(Any, cat)._cross_check()  # the validator, run on constructed data
+    return cat
 
 
 @lru_cache(maxsize=1)
 def packaged_reference() -> Reference:
     """The data shipped with mgcalc (kept in memory for the process only).
 
-    An installed wheel carries JSON validated at build time (see hatch_build.py)
-    and is constructed without revalidation; a source checkout validates the YAML.
+    An installed wheel carries JSON validated at build time (see hatch_build.py):
+    each section is constructed from it without revalidation, on first use (a
+    command builds only what it reads; cautions index on first lookup too). A
+    source checkout validates the YAML, every file at once.
     """
-    if not all(_built_json(stem).is_file() for stem, _ in DATA_FILES.values()):
-        return validate_raw({field: _packaged_raw(stem) for field, (stem, _) in DATA_FILES.items()})
-    parts: dict[str, Any] = {
-        field: construct(model, _packaged_raw(stem)) for field, (stem, model) in DATA_FILES.items()
-    }
-    index = _built_json("forms.index")
-    if index.is_file():
-        parts["catalogue"].use_name_index(json.loads(index.read_text(encoding="utf-8")))
-    else:
-        parts["catalogue"]._cross_check()
-    parts["sources"] = parts["sources"].sources
-    return Reference.model_construct(**parts)
+    if not all(_built_json(stem).is_file() for stem, _, _ in DATA_STEMS.values()):
+        return validate_raw({field: _packaged_raw(stem) for field, (stem, _, _) in DATA_STEMS.items()})
+    return Reference(check=False, **{field: functools.partial(_constructed, field) for field in DATA_STEMS})
 
 
 def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference:
@@ -267,7 +291,7 @@ def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference
             labels=base.labels,
             sources=base.sources,
         )
-    except ValidationError as e:
+    except ValueError as e:
         raise MgcalcError(
-            f"invalid catalogue '{literal(catalogue)}': {describe(e.errors()[0], {})}", field="catalogue"
+            f"invalid catalogue '{literal(catalogue)}': catalogue: {literal(str(e), 500)}", field="catalogue"
         ) from None

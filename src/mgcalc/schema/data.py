@@ -6,12 +6,14 @@ passed explicitly to the core functions.
 """
 
 import re
-import unicodedata
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from mgcalc.errors import MgcalcError, literal
+
+if TYPE_CHECKING:
+    from mgcalc.schema.labels import LabelData
 
 Laxative = Literal["none", "low", "mild", "strong"]
 LAXATIVE_LEVELS: tuple[Laxative, ...] = ("none", "low", "mild", "strong")
@@ -150,6 +152,12 @@ class Form(DataModel):
     def formula_text(self) -> str:
         """The formula, or what stands for it where the article has none."""
         return self.formula if self.formula is not None else "(no single formula)"
+
+
+#: ``Catalogue.resolve`` remembers at most this many spellings, each at most this long
+#: (a batch repeats a few spellings; distinct or very long ones must not grow memory without end).
+RESOLVE_CACHE_SIZE = 4096
+RESOLVE_CACHE_NAME_CHARS = 200
 
 
 class Catalogue(DataModel):
@@ -292,7 +300,9 @@ class Catalogue(DataModel):
             )
         if key in self._names:
             form = self._by_id[self._names[key]]
-            if len(resolved) < 10_000:
+            if len(name) <= RESOLVE_CACHE_NAME_CHARS:
+                if len(resolved) >= RESOLVE_CACHE_SIZE:  # bounded memory: start again
+                    resolved.clear()
                 resolved[name] = form
             return form
         import difflib
@@ -301,6 +311,15 @@ class Catalogue(DataModel):
         ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
         hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
         raise MgcalcError(f"unknown form '{literal(name)}'; {hint}", field="form")
+
+
+def _nfkc(text: str) -> str:
+    """``text`` in Unicode NFKC form (ASCII text already is: unicodedata is loaded only for the rest)."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
@@ -312,7 +331,7 @@ def name_key(name: str) -> str:
     Case, "magnesium"/"mg", punctuation, spacing, hyphens and word order do not
     matter; "MgCl2·6H2O", "MgCl2.6H2O" and "mgcl2 6h2o" are one key.
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _nfkc(name).casefold()
     words = [w for w in re.split(r"[^0-9a-z]+", text) if w and w not in _DROP_WORDS]
     return " ".join(sorted(words))
 
@@ -553,126 +572,6 @@ class IntakeData(DataModel):
         keys += [k for b in self.bands for k in b.sources]
         keys += self.serum.sources if self.serum is not None else []
         return list(dict.fromkeys(keys))
-
-
-# ---------------------------------------------------------------- labels.yaml
-
-
-class DvGroup(DataModel):
-    """The Daily Value of magnesium for one target group (a %DV is of elemental magnesium)."""
-
-    id: FormId
-    name: str
-    mg: float = Field(gt=0)
-    older_mg: float | None = Field(
-        default=None, gt=0, description="the DV on labels made before the 2016 rule"
-    )
-    older_verified: bool = Field(
-        default=True, description="false: the older DV was not read in a primary source (see note)"
-    )
-    words: list[str] = Field(
-        default_factory=list, description="words in label text that name this group (pregnant, lactating...)"
-    )
-    dsld_names: list[str] = Field(default_factory=list, description="DSLD dailyValueTargetGroup names")
-    note: str = ""
-    quote: str | None = None
-    sources: SourceKeys
-
-    @property
-    def values(self) -> tuple[float, ...]:
-        """The DV now and, where one is known, before the 2016 rule."""
-        return (self.mg,) if self.older_mg is None else (self.mg, self.older_mg)
-
-
-class DailyValue(DataModel):
-    """The US Daily Value a %DV refers to."""
-
-    adult_mg: float = Field(gt=0)
-    older_mg: float = Field(gt=0)
-    note: str
-    sources: SourceKeys
-    groups: list[DvGroup] = Field(
-        default_factory=list, description="DVs by target group; the first is the default (adults)"
-    )
-
-    def group(self, key: str | None) -> DvGroup | None:
-        """The group with this id, or whose DSLD name is ``key`` (case ignored); None if none."""
-        if key is None:
-            return None
-        k = key.strip().casefold()
-        return next((g for g in self.groups if g.id == k or k in (n.casefold() for n in g.dsld_names)), None)
-
-
-class TradeWord(DataModel):
-    """A brand, trademark or process word printed with a form: recognised and reported, never a form."""
-
-    name: str
-    words: list[str] = Field(min_length=1, description="spellings, lower case; hyphens and spaces alike")
-    kind: Literal["brand", "process"]
-    note: str
-    sources: SourceKeys
-
-
-class TrapReference(DataModel):
-    """Whose reference intake a trap sentence uses."""
-
-    age: float
-    sex: Sex
-    standard: Standard
-    wording: str
-
-
-class Excipient(DataModel):
-    """A magnesium compound that is on labels as an excipient."""
-
-    name: str
-    words: list[str] = Field(min_length=1)
-    role: str
-    sources: SourceKeys
-
-
-class LabelData(DataModel):
-    """data/labels.yaml."""
-
-    schema_version: int = Field(alias="schema", ge=1, le=1)
-    daily_value: DailyValue
-    trap_reference: TrapReference
-    excipients: list[Excipient]
-    elemental_markers: list[str]
-    magnesium_words: list[str] = Field(
-        default_factory=lambda: ["magnesium", "mg"], description="words that name magnesium itself"
-    )
-    magnesium_only_names: list[str] = Field(
-        default_factory=list,
-        description="words that name a magnesium compound without saying magnesium (epsom, magtein)",
-    )
-    abbreviations: dict[str, str] = Field(
-        default_factory=dict, description="label abbreviations and spellings, expanded before reading"
-    )
-    trade_words: list[TradeWord] = Field(default_factory=list)
-    excipient_modifiers: list[str] = Field(
-        default_factory=list, description="words that may stand with an excipient name (vegetable...)"
-    )
-    other_elements: list[str] = Field(
-        default_factory=list, description="other minerals and nutrients: an item naming one is not magnesium"
-    )
-
-    def source_keys(self) -> list[str]:
-        """Every source key the label conventions refer to."""
-        keys = [*self.daily_value.sources, *(k for e in self.excipients for k in e.sources)]
-        keys += [k for g in self.daily_value.groups for k in g.sources]
-        keys += [k for t in self.trade_words for k in t.sources]
-        return list(dict.fromkeys(keys))
-
-
-# ---------------------------------------------------------------- sources.yaml
-
-
-class SourceData(DataModel):
-    """data/sources.yaml: every citation, once."""
-
-    schema_version: int = Field(alias="schema", ge=1, le=1)
-    sources: dict[str, Source]
 
 
 # ---------------------------------------------------------------- cautions.yaml
@@ -978,7 +877,7 @@ class CautionData(DataModel):
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.split(r"[^0-9a-z-]+", unicodedata.normalize("NFKC", text).casefold())).strip()
+    return " ".join(re.split(r"[^0-9a-z-]+", _nfkc(text).casefold())).strip()
 
 
 def norm_name(text: str) -> str:
@@ -989,27 +888,87 @@ def norm_name(text: str) -> str:
 # ---------------------------------------------------------------- the bundle
 
 
-class Reference(BaseModel):
+class Reference:
     """Every data file at once: what the core functions are given explicitly.
 
-    Built by ``mgcalc.reference.load_reference``; frozen, so one bundle can be
-    shared by every call in a process.
+    Built by ``mgcalc.reference.load_reference``. Not a data file itself but a
+    bundle of them; each section (catalogue, absorption, cautions, intake,
+    labels, sources) may be given as a function that builds it, called on first
+    use, so a command builds only the data it reads. Read-only, so one bundle
+    can be shared by every call in a process.
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True, arbitrary_types_allowed=True)
+    __slots__ = ("_built", "_pending", "memo")
 
-    # per-bundle memo for pure lookups (intake bands, drug matches): process memory only
-    _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)
+    SECTIONS = ("catalogue", "absorption", "cautions", "intake", "labels", "sources")
 
-    catalogue: Catalogue
-    absorption: AbsorptionModel
-    cautions: CautionData
-    intake: IntakeData
-    labels: LabelData
-    sources: dict[str, Source]
+    def __init__(self, *, check: bool = True, **sections: Any) -> None:
+        """``sections``: each section, or a function of no arguments returning it (``check=False`` only).
 
-    @model_validator(mode="after")
-    def _sources_known(self) -> "Reference":
+        With ``check`` (the default), every source key the data refers to must be known
+        (ValueError otherwise), which builds every section.
+        """
+        if sorted(sections) != sorted(self.SECTIONS):
+            raise TypeError(f"a Reference needs exactly the sections {', '.join(self.SECTIONS)}")
+        #: per-bundle memo for pure lookups (intake bands, drug matches): process memory only
+        self.memo: dict[Any, Any] = {}
+        self._built: dict[str, Any] = {}
+        self._pending: dict[str, Any] = {}
+        for name, value in sections.items():
+            if callable(value):
+                self._pending[name] = value
+            else:
+                self._built[name] = value
+        if check:
+            self._sources_known()
+
+    def _section(self, name: str) -> Any:
+        try:
+            return self._built[name]
+        except KeyError:
+            value = self._built[name] = self._pending.pop(name)()
+            return value
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """forms.yaml (or a user's catalogue)."""
+        cat: Catalogue = self._section("catalogue")
+        return cat
+
+    @property
+    def absorption(self) -> AbsorptionModel:
+        """absorption.yaml."""
+        model: AbsorptionModel = self._section("absorption")
+        return model
+
+    @property
+    def cautions(self) -> CautionData:
+        """cautions.yaml."""
+        data: CautionData = self._section("cautions")
+        return data
+
+    @property
+    def intake(self) -> IntakeData:
+        """intake.yaml."""
+        data: IntakeData = self._section("intake")
+        return data
+
+    @property
+    def labels(self) -> "LabelData":
+        """labels.yaml."""
+        from mgcalc.schema.labels import LabelData
+
+        data = self._section("labels")
+        assert isinstance(data, LabelData)
+        return data
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        """sources.yaml: every citation, by key."""
+        sources: dict[str, Source] = self._section("sources")
+        return sources
+
+    def _sources_known(self) -> None:
         pool = {**self.sources, **self.catalogue.sources}
         problems = []
         for where, keys in (
@@ -1022,13 +981,6 @@ class Reference(BaseModel):
             problems += [f"{where}: unknown source {k!r}" for k in keys if k not in pool]
         if problems:
             raise ValueError("; ".join(problems))
-        return self
-
-    @property
-    def memo(self) -> dict[Any, Any]:
-        """A dict for memoising pure functions of this bundle."""
-        memo: dict[Any, Any] = self.__pydantic_private__["_memo"]  # type: ignore[index]
-        return memo
 
     def source(self, key: str) -> Source | None:
         """The citation for a key (the catalogue's own first, for a user catalogue)."""
@@ -1041,3 +993,24 @@ class Reference(BaseModel):
             s = self.source(k)
             out.append(s.cite if s is not None else k)
         return "; ".join(out)
+
+
+#: Names that moved to a module of their own, still importable from here (imported on first use).
+_MOVED = {
+    "DvGroup": "labels",
+    "DailyValue": "labels",
+    "TradeWord": "labels",
+    "TrapReference": "labels",
+    "Excipient": "labels",
+    "LabelData": "labels",
+    "SourceData": "sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"mgcalc.schema.{module}"), name)

@@ -1,16 +1,8 @@
 """Input models: who takes the magnesium (Profile) and one batch input record."""
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from mgcalc.schema.data import Sex, Standard
 
@@ -43,32 +35,14 @@ class Profile(BaseModel):
         return memo
 
 
-def _lower(v: Any) -> "Any":
-    return v.strip().lower() if isinstance(v, str) else v
+if TYPE_CHECKING:
+    from mgcalc.schema.batch_record import BatchRecord as BatchRecord
 
 
-class BatchRecord(BaseModel):
-    """One input record: ``amount`` and ``form`` (with ``unit``, ``basis``, ``count``), or ``text``.
+def __getattr__(name: str) -> Any:
+    """``BatchRecord`` lives in mgcalc.schema.batch_record (defined only when a batch reads records)."""
+    if name == "BatchRecord":
+        from mgcalc.schema.batch_record import BatchRecord
 
-    Numbers are accepted where text is expected (NDJSON ``"amount": 500``);
-    unknown keys are ignored; an empty CSV cell counts as absent. Text is
-    trimmed, except the ``id``, which is kept exactly as given.
-    """
-
-    model_config = ConfigDict(
-        extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True, defer_build=True
-    )
-
-    id: Annotated[str, StringConstraints(strip_whitespace=False)] | None = None
-    amount: str | None = None
-    form: str | None = None
-    unit: Annotated[str, StringConstraints(to_lower=True)] | None = None
-    basis: Annotated[Literal["compound", "elemental"], BeforeValidator(_lower)] = "compound"
-    count: int = Field(default=1, ge=1, le=10_000)
-    text: str | None = None
-
-    @model_validator(mode="after")
-    def _something_to_do(self) -> "BatchRecord":
-        if not self.text and not (self.amount and self.form):
-            raise ValueError("needs 'amount' and 'form', or 'text'")
-        return self
+        return BatchRecord
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

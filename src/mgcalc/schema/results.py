@@ -8,7 +8,7 @@ holds a JSON-Schema snapshot of each, so a change to a contract is a visible
 diff. Fields are only ever added.
 """
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -189,21 +189,14 @@ class LabelResult(SafetyFields):
     absorbed_pct_max: float | None = None
 
 
-class DoseResult(SafetyFields):
-    """Compound weight that delivers a target of elemental magnesium (``dose``)."""
+if TYPE_CHECKING:
+    from mgcalc.schema.dose import DoseResult as DoseResult
 
-    form: str
-    form_name: str
-    formula: str
-    elemental_pct: float
-    target_elemental_mg: float
-    target_elemental_mmol: float
-    compound_mg: float
-    tablet_mg: float | None = None
-    tablets_below: int | None = None
-    tablets_above: int | None = None
-    elemental_mg_below: float | None = None
-    elemental_mg_above: float | None = None
-    laxative: Laxative
-    variants: list[VariantAmount]
-    spread: Spread | None = None
+
+def __getattr__(name: str) -> Any:
+    """``DoseResult`` lives in mgcalc.schema.dose (defined only when ``dose`` runs)."""
+    if name == "DoseResult":
+        from mgcalc.schema.dose import DoseResult
+
+        return DoseResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
