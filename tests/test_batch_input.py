@@ -417,12 +417,15 @@ ndjson_lines = st.lists(
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(ndjson_lines, st.booleans(), st.booleans())
-def test_fuzz_ndjson_one_record_per_line_ids_exact(lines: list[bytes], bom: bool, crlf: bool) -> None:
+@given(ndjson_lines, st.booleans(), st.booleans(), st.integers(min_value=1, max_value=90))
+def test_fuzz_ndjson_one_record_per_line_ids_exact(
+    lines: list[bytes], bom: bool, crlf: bool, size: int
+) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + (b"\r\n" if crlf else b"\n").join(lines)
     with small_limits():
         expected = ndjson_oracle(data)
         out = _records(data, b.Format.ndjson, limit=LIMIT_LINE)
+        assert _block_records(data, size, b.Format.ndjson) == out  # the shell's block reader
     assert [o["line"] for o in out] == [line for line, _, _ in expected]
     for o, (_, rid, error) in zip(out, expected, strict=True):
         assert "internal error" not in str(o.get("error"))

@@ -167,17 +167,19 @@ def run_batch(
             if env.err_is_terminal():
                 progress = Progress(env, source)
             tick = 0
+            add = tally.add
             for outcome in outcomes:
                 write(outcome)
-                tally.add(outcome)
+                add(outcome)
                 if guard.interrupted:
                     raise KeyboardInterrupt
-                if outcome.error is not None and fail_fast:
+                if fail_fast and outcome.error is not None:
                     break
-                tick += 1
-                if progress is not None and tick >= 64:
-                    tick = 0
-                    progress.update(tally.records)
+                if progress is not None:
+                    tick += 1
+                    if tick >= 64:
+                        tick = 0
+                        progress.update(tally.records)
             out.flush()
     except KeyboardInterrupt:
         if progress is not None:

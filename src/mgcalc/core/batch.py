@@ -25,6 +25,7 @@ What the readers promise, whatever the input:
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import json
 import operator
@@ -34,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple
 
+import orjson
 from pydantic import ValidationError
 from pydantic_core import to_json, to_jsonable_python
 
@@ -144,7 +146,7 @@ def bounded_blocks(
         data = read(size)
         if not data:
             if carry:
-                yield carry
+                yield carry if len(carry) < limit else TooLong(limit)
             return
         if carry:
             data = carry + data
@@ -275,16 +277,16 @@ def read_records(
 
     A ``BadRecord`` (or string) record is an error for that line: bad input
     never stops the stream. A bad CSV header raises ``HeaderError`` when the
-    first record is asked for.
+    first record is asked for. Sniffing reads the first line at once.
     """
     it = iter(lines)
     if format is None:
         first = next(it, None)
         if first is None:
-            return
+            return iter(())
         format = sniff(first)
         it = itertools.chain([first], it)
-    yield from (read_ndjson(it) if format is Format.ndjson else read_csv(it, delimiter=delimiter))
+    return read_ndjson(it) if format is Format.ndjson else read_csv(it, delimiter=delimiter)
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -471,9 +473,29 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             simple_text = _simple(chunk)
             if simple_text is None:
                 source.put_back(chunk)
-            else:
-                yield from _block_records(feed, simple_text, d, names, id_at, source)
-                continue
+                continue  # read line by line
+            # a simple block: one record per line, as the line reader reads them (inline: the hot loop)
+            lines = simple_text.split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            no = feed.no
+            try:
+                for row in csv.reader(lines, delimiter=d):
+                    no += 1
+                    if not row:
+                        continue  # a blank line
+                    if len(row) > width:
+                        rid = row[id_at] if id_at is not None else None
+                        yield no, _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
+                    elif "" in row or len(row) < width:
+                        yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
+                    else:
+                        yield no, dict(zip(names, row, strict=True))
+            except csv.Error:  # not met in a simple block; if it is, the line reader reads the rest
+                source.pending.extend(line.encode() + b"\n" for line in lines[no - feed.no :])
+            finally:
+                feed.no = no
+            continue
         try:
             row = next(reader)
         except StopIteration:
@@ -520,36 +542,6 @@ def _simple(chunk: Line) -> str | None:
         return data.decode()
     except UnicodeDecodeError:
         return None
-
-
-def _block_records(
-    feed: _Feed, text: str, delimiter: str, names: list[str], id_at: int | None, source: _Lines
-) -> Iterator[Record]:
-    """The records of a simple block (see ``_simple``): one per line, as the line reader reads them."""
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    width = len(names)
-    no = feed.no
-    reader = csv.reader(lines, delimiter=delimiter)
-    try:
-        for row in reader:
-            no += 1
-            if not row:
-                continue  # a blank line
-            if len(row) > width:
-                rid = row[id_at] if id_at is not None else None
-                yield no, _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
-                continue
-            if "" in row or len(row) < width:
-                yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
-            else:
-                yield no, dict(zip(names, row, strict=True))
-    except csv.Error:  # not met in a simple block; if it is, the line reader reads the rest
-        rest = lines[no - feed.no :]
-        source.pending.extend(line.encode() + b"\n" for line in rest)
-    finally:
-        feed.no = no
 
 
 #: A bare CR (not before LF) inside a CSV line is data, but the csv module takes it for a line end:
@@ -795,8 +787,9 @@ class _LabelWriter:
             out.update(zip(self.keys, self.get(label), strict=False))
             for k in self.floats:
                 v = out[k]
-                if v.__class__ is float:
-                    out[k] = float("%.12g" % v)  # numbers.json_float, inline  # noqa: UP031
+                # numbers.json_float, inline; a whole number under 10^12 is already 12 digits
+                if v.__class__ is float and not (v.is_integer() and -1e12 < v < 1e12):
+                    out[k] = float("%.12g" % v)  # noqa: UP031 - the fastest form
             for k in self.constants:
                 out[k] = _constant(out[k])
         for k in self.rest:
@@ -824,12 +817,20 @@ _WRITERS: dict[tuple[str, ...], _LabelWriter] = {}
 
 
 def _label_writer(fields: tuple[str, ...]) -> _LabelWriter:
+    last = _LAST
+    if last[0] is fields:  # a batch asks for the same fields record after record
+        writer: _LabelWriter = last[1]
+        return writer
     hit = _WRITERS.get(fields)
     if hit is None:
         if len(_WRITERS) > 64:
             _WRITERS.clear()
         hit = _WRITERS[fields] = _LabelWriter(fields)
+    _LAST[:] = [fields, hit]
     return hit
+
+
+_LAST: list[Any] = [None, None]
 
 
 def _jsonable(value: Any) -> Any:
@@ -895,15 +896,24 @@ class Outcome(NamedTuple):
         return out
 
     def ndjson(self, fields: tuple[str, ...] | None = None) -> bytes:
-        """The record as one line of JSON (no newline), by pydantic's serializer (UTF-8; numbers to
-        12 significant digits; NaN and infinities as null)."""
+        """The record as one line of JSON (no newline): UTF-8, numbers to 12 significant digits,
+        NaN and infinities as null."""
         label = self.label
         if fields is None or label is None or self.parsed is not None or self.extra is not None:
-            return to_json({k: _jsonable(v) for k, v in self.record(fields).items()})
+            return _dumps({k: _jsonable(v) for k, v in self.record(fields).items()})
         # the common record, as ``record`` builds it, in one pass
         out: dict[str, Any] = {"line": self.line, "id": self.id}
         _label_writer(fields).write(out, label)
-        return to_json(out)
+        return _dumps(out)
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    """JSON bytes by orjson (a fast, well-kept encoder: a batch writes millions of records), or by
+    pydantic's serializer for what orjson refuses (text that is not valid UTF-8)."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError
+        return to_json(data)
 
 
 #: The keys of a record read the fast way: a plain amount and form (an id), as text.
@@ -1043,25 +1053,34 @@ def run(
         return
     # the common record (id, a plain whole amount in mg, a form seen before) read here, as
     # ``process`` reads it (a property test holds the two equal); any other goes to ``process``
-    simple = _SIMPLE
+    new = _new_outcome
     for line, raw in records:
-        if raw.__class__ is dict and raw.keys() <= simple:
+        if raw.__class__ is dict:
             amount_text = raw.get("amount")
-            rid = raw.get("id")
             form = raw.get("form")
-            plan = plans.get(form) if form.__class__ is str else None
-            if (
-                plan is not None
-                and amount_text.__class__ is str
-                and (rid is None or rid.__class__ is str)
-                and amount_text.isascii()
-                and amount_text.isdigit()
-            ):
-                mg = float(amount_text)
-                if MIN_MG <= mg <= MAX_MG:
-                    yield Outcome(line, rid, figures_checked(ref, plan, mg, absorbed))
-                    continue
+            if amount_text.__class__ is str and form.__class__ is str:
+                n = len(raw)
+                rid = raw.get("id") if n == 3 else None
+                plan = plans.get(form)
+                if (
+                    plan is not None
+                    # the keys are amount and form, and maybe id: _SIMPLE
+                    and (n == 2 or (n == 3 and "id" in raw and (rid is None or rid.__class__ is str)))
+                    and amount_text.isascii()
+                    and amount_text.isdigit()
+                ):
+                    mg = float(amount_text)
+                    if MIN_MG <= mg <= MAX_MG:
+                        yield new(
+                            (line, rid, figures_checked(ref, plan, mg, absorbed), None, None, None, None)
+                        )
+                        continue
         yield process(ref, line, raw, prof, False, plans)
+
+
+#: Outcome(line, id, label) without the keyword handling of NamedTuple's constructor (a batch
+#: makes one per record).
+_new_outcome = functools.partial(tuple.__new__, Outcome)
 
 
 class Tally:
@@ -1081,7 +1100,8 @@ class Tally:
         self.records += 1
         if outcome.error is not None:
             self.failed += 1
-        cautions = outcome.cautions
+        label = outcome.label
+        cautions = label["cautions"] if label is not None else outcome.cautions
         if cautions:
             for c in cautions:
                 self.worst.setdefault(c.level, c)
