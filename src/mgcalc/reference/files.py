@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -214,10 +213,29 @@ def _built_json(stem: str) -> Path:
     return _package_dir() / "data" / f"{stem}.json"
 
 
+@lru_cache(maxsize=1)
+def _marshalled() -> dict[str, Any] | None:
+    """Every packaged data file as plain data, from the marshal copy the wheel carries (made with
+    the JSON at build time); None without it, or when this Python cannot read it."""
+    import marshal
+
+    try:
+        data = marshal.loads((_package_dir() / "data" / "packaged.marshal").read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _packaged_raw(stem: str) -> Any:
-    """A packaged data file as plain data: the JSON copy made at build time, else the YAML."""
+    """A packaged data file as plain data: the marshal or JSON copy made at build time, else the
+    YAML. (Shared: the sections built from it are never changed.)"""
+    packed = _marshalled()
+    if packed is not None and stem in packed:
+        return packed[stem]
     built = _built_json(stem)
     if built.is_file():
+        import json
+
         return json.loads(built.read_text(encoding="utf-8"))
     import yaml
 
@@ -255,7 +273,12 @@ def _constructed(field: str) -> Any:
     cat = construct(Catalogue, _packaged_raw(stem))
     # the catalogue's name index ships beside the JSON (forms.index.json)
     index = _built_json("forms.index")
-    if index.is_file():
+    packed = _marshalled()
+    if packed is not None and "forms.index" in packed:
+        cat.use_name_index(dict(packed["forms.index"]))
+    elif index.is_file():
+        import json
+
         cat.use_name_index(json.loads(index.read_text(encoding="utf-8")))
     else:
         cast(Any, cat)._cross_check()  # the validator, run on constructed data
