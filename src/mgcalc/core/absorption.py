@@ -93,14 +93,10 @@ def meal_factor(model: AbsorptionModel, fed: bool) -> Bounds:
     return Bounds(f.value, f.low, f.high)
 
 
-class Curve(NamedTuple):
-    """The constants of one form's absorbed range (see ``absorbed``): r * f and the saturable
-    maximum left by Fine's meal, at the central, low and high ends."""
-
-    scale: Bounds
-    vmax: Bounds
-    half: float
-    linear: float
+#: The constants of one form's absorbed range (see ``absorbed``): r * f and the saturable maximum
+#: left by Fine's meal, at the central, low and high ends; the half-saturation dose; the linear
+#: fraction. (A plain tuple: a NamedTuple class costs start-up time.)
+Curve = tuple[Bounds, Bounds, float, float]
 
 
 def curve(relative: Bounds, fed: bool, model: AbsorptionModel) -> Curve:
@@ -112,7 +108,7 @@ def curve(relative: Bounds, fed: bool, model: AbsorptionModel) -> Curve:
             _CURVES.clear()
         f = meal_factor(model, fed)
         m = model.fit_meal_mg
-        c = Curve(
+        c = (
             Bounds(relative.central * f.central, relative.low * f.low, relative.high * f.high),
             # the low end takes the most meal Mg the fit allows, the high end the least
             Bounds(model.effective_vmax(m.value), model.effective_vmax(m.high), model.effective_vmax(m.low)),

@@ -6,7 +6,7 @@ Pure: every function takes the Reference bundle explicitly.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mgcalc.core.absorption import (
     Bounds,
@@ -58,13 +58,8 @@ def label(
     )
 
 
-class _Amounts(NamedTuple):
-    form: Form
-    compound: float
-    elemental: float
-    relative: Bounds
-    relative_basis: RelativeBasis
-    absorbed: Bounds
+#: form, compound mg, elemental mg, relative bioavailability and its basis, absorbed range
+_Amounts = tuple[Form, float, float, Bounds, RelativeBasis, Bounds]
 
 
 def _amounts(ref: Reference, amount_mg: float, form: str | Form, count: int, elemental: bool) -> _Amounts:
@@ -80,7 +75,7 @@ def _amounts(ref: Reference, amount_mg: float, form: str | Form, count: int, ele
     else:
         compound, el = total, total * f.fraction
     rel, rel_basis = relative_range(f, ref.absorption, ref.catalogue)
-    return _Amounts(f, compound, el, rel, rel_basis, absorbed(el, rel, False, ref.absorption))
+    return f, compound, el, rel, rel_basis, absorbed(el, rel, False, ref.absorption)
 
 
 def label_fields(
@@ -142,22 +137,50 @@ FIGURES = (
 )
 
 
-class FiguresPlan(NamedTuple):
+class FiguresPlan:
     """What ``label_figures`` works out once for a form, basis, count and person: a batch reuses it
-    for every amount (``figures``)."""
+    for every amount (``figures``). (A plain class: a NamedTuple costs start-up time.)"""
 
-    form: Form
-    label_count: int  # units taken at once (``count``)
-    elemental: bool
-    curve: Curve
-    profile: Profile
-    quiet: float  # daily elemental mg below which the cautions are ``quiet_cautions``
-    quiet_cautions: list[Caution]
-    child: list[Caution]  # the note on absorbed estimates for a child (estimate_cautions)
-    mg_per_mmol: float  # the catalogue's constants (as stoichiometry.mmol and meq use them)
-    charge: float
-    fraction: float  # form.fraction
-    per_day: int  # profile.per_day
+    __slots__ = (
+        "charge",
+        "child",
+        "curve",
+        "elemental",
+        "form",
+        "fraction",
+        "label_count",
+        "mg_per_mmol",
+        "per_day",
+        "profile",
+        "quiet",
+        "quiet_cautions",
+    )
+
+    def __init__(
+        self,
+        form: Form,
+        label_count: int,
+        elemental: bool,
+        curve: Curve,
+        profile: Profile,
+        quiet: float,
+        quiet_cautions: list[Caution],
+        child: list[Caution],
+        mg_per_mmol: float,
+        charge: float,
+    ) -> None:
+        self.form = form
+        self.label_count = label_count  # units taken at once (``count``)
+        self.elemental = elemental
+        self.curve = curve
+        self.profile = profile
+        self.quiet = quiet  # daily elemental mg below which the cautions are ``quiet_cautions``
+        self.quiet_cautions = quiet_cautions
+        self.child = child  # the note on absorbed estimates for a child (estimate_cautions)
+        self.mg_per_mmol = mg_per_mmol  # the catalogue's constants (stoichiometry.mmol and meq)
+        self.charge = charge
+        self.fraction = form.fraction
+        self.per_day = profile.per_day
 
 
 def figures_plan(
@@ -187,8 +210,6 @@ def figures_plan(
         child,
         c.mg_molar_mass.value,
         c.mg_charge.value,
-        f.fraction,
-        prof.per_day,
     )
 
 
