@@ -37,7 +37,7 @@ SIX = ("form", "compound_mg", "elemental_pct", "elemental_mg", "elemental_mmol",
 
 def r12(x: float) -> float:
     """mgcalc's JSON rounding: 12 significant digits."""
-    return float(format(x, ".12g"))
+    return float("%.12g" % x)  # noqa: UP031 - the fastest form
 
 
 def constants() -> dict[
@@ -72,7 +72,7 @@ def main() -> None:
     molar = CATALOGUE.constants.mg_molar_mass.value
     charge = CATALOGUE.constants.mg_charge.value
     out = sys.stdout
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = json.dumps  # as the issue has it: the plain loop's encoder, default options
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader)

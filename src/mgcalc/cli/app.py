@@ -365,7 +365,7 @@ def reference(catalogue: Path | None) -> Reference:
     return load_reference(path)
 
 
-def mode(json_: bool, plain: bool = False) -> Mode:
+def mode(json_: bool, plain: bool = False) -> str:
     """The output mode from --json/--plain."""
     if json_ and plain:
         raise MgcalcError("choose one of --json and --plain")

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
@@ -32,12 +32,13 @@ class ExitStatus(enum.IntEnum):
     INTERRUPTED = 130
 
 
-class Mode(enum.Enum):
-    """How a result is printed."""
+class Mode:
+    """How a result is printed: one of these constants (compared with ``is``; a plain class, as
+    an Enum class costs start-up time)."""
 
-    HUMAN = "human"
-    PLAIN = "plain"
-    JSON = "json"
+    HUMAN: Final = "human"
+    PLAIN: Final = "plain"
+    JSON: Final = "json"
 
 
 class FailOn(enum.StrEnum):
@@ -137,7 +138,7 @@ def at_or_above(cautions: list[Caution], fail_on: FailOn | None) -> bool:
 def finish(
     result: BaseModel | Sequence[BaseModel] | dict[str, Any],
     *,
-    mode: Mode,
+    mode: str,
     view: Callable[[], View],
     plain: Callable[[], float] | None = None,
     cautions: list[Caution] | None = None,
