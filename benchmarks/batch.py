@@ -12,13 +12,16 @@ benchmarks/memory.py. Usage: python benchmarks/batch.py [--rows 1000000] [--runs
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -70,6 +73,35 @@ KINDS = {
 }
 
 
+def instructions(cmd: list[str]) -> int | None:
+    """Instructions one whole process executes, counted by valgrind (the same every run)."""
+    if shutil.which("valgrind") is None:
+        return None
+    r = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    found = re.search(r"Collected : (\d+)", r.stderr)
+    return int(found[1]) if found else None
+
+
+def per_record(cmd: Callable[[Path], list[str]], empty: Path, full: Path, n: int) -> float | None:
+    """Instructions per record: a run over ``n`` records less a run over none (start-up), over n."""
+    a, b = instructions(cmd(full)), instructions(cmd(empty))
+    return None if a is None or b is None else (a - b) / n
+
+
+def _mgcalc_cmd(mgcalc: str, options: list[str], path: Path) -> list[str]:
+    return [mgcalc, "batch", str(path), *options]
+
+
+def _baseline_cmd(mode: str, path: Path) -> list[str]:
+    return [sys.executable, str(HERE / "batch_baseline.py"), str(path), mode]
+
+
 def same_records(mgcalc: str, path: Path, n: int, options: list[str], mode: str) -> None:
     a = subprocess.run(
         [mgcalc, "batch", str(path), *options], capture_output=True, text=True, env=ENV, check=True
@@ -93,17 +125,31 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated record kinds to run")
+    parser.add_argument(
+        "--count-rows", type=int, default=20_000, help="records for the valgrind instruction count (0: none)"
+    )
     args = parser.parse_args()
     mgcalc = shutil.which("mgcalc") or sys.exit("mgcalc is not on PATH: pip install . first")
     kinds = [k.strip() for k in args.kinds.split(",")]
     rows = []
+    counts: dict[str, tuple[float | None, float | None]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         small, big = Path(tmp) / "small.csv", Path(tmp) / "big.csv"
+        empty, counted = Path(tmp) / "empty.csv", Path(tmp) / "counted.csv"
         write_csv(small, args.small)
         write_csv(big, args.rows)
+        write_csv(empty, 0)
+        write_csv(counted, args.count_rows)
         for kind in kinds:
             options, mode = KINDS[kind]
             same_records(mgcalc, small, args.small, options, mode)
+            if args.count_rows and kind != "full record (--full)":
+                counts[kind] = (
+                    per_record(
+                        functools.partial(_mgcalc_cmd, mgcalc, options), empty, counted, args.count_rows
+                    ),
+                    per_record(functools.partial(_baseline_cmd, mode), empty, counted, args.count_rows),
+                )
             t_mg: list[float] = []
             t_base: list[float] = []
             rss = 0
@@ -128,6 +174,17 @@ def main() -> None:
             f"{b / m:.2f}x | {rss / 1024:.1f} MiB |"
         )
     print(f"medians of {args.runs} alternating runs, output to /dev/null")
+    if counts:
+        print()
+        print(
+            f"| record | plain loop | mgcalc | ratio | (instructions per record, valgrind, {args.count_rows:,} records less an empty run) |"
+        )
+        print("|---|---|---|---|---|")
+        for kind, (mine, base) in counts.items():
+            if mine is None or base is None:
+                print(f"| {kind} | - | - | - | valgrind not found |")
+                continue
+            print(f"| {kind} | {base:,.0f} | {mine:,.0f} | {base / mine:.2f}x | |")
 
 
 if __name__ == "__main__":
