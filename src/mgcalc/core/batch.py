@@ -768,7 +768,7 @@ class _LabelWriter:
     taken at once (the floats among them rounded at once), then the others one by one, in order;
     fields a label record never has are left out."""
 
-    __slots__ = ("constants", "floats", "get", "get_floats", "keys", "rest")
+    __slots__ = ("constants", "floats", "get", "keys", "rest")
 
     def __init__(self, fields: tuple[str, ...]) -> None:
         keys = [k for k in fields if k in _LABEL_RECORD]
@@ -778,7 +778,6 @@ class _LabelWriter:
         self.keys = tuple(keys[:n])
         self.get = _getter(self.keys) if self.keys else None
         self.floats = tuple(k for k in self.keys if k in _FLOATS and k not in FORM_CONSTANTS)
-        self.get_floats = _getter(self.floats) if self.floats else None
         self.constants = tuple(k for k in self.keys if k in FORM_CONSTANTS and k in _FLOATS)
         self.rest = tuple(keys[n:])
 
@@ -786,11 +785,11 @@ class _LabelWriter:
         """Add ``label``'s fields to ``out``."""
         if self.get is not None:
             out.update(zip(self.keys, self.get(label), strict=False))
-            if self.get_floats is not None:
-                for k, v in zip(self.floats, self.get_floats(label), strict=False):
-                    # numbers.json_float, inline; a whole number under 10^12 is already 12 digits
-                    if v.__class__ is float and not (v.is_integer() and -1e12 < v < 1e12):
-                        out[k] = float("%.12g" % v)  # noqa: UP031 - the fastest form
+            for k in self.floats:
+                v = out[k]
+                # numbers.json_float, inline; a whole number under 10^12 is already 12 digits
+                if v.__class__ is float and not (v.is_integer() and -1e12 < v < 1e12):
+                    out[k] = float("%.12g" % v)  # noqa: UP031 - the fastest form
             for k in self.constants:
                 v = out[k]
                 hit = _ROUNDED.get(v)
