@@ -48,14 +48,17 @@ JSON_DIGITS = 12
 
 
 def json_float(x: float) -> float:
-    """``x`` rounded to ``JSON_DIGITS`` significant digits (NaN and infinities unchanged)."""
-    return float(format(x, ".12g"))
+    """``x`` rounded to ``JSON_DIGITS`` significant digits (NaN and infinities unchanged).
+
+    ``core.batch`` writes the same expression inline in its per-record loop.
+    """
+    return float("%.12g" % x)  # noqa: UP031 - the fastest form
 
 
 def rounded(obj: object) -> object:
     """Plain JSON data (dicts, lists, scalars) with every float through ``json_float``."""
     if obj.__class__ is float:
-        return float(format(obj, ".12g"))
+        return json_float(obj)
     if isinstance(obj, dict):
         return {k: rounded(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

@@ -51,7 +51,7 @@ from mgcalc.core.dosing import (
 )
 from mgcalc.core.units import MAX_MG, MIN_MG, UNITS_TEXT, check_mg, read_amount, unit_key
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.numbers import rounded
+from mgcalc.numbers import json_float, rounded
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
 from mgcalc.schema.records import BatchOutput, ParseResult
@@ -485,8 +485,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
                     if not row:
                         continue  # a blank line
                     if len(row) > width:
-                        rid = row[id_at] if id_at is not None else None
-                        yield no, _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
+                        yield no, _too_many(row, width, id_at)
                     elif "" in row or len(row) < width:
                         yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
                     else:  # as many fields as names, none empty
@@ -520,8 +519,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
         if not row:
             continue  # a blank line
         if len(row) > width:
-            rid = row[id_at] if id_at is not None else None
-            yield taken[0][0], _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
+            yield taken[0][0], _too_many(row, width, id_at)
             continue
         record = {k: v for k, v in zip(names, row, strict=False) if v != ""}
         if feed.bad and (problem := _unicode_problem(record)) is not None:
@@ -573,6 +571,12 @@ def _id_in(line: tuple[int, str | TooLong, bool], delimiter: str, id_at: int | N
     finally:
         csv.field_size_limit(limit)
     return _show_cr(row[id_at]) if id_at < len(row) else None
+
+
+def _too_many(row: list[str], width: int, id_at: int | None) -> BadRecord:
+    """The error record of a CSV row with more fields than the header (its id when it has one)."""
+    rid = row[id_at] if id_at is not None else None
+    return _with_id(BadRecord(f"{len(row)} fields but the header has {width}"), rid)
 
 
 def _stray_quote() -> BadRecord:
@@ -820,10 +824,7 @@ _WRITERS: dict[tuple[str, ...], _LabelWriter] = {}
 
 
 def _label_writer(fields: tuple[str, ...]) -> _LabelWriter:
-    last = _LAST
-    if last[0] is fields:  # a batch asks for the same fields record after record
-        writer: _LabelWriter = last[1]
-        return writer
+    """The writer for ``fields`` (``Outcome.ndjson`` checks ``_LAST``, the last one, first)."""
     hit = _WRITERS.get(fields)
     if hit is None:
         if len(_WRITERS) > 64:
@@ -839,7 +840,7 @@ _LAST: list[Any] = [None, None]
 def _jsonable(value: Any) -> Any:
     kind = value.__class__
     if kind is float:
-        return float(format(value, ".12g"))
+        return json_float(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
     return rounded(to_jsonable_python(value))
@@ -973,11 +974,7 @@ def process(
             else:
                 amount = read_amount(amount_text, constants=ref.catalogue.constants)
                 if amount.molar:
-                    raise MgcalcError(
-                        f"amount {literal(amount.text)} is magnesium itself (mmol/mEq): "
-                        "set basis to elemental",
-                        field="basis",
-                    )
+                    raise _molar(amount.text)
                 mg = amount.mg
             if full:
                 return Outcome(line, rid, label_fields(ref, mg, form, profile=profile))
@@ -1000,10 +997,7 @@ def process(
             f"{rec.amount} {unit}" if unit else rec.amount, constants=ref.catalogue.constants
         )
         if amount.molar and rec.basis != "elemental":
-            raise MgcalcError(
-                f"amount {literal(amount.text)} is magnesium itself (mmol/mEq): set basis to elemental",
-                field="basis",
-            )
+            raise _molar(amount.text)
         fields = compute(
             ref, amount.mg, rec.form, count=rec.count, elemental=rec.basis == "elemental", profile=profile
         )
@@ -1014,6 +1008,13 @@ def process(
         return Outcome(line, _raw_id(raw), error=str(e))
     except Exception as e:
         return Outcome(line, _raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+
+
+def _molar(text: str) -> MgcalcError:
+    """An amount in mmol or mEq on a record whose basis is compound."""
+    return MgcalcError(
+        f"amount {literal(text)} is magnesium itself (mmol/mEq): set basis to elemental", field="basis"
+    )
 
 
 def _raw_id(raw: dict[str, Any]) -> str | None:

@@ -62,18 +62,23 @@ def label(
 _Amounts = tuple[Form, float, float, Bounds, RelativeBasis, Bounds]
 
 
+def _weights(amount_mg: float, count: int, elemental: bool, fraction: float) -> tuple[float, float]:
+    """(compound mg, elemental mg) in ``count`` x ``amount_mg`` (checked), read as compound weight
+    or, with ``elemental``, as elemental Mg, of a form with this elemental ``fraction``."""
+    if count == 1:
+        total = amount_mg
+    elif not 1 <= count <= 10_000:
+        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
+    else:
+        total = check_mg(amount_mg * count, "total amount")
+    return (total / fraction, total) if elemental else (total, total * fraction)
+
+
 def _amounts(ref: Reference, amount_mg: float, form: str | Form, count: int, elemental: bool) -> _Amounts:
     """What every label figure is computed from: the form, the compound and elemental weights, and
     the absorbed range (checked input)."""
     f = resolve(ref, form)
-    check_mg(amount_mg)
-    if not 1 <= count <= 10_000:
-        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
-    total = amount_mg if count == 1 else check_mg(amount_mg * count, "total amount")
-    if elemental:
-        el, compound = total, total / f.fraction
-    else:
-        compound, el = total, total * f.fraction
+    compound, el = _weights(check_mg(amount_mg), count, elemental, f.fraction)
     rel, rel_basis = relative_range(f, ref.absorption, ref.catalogue)
     return f, compound, el, rel, rel_basis, absorbed(el, rel, False, ref.absorption)
 
@@ -225,18 +230,8 @@ def figures_checked(
 
     ``absorbed=False`` leaves out the absorbed range (a batch asked for other fields).
     """
-    count = plan.label_count
-    if count == 1:
-        total = amount_mg
-    elif not 1 <= count <= 10_000:
-        raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
-    else:
-        total = check_mg(amount_mg * count, "total amount")
+    compound, el = _weights(amount_mg, plan.label_count, plan.elemental, plan.fraction)
     f = plan.form
-    if plan.elemental:
-        el, compound = total, total / plan.fraction
-    else:
-        compound, el = total, total * plan.fraction
     daily = el * plan.per_day
     if daily < plan.quiet:
         cautions = plan.quiet_cautions
