@@ -1197,7 +1197,7 @@ def plan(
     if ics is not None:
         write_ics(r, ics)
     status = finish(r, mode=m, view=lambda: plan_view(r), cautions=r.cautions, fail_on=fail_on)
-    if r.no_timetable_reason and status == ExitStatus.OK:
+    if (r.no_timetable_reason or r.conflicts) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED
     return status
 

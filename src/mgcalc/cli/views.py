@@ -702,11 +702,16 @@ def convert_view(r: ConvertResult) -> View:
 
 def check_view(a: Assessment, drugs_given: bool = True) -> View:
     """The human view of ``check``; its cautions are added by the output path."""
-    title = f"{len(a.cautions)} caution(s)" if a.cautions else "No cautions apply to what was given."
+    counts = {lvl: sum(c.level == lvl for c in a.cautions) for lvl in ("avoid", "caution", "info")}
+    title = (
+        ", ".join(f"{n} {lvl}" for lvl, n in counts.items() if n)
+        if a.cautions
+        else "No cautions apply to what was given."
+    )
     v = View(title=title)
-    if drugs_given:
+    if drugs_given and a.unknown_drugs:
         v.notes.append(
-            "mgcalc knows drugs that interact with magnesium; one it does not know is listed, not cleared."
+            "A medicine mgcalc cannot identify is not cleared: it is a caution until a pharmacist checks it."
         )
     return v
 

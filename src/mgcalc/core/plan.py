@@ -31,7 +31,15 @@ from mgcalc.core.intake import life_state, reference, upper_level
 from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import PanelInput
 from mgcalc.core.panel import panel as read_panel
-from mgcalc.core.safety import amount_cautions, assess, check_profile, is_antacid, match_drug, route_of
+from mgcalc.core.safety import (
+    amount_cautions,
+    assess,
+    check_profile,
+    is_antacid,
+    match_drug,
+    route_of,
+    unknown_gap,
+)
 from mgcalc.core.units import parse_amount
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
@@ -39,6 +47,7 @@ from mgcalc.schema.build import make
 from mgcalc.schema.data import DrugRule, Form, Reference, severity
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.plan import (
+    PlanConflict,
     PlanItem,
     PlanProduct,
     PlanResult,
@@ -124,18 +133,120 @@ def _timing(rule: DrugRule) -> tuple[int, int] | None:
     return round(b * 60), round(a * 60)
 
 
-def _rules(ref: Reference, regimen: Regimen) -> list[tuple[str, list[int], DrugRule]]:
-    """(medicine, its minutes, rule) for every rule the medicines fall under (route words respected)."""
-    out = []
-    for med in regimen.medicines:
-        found = match_drug(ref, med.name)
-        if not isinstance(found, list):
-            continue
+@dataclass
+class Medicines:
+    """The regimen's medicines as mgcalc reads them."""
+
+    #: (medicine, its minutes, rule) for every rule a medicine falls under (route words respected)
+    rules: list[tuple[str, list[int], DrugRule]] = field(default_factory=list)
+    #: medicines mgcalc cannot identify, taken by mouth and not marked cleared: (name, minutes)
+    unknown: list[tuple[str, list[int]]] = field(default_factory=list)
+    #: medicines that are themselves magnesium products (antacids, laxatives): (name, minutes, rule)
+    magnesium: list[tuple[str, list[int], DrugRule]] = field(default_factory=list)
+    #: medicines the regimen marks cleared
+    cleared: list[str] = field(default_factory=list)
+
+
+def _medicines(ref: Reference, regimen: Regimen) -> Medicines:
+    out = Medicines()
+    for n, med in enumerate(regimen.medicines):
+        try:
+            found = match_drug(ref, med.name)
+        except MgcalcError as e:
+            raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
         route = route_of(med.name, ref.cautions)
+        times = [minutes(t) for t in med.times]
+        if not isinstance(found, list):
+            if med.cleared:
+                out.cleared.append(med.name)
+            elif route is None:
+                out.unknown.append((med.name, times))
+            continue
+        if med.cleared:
+            names = ", ".join(r.name for r in found)
+            raise MgcalcError(
+                f"medicines[{n}]: '{literal(med.name)}' is {names}, which mgcalc has a rule for; "
+                "'cleared' is only for medicines mgcalc cannot identify"
+            )
         for rule in found:
             if route is not None and rule.oral_chelation:
                 continue
-            out.append((med.name, [minutes(t) for t in med.times], rule))
+            if rule.magnesium_form is not None and route is None:
+                out.magnesium.append((med.name, times, rule))
+            else:
+                out.rules.append((med.name, times, rule))
+    return out
+
+
+def unknown_rule(ref: Reference, forms: list[Form]) -> DrugRule:
+    """The precaution a plan keeps around a medicine mgcalc cannot identify, for these forms."""
+    before, after = unknown_gap(ref, forms)
+    return DrugRule.model_construct(
+        code="unknown-drug",
+        name="a medicine mgcalc cannot identify (precaution)",
+        level="caution",
+        generics=[],
+        brands=[],
+        effect="unknown",
+        advice="ask a pharmacist",
+        drug_before_hours=before,
+        drug_after_hours=after,
+        applies_to_forms=None,
+        oral_chelation=True,
+        magnesium_form=None,
+        drug_class=None,
+        sources=[],
+        quote=None,
+        where=None,
+        conflicts=None,
+    )
+
+
+def _windows(ref: Reference, meds: Medicines, forms: list[Form]) -> list[Window]:
+    """Every window the medicines close to magnesium of these forms."""
+    out = []
+    unknown = unknown_rule(ref, forms)
+    pairs = [*((m, t, r) for m, t, r in meds.rules), *((m, t, unknown) for m, t in meds.unknown)]
+    for medicine, times, rule in pairs:
+        timing = _timing(rule)
+        if timing is None or rule.level == "avoid" or not _applies(ref, rule, forms):
+            continue
+        out += [Window(medicine, t, rule, timing[0], timing[1]) for t in times]
+    return out
+
+
+def _conflicts(ref: Reference, meds: Medicines) -> list[PlanConflict]:
+    """Magnesium-containing medicines at times another medicine's rule (or the unknown-medicine
+    precaution) forbids magnesium."""
+    out = []
+    for name, times, rule in meds.magnesium:
+        assert rule.magnesium_form is not None
+        form = ref.catalogue.get(rule.magnesium_form)
+        for w in _windows(ref, meds, [form]):
+            for t in times:
+                if w.allows(t):
+                    continue
+                after = (t - w.at) % DAY
+                before = (w.at - t) % DAY
+                gap, needs = (
+                    (f"{hours(after / 60)} after", hours(w.before / 60))
+                    if after <= before
+                    else (f"{hours(before / 60)} before", hours(w.after / 60))
+                )
+                out.append(
+                    make(
+                        PlanConflict,
+                        medicine=w.medicine,
+                        medicine_time=hhmm(w.at),
+                        magnesium_medicine=name,
+                        magnesium_time=hhmm(t),
+                        rule=w.rule.code,
+                        why=(
+                            f"{name} at {hhmm(t)} contains magnesium ({form.name}) and is taken {gap} "
+                            f"{w.medicine} at {hhmm(w.at)} ({w.rule.name} needs {needs})"
+                        ),
+                    )
+                )
     return out
 
 
@@ -310,6 +421,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
     """
     profile = check_profile(ref, _profile(regimen))
+    meds = _medicines(ref, regimen)
     got = panels or {}
     readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
     day_min = sum(r.el_min * r.product.servings for r in readings)
@@ -330,18 +442,41 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         for f in r.forms or [None]:  # type: ignore[list-item]
             for c in [*assess(ref, profile, None, f).cautions, *amount_cautions(ref, profile, day_max, f)]:
                 seen.setdefault((c.code, c.message), c)
+    for name in meds.cleared:
+        for key, c in list(seen.items()):
+            if c.code == "unknown-drug" and c.message.startswith(f"'{literal(name)}'"):
+                seen[key] = c.model_copy(
+                    update={
+                        "code": "cleared-drug",
+                        "level": "info",
+                        "message": (
+                            f"'{literal(name)}' is not a medicine mgcalc can identify; the regimen marks it "
+                            "cleared (checked by a pharmacist), so no precautionary gap is kept. mgcalc did "
+                            "not check it."
+                        ),
+                        "quote": None,
+                        "source": "the regimen (cleared: true)",
+                    }
+                )
+    conflicts = _conflicts(ref, meds)
+    for cf in conflicts:
+        c = make(
+            Caution,
+            code="medicine-conflict",
+            level="caution",
+            message=f"{cf.why}: move one of them, or ask the pharmacist.",
+            source=next(
+                (x.source for x in seen.values() if x.code == cf.rule), "mgcalc data/cautions.yaml"
+            ),
+        )
+        seen.setdefault((c.code, c.message), c)
     cautions = sorted(seen.values(), key=lambda c: -severity(c.level))
     # which cautions stop the timetable altogether
     stop = [c for c in cautions if c.level == "avoid"]
     meals = {minutes(m): _meal_name(i, len(regimen.day.meals)) for i, m in enumerate(regimen.day.meals)}
     slots = waking_slots(regimen)
-    rules = _rules(ref, regimen)
     for r in readings:
-        for medicine, times, rule in rules:
-            timing = _timing(rule)
-            if timing is None or rule.level == "avoid" or not _applies(ref, rule, r.forms):
-                continue
-            r.windows += [Window(medicine, t, rule, timing[0], timing[1]) for t in times]
+        r.windows = _windows(ref, meds, r.forms)
         r.slots = [t for t in slots if all(w.allows(t) for w in r.windows)]
     schedule = [make(PlanItem, time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)] + [
         make(PlanItem, time=hhmm(t), item=med.name, kind="medicine", why="fixed time")
@@ -433,6 +568,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         min_gap_minutes=gap,
         cautions=cautions,
         unknown_drugs=base.unknown_drugs,
+        conflicts=conflicts,
     )
 
 

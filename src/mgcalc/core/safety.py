@@ -110,6 +110,8 @@ def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) 
         drug_before_hours=rule.drug_before_hours,
         drug_after_hours=rule.drug_after_hours,
         applies_to_forms=rule.applies_to_forms,
+        drug_class=rule.drug_class,
+        magnesium_form=rule.magnesium_form,
         source=ref.cite(rule.sources),
         quote=_quote(rule.quote, rule.where),
     )
@@ -122,35 +124,141 @@ def route_of(name: str, d: CautionData) -> str | None:
     return found[0] if found else None
 
 
+#: What a person writes to enter a medicine mgcalc does not know and should not guess at.
+OTHER_PREFIX = "other:"  # matched with any case and spacing
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Edit distance between ``a`` and ``b`` (insertions, deletions, substitutions and swaps of
+    two neighbouring letters each count 1), or ``limit + 1`` once it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        if min(row) > limit:
+            return limit + 1
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def near_misses(key: str, names: list[str]) -> list[str]:
+    """Known names one or two letters from ``key`` (one for names of five letters or fewer), with
+    the same first letter: what a misspelling of a known name looks like. Nearest first."""
+    if len(key) < 4:
+        return []
+    limit = 1 if len(key) <= 5 else 2
+    hits = sorted(
+        (d, n)
+        for n in names
+        if n and n[0] == key[0] and n != key and (d := distance(key, n, limit)) <= limit
+    )
+    return [n for _, n in hits]
+
+
+_DELAYED = re.compile(r"\b(?:dr|delayed[ -]release|gastro[ -]resistant)\b")
+_STRENGTH = re.compile(r"[\d.,]+(?:mg|mcg|ug|µg|g|ml|%)?")
+
+
+def _name_keys(name: str, d: CautionData) -> tuple[list[str], list[str]]:
+    """The keys a drug name is looked up by, most specific first: the whole name; the name without
+    salts, strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
+    risedronate); the name without them all; each word. Also the words alone."""
+    ignore = set(d.ignore_words) | set(d.route_words)
+    full = norm_name(name).replace("/", " ")
+
+    def kept(text: str, keep: str = "") -> list[str]:
+        return [w for w in text.split() if (w == keep or w not in ignore) and not _STRENGTH.fullmatch(w)]
+
+    words = kept(full)
+    release = " ".join(kept(_DELAYED.sub("delayed-release", full), "delayed-release"))
+    return list(dict.fromkeys((full, release, " ".join(words), *words))), words
+
+
 def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     """The rules a drug name falls under, ignoring case, salts, strengths and dosage forms.
 
     "omeprazole magnesium 20 mg" and "Levothyroxine sodium" match; a member's
-    own rule (moxifloxacin) replaces its class's; a name that matches nothing
-    comes back as UnknownDrug with the closest known names.
+    own rule (moxifloxacin) replaces its class's, and within a class the most
+    specific name wins ("risedronate delayed-release" is Atelvia, not
+    risedronate). Abbreviations in the data ("doxy") stand for their drug. A
+    name one or two letters from a known name is an error naming the match
+    (look-alike names can be different drugs, so it is never resolved
+    silently); a name written ``other: NAME`` skips that check. Anything else
+    comes back as UnknownDrug: never a clearance.
     """
     d = ref.cautions
-    ignore = set(d.ignore_words) | set(d.route_words)
-    words = [
-        w
-        for w in norm_name(name).replace("/", " ").split()
-        if w not in ignore and not re.fullmatch(r"[\d.,]+(mg|mcg|ug|µg|g|ml|%)?", w)
-    ]
-    found: dict[str, DrugRule] = {}
+    if re.match(r"\s*other\s*:", name, re.IGNORECASE):
+        return make(UnknownDrug, name=name, close_matches=[])
+    keys, _ = _name_keys(name, d)
+    for key in keys:
+        if key in d.ambiguous_abbreviations:
+            raise MgcalcError(
+                f"'{literal(name)}': '{key}' can mean {' or '.join(d.ambiguous_abbreviations[key])}; "
+                "write the medicine's full name",
+                field="drug",
+            )
+    keys = [norm_name(d.abbreviations.get(k, k)) for k in keys]
+    by_class: dict[str, DrugRule] = {}
     # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and
-    # strengths (two-word brands such as "Slow Fe"), then each word
-    full = norm_name(name).replace("/", " ")
-    for key in (full, " ".join(words), *words):
+    # strengths (two-word brands such as "Slow Fe"), then each word: in each class the first hit wins
+    for key in keys:
         for rule in d.rules_named(key):
-            found.setdefault(rule.code, rule)
-    if found:
-        return list(found.values())
-    import difflib
+            by_class.setdefault(rule.drug_class or rule.code, rule)
+    if by_class:
+        return list({r.code: r for r in by_class.values()}.values())
+    known = [*d.drug_names, *(norm_name(a) for a in d.abbreviations)]
+    for key in keys:
+        close = near_misses(key, known)
+        if close:
+            shown = ", ".join(f"'{c}'" for c in close[:3])
+            raise MgcalcError(
+                f"'{literal(name)}' is not a medicine mgcalc knows, but it is close to {shown}: write the "
+                f"exact name, or 'other: {literal(name)}' if it is a different medicine",
+                field="drug",
+            )
+    return make(UnknownDrug, name=name, close_matches=[])
 
-    close: list[str] = []
-    for w in words or [norm_name(name)]:
-        close += difflib.get_close_matches(w, d.drug_names, n=3, cutoff=0.75)
-    return make(UnknownDrug, name=name, close_matches=list(dict.fromkeys(close)))
+
+def unknown_gap(ref: Reference, forms: list[Form] | None) -> tuple[float, float]:
+    """(drug_before_hours, drug_after_hours) kept between a medicine mgcalc cannot identify and
+    magnesium: the longest separation, each way, that any rule in the data asks for and that
+    could apply to ``forms`` (antacid-only rules count when a form is an antacid or unknown).
+    A direction a rule leaves open takes its other direction's hours, as the plan reads it."""
+    antacid = not forms or any(is_antacid(ref, f) for f in forms)
+    before = after = 0.0
+    for rule in ref.cautions.all_rules():
+        if rule.level != "caution" or (rule.applies_to_forms == "antacid" and not antacid):
+            continue
+        b, a = rule.drug_before_hours, rule.drug_after_hours
+        if b is None and a is None:
+            continue
+        before = max(before, b if b is not None else a or 0.0)
+        after = max(after, a if a is not None else b or 0.0)
+    return before, after
+
+
+def unknown_caution(ref: Reference, name: str) -> Caution:
+    """The caution a medicine mgcalc cannot identify gets: never a clearance."""
+    rule = ref.cautions.unknown_medicine
+    b, a = unknown_gap(ref, None)
+    note = rule.message if rule is not None else "ask a pharmacist"
+    return make(
+        Caution,
+        code="unknown-drug",
+        level=rule.level if rule is not None else "caution",
+        message=(
+            f"'{literal(name)}' is not a medicine mgcalc can identify, so it is not cleared: {note} "
+            f"(a plan keeps magnesium up to {hours(a)} before and {hours(b)} after each dose of it)."
+        ),
+        source=ref.cite(rule.sources) if rule is not None else "mgcalc data/cautions.yaml",
+        quote=_quote(rule.quote, None) if rule is not None else None,
+    )
 
 
 def _stage_range(stage: str, d: CautionData) -> tuple[float, float]:
@@ -187,10 +295,8 @@ def _condition(name: str, d: CautionData) -> Condition | str:
         return "kidney-failure"
     code = d.condition_code(name)
     if code is None:
-        import difflib
-
-        pool = [*d.condition_names, *(w.replace(" ", "-") for w in d.kidney.failure_words)]
-        close = difflib.get_close_matches(key.replace(" ", "-"), pool, n=3, cutoff=0.6)
+        pool = [*d.condition_names, *(norm_name(w).replace(" ", "-") for w in d.kidney.failure_words)]
+        close = near_misses(key.replace(" ", "-"), pool)
         hint = (
             f"; closest: {', '.join(dict.fromkeys(close))}"
             if close
@@ -226,7 +332,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
     cautions = _kidney(ref, profile, failure)
     cautions += _age_cautions(ref, profile)
     unknown: list[UnknownDrug] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for name in profile.drugs:
         found = match_drug(ref, name)
         if isinstance(found, UnknownDrug):
@@ -234,9 +340,9 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             continue
         route = route_of(name, d)
         for rule in found:
-            if rule.code in seen:
+            if (rule.code, norm_name(name)) in seen:
                 continue
-            seen.add(rule.code)
+            seen.add((rule.code, norm_name(name)))
             if route is not None and rule.oral_chelation:
                 cautions.append(
                     make(
@@ -260,19 +366,23 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             continue  # the eGFR band says more
         cautions.append(advice_caution(ref, c.code, c, f"{c.name}: {c.message}."))
     for u in unknown:
-        hint = f" (did you mean {', '.join(u.close_matches)}?)" if u.close_matches else ""
-        cautions.append(
-            make(
-                Caution,
-                code="unknown-drug",
-                level="info",
-                message=(
-                    f"'{literal(u.name)}' is not a drug mgcalc knows to interact with magnesium{hint}; "
-                    "that is not a clearance: ask a pharmacist."
-                ),
-                source="mgcalc data/cautions.yaml",
+        route = route_of(u.name, d)
+        if route is None:
+            cautions.append(unknown_caution(ref, u.name))
+        else:
+            cautions.append(
+                make(
+                    Caution,
+                    code="unknown-drug-route",
+                    level="info",
+                    message=(
+                        f"'{literal(u.name)}' is not a medicine mgcalc can identify; it is not taken by mouth "
+                        f"({route}), so no gut interaction with oral magnesium is expected. Nothing else "
+                        "about it was checked."
+                    ),
+                    source="mgcalc data/cautions.yaml (route_words)",
+                )
             )
-        )
     cautions.sort(key=lambda c: -severity(c.level))
     return make(Assessment, cautions=cautions, unknown_drugs=unknown)
 

@@ -618,6 +618,14 @@ class DrugRule(Evidence):
     oral_chelation: bool = Field(
         default=False, description="a gut interaction: route words (eye, ear, IV...) suppress it"
     )
+    magnesium_form: str | None = Field(
+        default=None,
+        description="the medicine itself is a magnesium product: the catalogue form of its magnesium "
+        "(hydroxide, oxide, carbonate...); every other drug's rule holds against it",
+    )
+    drug_class: str | None = Field(
+        default=None, description="the code of the class the rule belongs to (set when the data is indexed)"
+    )
 
     @model_validator(mode="after")
     def _timing(self) -> "DrugRule":
@@ -648,6 +656,7 @@ class DrugMember(DataModel):
     drug_after_hours: float | None = Field(default=None, ge=0, le=48)
     no_timing: bool = Field(default=False, description="clear the class's hours (an avoid rule)")
     applies_to_forms: Literal["antacid"] | None = None
+    magnesium_form: str | None = None
     sources: SourceKeys
     quote: str | None = None
     where: str | None = None
@@ -666,6 +675,7 @@ class DrugClass(DrugRule):
         cross-field checks run in ``CautionData`` for every rule.
         """
         base = {name: getattr(self, name) for name in DrugRule.model_fields}
+        base["drug_class"] = self.code
         out = [DrugRule.model_construct(**base)]
         for m in self.members:
             given = {k: getattr(m, k) for k in m.model_fields_set if k != "no_timing"}
@@ -756,6 +766,12 @@ class Rules(DataModel):
     older_adult_age_min: float = 65.0
 
 
+class UnknownMedicine(Advice):
+    """How a medicine mgcalc cannot identify is treated: never as cleared."""
+
+    conflicts: str | None = None
+
+
 class CautionData(DataModel):
     """data/cautions.yaml, with a lookup of drug names."""
 
@@ -763,6 +779,13 @@ class CautionData(DataModel):
     ignore_words: list[str]
     route_words: list[str] = Field(default_factory=list)
     antacid_families: list[str] = Field(default_factory=list)
+    abbreviations: dict[str, str] = Field(
+        default_factory=dict, description="a short form people write -> the drug name it stands for"
+    )
+    ambiguous_abbreviations: dict[str, list[str]] = Field(
+        default_factory=dict, description="a short form that stands for more than one drug: an error"
+    )
+    unknown_medicine: UnknownMedicine | None = None
     drugs: list[DrugClass]
     conditions: list[Condition]
     kidney: Kidney
@@ -818,6 +841,17 @@ class CautionData(DataModel):
                     owner[f"{d.code}:{key}"] = rule.code
                     if rule.code not in codes:
                         codes.append(rule.code)
+        for short, full in self.abbreviations.items():
+            if _norm(full) not in drug_names:
+                problems.append(f"abbreviation {short!r} stands for {full!r}, which is not a known drug name")
+            if _norm(short) in drug_names:
+                problems.append(f"abbreviation {short!r} is already a drug name")
+        for short, fulls in self.ambiguous_abbreviations.items():
+            problems += [
+                f"ambiguous abbreviation {short!r}: {f!r} is not a known drug name"
+                for f in fulls
+                if _norm(f) not in drug_names
+            ]
         for c in self.conditions:
             for n in (c.code, c.name, *c.aliases):
                 condition_names[_norm(n).replace(" ", "-")] = c.code
@@ -833,6 +867,11 @@ class CautionData(DataModel):
         """The drug rule with this code."""
         rules: dict[str, DrugRule] = self._lookups()["_rules"]
         return rules[code]
+
+    def all_rules(self) -> list["DrugRule"]:
+        """Every drug rule: each class, then its members as full rules."""
+        rules: dict[str, DrugRule] = self._lookups()["_rules"]
+        return list(rules.values())
 
     def rules_named(self, key: str) -> list[DrugRule]:
         """The most specific rule of each class that a normalised name belongs to."""

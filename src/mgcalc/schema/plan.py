@@ -84,6 +84,11 @@ class Medicine(Strict):
 
     name: str = Field(min_length=1, max_length=200)
     times: list[str] = Field(min_length=1, max_length=12)
+    cleared: bool = Field(
+        default=False,
+        description="a pharmacist has checked that this medicine, which mgcalc cannot identify, does "
+        "not interact with magnesium: no precautionary gap (an error for a medicine mgcalc knows)",
+    )
 
     @field_validator("times", mode="before")
     @classmethod
@@ -152,6 +157,17 @@ class Unsatisfied(Result):
     unblock: list[str] = Field(default_factory=list)
 
 
+class PlanConflict(Result):
+    """A magnesium-containing medicine taken too close to a medicine whose rule it breaks."""
+
+    medicine: str
+    medicine_time: str
+    magnesium_medicine: str
+    magnesium_time: str
+    rule: str
+    why: str
+
+
 class PlanProduct(Result):
     """A product as read: its elemental magnesium per serving and a day."""
 
@@ -185,3 +201,7 @@ class PlanResult(Result):
     min_gap_minutes: int | None = None
     cautions: list[Caution]
     unknown_drugs: list[UnknownDrug]
+    conflicts: list[PlanConflict] = Field(
+        default_factory=list,
+        description="magnesium-containing medicines (antacids, laxatives) at times another medicine's rule forbids",
+    )

@@ -48,6 +48,13 @@ class Caution(Result):
     )
     source: str
     quote: str | None = Field(default=None, description="the sentence the rule rests on, and where it is")
+    drug_class: str | None = Field(
+        default=None,
+        description="a drug rule's class code (fluoroquinolone, bisphosphonate...); the member is in code",
+    )
+    magnesium_form: str | None = Field(
+        default=None, description="the medicine itself contains magnesium, as this catalogue form"
+    )
 
 
 class UnknownDrug(Result):
