@@ -625,7 +625,7 @@ RICH_CASES = {
     "absorb-citrate-elemental": (ABSORB, ["50.2 mg", "39.7-60.4 mg", "CAUTION"]),
     "compare-citrate-oxide-priced": (COMPARE, ["47.64", "26.05", "CAUTION"]),
     "curve-citrate-oxide": (CURVE, ["57.1 mg", "25.5 mg"]),
-    "check-ciprofloxacin-egfr45": (CHECK, ["2 caution(s)", "CAUTION", "ciprofloxacin"]),
+    "check-ciprofloxacin-egfr45": (CHECK, ["2 cautions", "CAUTION", "ciprofloxacin"]),
     "intake-40-female": (INTAKE, ["320 mg/day", "350 mg/day"]),
     "parse-elemental-line": (PARSE, ["200 mg is elemental magnesium"]),
     "panel-nested": (PANEL, ["200 mg", "part"]),

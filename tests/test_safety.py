@@ -363,7 +363,8 @@ def test_fail_on_levels() -> None:
 
 def test_check_mentions_unknown_drugs_only_when_drugs_were_given() -> None:
     assert "not cleared" not in run_cli("check", "--egfr", "45").stdout
-    assert "not cleared" in run_cli("check", "--drug", "ciprofloxacin").stdout
+    assert "not cleared" not in run_cli("check", "--drug", "ciprofloxacin").stdout
+    assert "not cleared" in run_cli("check", "--drug", "zorblaxin").stdout
 
 
 def test_severity_order() -> None:

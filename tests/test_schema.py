@@ -236,7 +236,7 @@ CONTRACT_RUNS: list[tuple[str, list[str], str | None, str]] = [
     ("compare-elemental", ["compare", "300", "--elemental", "--form", "glycinate"], None, "CompareResult"),
     ("curve", CURVE, None, "CurveResult"),
     ("check", CHECK, None, "Assessment"),
-    ("check-unknown-drug", ["check", "--drug", "aspirn"], None, "Assessment"),
+    ("check-unknown-drug", ["check", "--drug", "zorblaxin"], None, "Assessment"),
     ("intake", INTAKE, None, "IntakeReference"),
     ("intake-eu-child", ["intake", "--age", "2", "--standard", "eu"], None, "IntakeReference"),
     ("parse", PARSE, None, "ParseResult"),

@@ -704,7 +704,7 @@ def check_view(a: Assessment, drugs_given: bool = True) -> View:
     """The human view of ``check``; its cautions are added by the output path."""
     counts = {lvl: sum(c.level == lvl for c in a.cautions) for lvl in ("avoid", "caution", "info")}
     title = (
-        ", ".join(f"{n} {lvl}" for lvl, n in counts.items() if n)
+        ", ".join(f"{n} {lvl}{'s' if n > 1 and lvl == 'caution' else ''}" for lvl, n in counts.items() if n)
         if a.cautions
         else "No cautions apply to what was given."
     )

@@ -465,9 +465,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
             code="medicine-conflict",
             level="caution",
             message=f"{cf.why}: move one of them, or ask the pharmacist.",
-            source=next(
-                (x.source for x in seen.values() if x.code == cf.rule), "mgcalc data/cautions.yaml"
-            ),
+            source=next((x.source for x in seen.values() if x.code == cf.rule), "mgcalc data/cautions.yaml"),
         )
         seen.setdefault((c.code, c.message), c)
     cautions = sorted(seen.values(), key=lambda c: -severity(c.level))

@@ -154,9 +154,7 @@ def near_misses(key: str, names: list[str]) -> list[str]:
         return []
     limit = 1 if len(key) <= 5 else 2
     hits = sorted(
-        (d, n)
-        for n in names
-        if n and n[0] == key[0] and n != key and (d := distance(key, n, limit)) <= limit
+        (d, n) for n in names if n and n[0] == key[0] and n != key and (d := distance(key, n, limit)) <= limit
     )
     return [n for _, n in hits]
 
@@ -165,19 +163,24 @@ _DELAYED = re.compile(r"\b(?:dr|delayed[ -]release|gastro[ -]resistant)\b")
 _STRENGTH = re.compile(r"[\d.,]+(?:mg|mcg|ug|µg|g|ml|%)?")
 
 
-def _name_keys(name: str, d: CautionData) -> tuple[list[str], list[str]]:
+def _name_keys(name: str, d: CautionData) -> list[str]:
     """The keys a drug name is looked up by, most specific first: the whole name; the name without
-    salts, strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
-    risedronate); the name without them all; each word. Also the words alone."""
+    route words and strengths ("magnesium hydroxide injection", "Maalox 20 mL"); without salts,
+    strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
+    risedronate); without them all; each word."""
     ignore = set(d.ignore_words) | set(d.route_words)
     full = norm_name(name).replace("/", " ")
+    units = {"mg", "mcg", "ug", "µg", "g", "ml", "iu"}
+    bare = " ".join(
+        w for w in full.split() if w not in d.route_words and w not in units and not _STRENGTH.fullmatch(w)
+    )
 
     def kept(text: str, keep: str = "") -> list[str]:
         return [w for w in text.split() if (w == keep or w not in ignore) and not _STRENGTH.fullmatch(w)]
 
     words = kept(full)
     release = " ".join(kept(_DELAYED.sub("delayed-release", full), "delayed-release"))
-    return list(dict.fromkeys((full, release, " ".join(words), *words))), words
+    return list(dict.fromkeys((full, bare, release, " ".join(words), *words)))
 
 
 def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
@@ -195,7 +198,7 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     d = ref.cautions
     if re.match(r"\s*other\s*:", name, re.IGNORECASE):
         return make(UnknownDrug, name=name, close_matches=[])
-    keys, _ = _name_keys(name, d)
+    keys = _name_keys(name, d)
     for key in keys:
         if key in d.ambiguous_abbreviations:
             raise MgcalcError(
