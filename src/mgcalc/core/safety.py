@@ -18,12 +18,14 @@ from mgcalc.numbers import hours, mg
 from mgcalc.schema.build import make
 from mgcalc.schema.data import (
     CKD_STAGES,
+    STRENGTH,
     Advice,
     CautionData,
     Condition,
     DrugRule,
     Form,
     Reference,
+    bare_name,
     norm_name,
     severity,
 )
@@ -160,27 +162,29 @@ def near_misses(key: str, names: list[str]) -> list[str]:
 
 
 _DELAYED = re.compile(r"\b(?:dr|delayed[ -]release|gastro[ -]resistant)\b")
-_STRENGTH = re.compile(r"[\d.,]+(?:mg|mcg|ug|µg|g|ml|%)?")
 
 
 def _name_keys(name: str, d: CautionData) -> list[str]:
-    """The keys a drug name is looked up by, most specific first: the whole name; the name without
-    route words and strengths ("magnesium hydroxide injection", "Maalox 20 mL"); without salts,
+    """The keys a drug name is looked up by, most specific first: the whole name; without salts,
     strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
-    risedronate); without them all; each word."""
-    ignore = set(d.ignore_words) | set(d.route_words)
+    risedronate); without route words, dosage forms and strengths ("magnesium hydroxide
+    injection", "Maalox 20 mL"); without all of them; each word. Data names are indexed whole
+    and without their dosage words too ("Envarsus XR" also as "envarsus")."""
+    dropped = set(d.dosage_words) | set(d.route_words)
+    ignore = set(d.ignore_words) | dropped
     full = norm_name(name).replace("/", " ")
-    units = {"mg", "mcg", "ug", "µg", "g", "ml", "iu"}
-    bare = " ".join(
-        w for w in full.split() if w not in d.route_words and w not in units and not _STRENGTH.fullmatch(w)
-    )
+    bare = bare_name(full, dropped)
 
     def kept(text: str, keep: str = "") -> list[str]:
-        return [w for w in text.split() if (w == keep or w not in ignore) and not _STRENGTH.fullmatch(w)]
+        return [w for w in text.split() if (w == keep or w not in ignore) and not STRENGTH.fullmatch(w)]
 
     words = kept(full)
-    release = " ".join(kept(_DELAYED.sub("delayed-release", full), "delayed-release"))
-    return list(dict.fromkeys((full, bare, release, " ".join(words), *words)))
+    release = (
+        " ".join(kept(_DELAYED.sub("delayed-release", full), "delayed-release"))
+        if _DELAYED.search(full)
+        else full
+    )
+    return list(dict.fromkeys((full, release, bare, " ".join(words), *words)))
 
 
 def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:

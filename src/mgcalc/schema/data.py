@@ -777,6 +777,9 @@ class CautionData(DataModel):
 
     schema_version: int = Field(alias="schema", ge=1, le=2)
     ignore_words: list[str]
+    dosage_words: list[str] = Field(
+        default_factory=list, description="dosage forms, units and release words: ignored in drug names"
+    )
     route_words: list[str] = Field(default_factory=list)
     antacid_families: list[str] = Field(default_factory=list)
     abbreviations: dict[str, str] = Field(
@@ -816,6 +819,7 @@ class CautionData(DataModel):
         class_of: dict[str, str] = {}
         drug_names: dict[str, list[str]] = {}
         condition_names: dict[str, str] = {}
+        dropped = set(self.dosage_words) | set(self.route_words)
         for d in self.drugs:
             member_names = {_norm(n) for m in d.members for n in (*m.generics, *m.brands)}
             problems += [
@@ -841,6 +845,17 @@ class CautionData(DataModel):
                     owner[f"{d.code}:{key}"] = rule.code
                     if rule.code not in codes:
                         codes.append(rule.code)
+        # then each name without its dosage words ("Envarsus XR" as "envarsus"), where that is
+        # not a name already and only one rule would claim it
+        bare: dict[str, set[str]] = {}
+        for code, rule in rules.items():
+            for n in (*rule.generics, *rule.brands):
+                key = bare_name(_norm(n), dropped)
+                if key and key not in drug_names:
+                    bare.setdefault(key, set()).add(code)
+        for key, codes_ in bare.items():
+            if len(codes_) == 1:
+                drug_names[key] = list(codes_)
         for short, full in self.abbreviations.items():
             if _norm(full) not in drug_names:
                 problems.append(f"abbreviation {short!r} stands for {full!r}, which is not a known drug name")
@@ -917,6 +932,15 @@ class CautionData(DataModel):
 
 def _norm(text: str) -> str:
     return " ".join(re.split(r"[^0-9a-z-]+", _nfkc(text).casefold())).strip()
+
+
+#: a strength as a word of a drug name: "500", "500mg", "0.5%"
+STRENGTH = re.compile(r"[\d.,]+(?:mg|mcg|ug|µg|g|ml|%)?")
+
+
+def bare_name(normed: str, dropped: set[str]) -> str:
+    """A normalised drug name without the ``dropped`` words (dosage forms, routes) and strengths."""
+    return " ".join(w for w in normed.split() if w not in dropped and not STRENGTH.fullmatch(w))
 
 
 def norm_name(text: str) -> str:
