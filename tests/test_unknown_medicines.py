@@ -368,3 +368,10 @@ def test_names_in_data_are_not_near_misses_of_each_other_by_accident() -> None:
         found = match_drug(REF, n)
         assert isinstance(found, list), n
     assert norm_name(UNKNOWN) not in KNOWN
+
+
+def test_the_readme_states_todays_unknown_gap() -> None:
+    before, after = unknown_gap(REF, [GLYCINATE])
+    assert unknown_gap(REF, []) == (before, after)  # one figure for every form today
+    text = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
+    assert f"magnesium at least {after:g} h before and {before:g} h after each dose" in text

@@ -231,6 +231,8 @@ class Interrupt:
         def read(size: int) -> bytes:
             self.reading = True
             try:
+                if self.interrupted:  # Ctrl-C between reads (after the terminal hint): do not wait
+                    raise KeyboardInterrupt
                 return readline(size)
             finally:
                 self.reading = False
