@@ -70,7 +70,7 @@ def _plain(obj: Any) -> Any:
         fields = type(obj).model_fields
         if obj.__pydantic_extra__ or any(name not in values for name in fields):
             return _plain(obj.model_dump(mode="json"))
-        return {name: _plain(values[name]) for name in fields}
+        return {(f.alias or name): _plain(values[name]) for name, f in fields.items()}
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
     if isinstance(obj, dict):

@@ -34,11 +34,37 @@ def _lines(node: Any, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) ->
             _lines(item, (*path, i), out)
 
 
+def _regimen_loader() -> type:
+    """The safe loader for regimens, with times kept as written: YAML 1.1 reads an unquoted 06:30 as
+    the sexagesimal number 390 and 7:5 as 425; here both stay strings, so "HH:MM" is checked as
+    text and a bare number (8) is refused with the fix rather than read as eight minutes."""
+    import re
+
+    from mgcalc.reference.files import _safe_loader
+
+    base = _safe_loader()
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [
+            (tag, rx)
+            for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        ]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    decimal = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+    floating = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+][0-9]+)?$")
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", decimal, list("-+0123456789"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", floating, list("-+0123456789."))
+    return Loader
+
+
 def read_regimen(path: Path) -> Regimen:
     """A regimen file, validated; MgcalcError naming the file, the line and the field."""
     import yaml
-
-    from mgcalc.reference.files import _safe_loader
 
     try:
         with path.open("rb") as fh:  # at most the cap: /dev/zero must not be read to the end
@@ -53,7 +79,17 @@ def read_regimen(path: Path) -> Regimen:
         )
     try:
         text = raw.decode("utf-8-sig")
-        loader = _safe_loader()
+        loader = _regimen_loader()
+        # anchors and aliases are refused: nested aliases expand without bound (a 381-byte file
+        # that takes a gigabyte); a regimen is short enough to write out in full
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+                raise MgcalcError(
+                    f"{literal(path)}: line {line}: YAML aliases (*name) are not "
+                    "accepted in a regimen: write the value out",
+                    field="regimen",
+                )
         data = yaml.load(text, Loader=loader)
         node = yaml.compose(text, Loader=loader)
     except UnicodeDecodeError:

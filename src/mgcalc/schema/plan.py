@@ -1,6 +1,7 @@
 """The day plan: the regimen file (input) and the plan (output, part of the JSON contract)."""
 
 import re
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,14 +24,27 @@ def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
 def _time(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1440:
-        # YAML 1.1 reads an unquoted 06:30 as the sexagesimal number 390
-        return hhmm(value)
+    """A time of day: the string "HH:MM". The regimen reader keeps an unquoted 06:30 a string (no
+    YAML 1.1 sexagesimal number); a bare number is refused with the fix, as 8 could mean 08:00,
+    20:00 or eight minutes."""
+    if isinstance(value, bool | int | float):
+        hint = f' (write "{int(value):02d}:00" for {int(value)} o\'clock)' if 0 <= value < 24 else ""
+        raise ValueError(f'a time is "HH:MM" in quotes, not the number {value!r}{hint}')
     if not isinstance(value, str) or not _TIME.match(value.strip()):
-        raise ValueError(f"a time is HH:MM (00:00 to 23:59), not {value!r}")
+        raise ValueError(f'a time is "HH:MM" (00:00 to 23:59), not {value!r}')
     h, m = value.strip().split(":")
     return f"{int(h):02d}:{m}"
+
+
+def _weekday(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower()[:3] in WEEKDAYS:
+        return value.strip().lower()[:3]
+    raise ValueError(f"a day is one of {', '.join(WEEKDAYS)}, not {value!r}")
 
 
 class Strict(BaseModel):
@@ -69,21 +83,70 @@ class Day(Strict):
     def _meals(cls, v: object) -> object:
         return [_time(x) for x in v] if isinstance(v, list) else v
 
+    @property
+    def length(self) -> int:
+        """Minutes from wake to sleep; a sleep time earlier than wake is the next morning (night shifts)."""
+        return (minutes(self.sleep) - minutes(self.wake)) % 1440
+
+    def offset(self, hhmm_: str) -> int:
+        """Minutes from wake to ``hhmm_`` (the waking day may cross midnight)."""
+        return (minutes(hhmm_) - minutes(self.wake)) % 1440
+
     @model_validator(mode="after")
     def _order(self) -> "Day":
-        if minutes(self.sleep) - minutes(self.wake) < 60:
-            raise ValueError("sleep must be at least an hour after wake, the same day")
+        if self.length < 60:
+            raise ValueError(
+                "sleep must be at least an hour after wake (a sleep time before wake is the next morning)"
+            )
         for m in self.meals:
-            if not minutes(self.wake) <= minutes(m) <= minutes(self.sleep):
+            if self.offset(m) > self.length:
                 raise ValueError(f"meal at {m} is outside the waking window {self.wake}-{self.sleep}")
         return self
 
 
-class Medicine(Strict):
-    """A medicine taken at fixed times, named as on the packet."""
+class Course(Strict):
+    """When something is taken: on which weekdays and between which dates (a course)."""
+
+    days: list[Weekday] | None = Field(
+        default=None, min_length=1, max_length=7, description="weekdays (mon ... sun); default every day"
+    )
+    from_: date | None = Field(default=None, alias="from", description="first day, YYYY-MM-DD")
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
+    until: date | None = Field(default=None, description="last day, YYYY-MM-DD")
+    as_needed: bool = Field(default=False, description="taken when needed, not at fixed times")
+    max_per_day: int | None = Field(
+        default=None, ge=1, le=24, description="as needed: at most this many a day"
+    )
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, v: object) -> object:
+        return [_weekday(x) for x in v] if isinstance(v, list) else v
+
+    @model_validator(mode="after")
+    def _course(self) -> "Course":
+        if self.from_ is not None and self.until is not None and self.until < self.from_:
+            raise ValueError("'until' is before 'from'")
+        if self.as_needed and self.max_per_day is None:
+            raise ValueError("'as_needed' needs 'max_per_day' (the most taken in a day)")
+        if self.max_per_day is not None and not self.as_needed:
+            raise ValueError("'max_per_day' is for 'as_needed: true'")
+        return self
+
+    def active(self, day: date | None, weekday: str) -> bool:
+        """Whether it is taken on ``weekday`` (and on ``day``, where a date is known)."""
+        if self.days is not None and weekday not in self.days:
+            return False
+        if day is None:
+            return True
+        return (self.from_ is None or self.from_ <= day) and (self.until is None or day <= self.until)
+
+
+class Medicine(Course):
+    """A medicine taken at fixed times (or as needed), named as on the packet."""
 
     name: str = Field(min_length=1, max_length=200)
-    times: list[str] = Field(min_length=1, max_length=12)
+    times: list[str] = Field(default_factory=list, max_length=12)
     cleared: bool = Field(
         default=False,
         description="a pharmacist has checked that this medicine, which mgcalc cannot identify, does "
@@ -95,8 +158,14 @@ class Medicine(Strict):
     def _times(cls, v: object) -> object:
         return [_time(x) for x in v] if isinstance(v, list) else v
 
+    @model_validator(mode="after")
+    def _some_times(self) -> "Medicine":
+        if not self.times and not self.as_needed:
+            raise ValueError("give 'times' (\"HH:MM\"), or 'as_needed: true' with 'max_per_day'")
+        return self
 
-class Product(Strict):
+
+class Product(Course):
     """A magnesium product: a label line, a whole panel or DSLD file, or a form and amount."""
 
     name: str | None = Field(default=None, max_length=200, description="what to call it in the plan")
@@ -110,6 +179,11 @@ class Product(Strict):
     amount: str | None = Field(default=None, max_length=50, description="per serving: '500 mg', '4 mmol'")
     elemental: bool = Field(default=False, description="amount is elemental magnesium")
     servings: int = Field(default=1, ge=1, le=6, description="servings a day, each taken as one dose")
+    unit: str | None = Field(
+        default=None,
+        max_length=40,
+        description="what one serving is, as the label says: '1 tablet', '2 capsules'",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> "Product":
@@ -155,6 +229,30 @@ class Unsatisfied(Result):
     medicine: str
     why: str
     unblock: list[str] = Field(default_factory=list)
+
+
+class Timetable(Result):
+    """The timetable for the days that share one pattern of medicines and products."""
+
+    days: list[str] = Field(description="weekdays (mon ... sun) this timetable is for")
+    from_: str | None = Field(default=None, alias="from", description="first date, YYYY-MM-DD (null: open)")
+    model_config = ConfigDict(defer_build=True, populate_by_name=True, serialize_by_alias=True)
+    until: str | None = Field(default=None, description="last date, YYYY-MM-DD (null: open)")
+    label: str = Field(description="the pattern in words: 'every day', 'Sundays', 'until 13 Dec'")
+    schedule: list["PlanItem"]
+    unsatisfied: list["Unsatisfied"] = Field(default_factory=list)
+    no_timetable_reason: str | None = None
+    min_gap_minutes: int | None = None
+
+
+class AsNeeded(Result):
+    """An as-needed medicine or magnesium product: the rule to keep when it is taken."""
+
+    item: str
+    kind: Literal["magnesium", "medicine"]
+    max_per_day: int
+    avoid: list[str] = Field(description="times of day to keep clear, 'HH:MM-HH:MM', with the reason")
+    rule: str = Field(description="the rule in words")
 
 
 class PlanConflict(Result):
@@ -205,3 +303,9 @@ class PlanResult(Result):
         default_factory=list,
         description="magnesium-containing medicines (antacids, laxatives) at times another medicine's rule forbids",
     )
+    timetables: list[Timetable] = Field(
+        default_factory=list,
+        description="one timetable per pattern of days (weekly medicines, courses); schedule is the only "
+        "one when every day is alike, and empty when they differ",
+    )
+    as_needed: list[AsNeeded] = Field(default_factory=list)
