@@ -42,7 +42,7 @@ def _regimen_loader() -> type:
 
     from mgcalc.reference.files import _safe_loader
 
-    base = _safe_loader()
+    base: Any = _safe_loader()
 
     class Loader(base):  # type: ignore[misc,valid-type]
         pass
@@ -84,9 +84,9 @@ def read_regimen(path: Path) -> Regimen:
         # that takes a gigabyte); a regimen is short enough to write out in full
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+                mark = event.start_mark
                 raise MgcalcError(
-                    f"{literal(path)}: line {line}: YAML aliases (*name) are not "
+                    f"{literal(path)}: line {mark.line + 1 if mark is not None else '?'}: YAML aliases (*name) are not "
                     "accepted in a regimen: write the value out",
                     field="regimen",
                 )
