@@ -44,7 +44,7 @@ def _regimen_loader() -> type:
 
     base: Any = _safe_loader()
 
-    class Loader(base):  # type: ignore[misc,valid-type]
+    class Loader(base):  # type: ignore[misc]
         pass
 
     Loader.yaml_implicit_resolvers = {
