@@ -827,8 +827,9 @@ def form_view(ref: Reference, f: Form) -> View:
 
 
 def plan_view(r: PlanResult) -> View:
-    """The human view of ``plan``: the timetable, then the totals."""
+    """The human view of ``plan``: the totals, then a timetable for each pattern of days."""
     from mgcalc.numbers import mg as fmt
+    from mgcalc.schema.plan import Timetable
 
     if r.daily_elemental_mg_min == r.daily_elemental_mg_max:
         total = fmt(r.daily_elemental_mg_max)
@@ -851,15 +852,36 @@ def plan_view(r: PlanResult) -> View:
             spread = f" ({fmt(r.daily_absorbed_mg_min)} to {fmt(r.daily_absorbed_mg_max)})"
         fields.append(("absorbed (est.)", f"{fmt(r.daily_absorbed_mg)}{spread} a day as scheduled"))
     v = View(title="Magnesium plan for the day", fields=fields)
-    rows = [
-        [i.time, i.kind, i.item + (f" ({fmt(i.elemental_mg)})" if i.elemental_mg is not None else ""), i.why]
-        for i in r.schedule
+    tables = r.timetables or [
+        Timetable(
+            days=["every day"],
+            label="",
+            schedule=r.schedule,
+            unsatisfied=r.unsatisfied,
+            no_timetable_reason=r.no_timetable_reason,
+            min_gap_minutes=r.min_gap_minutes,
+        )
     ]
-    v.tables.append(Table("Timetable", ["time", "kind", "what", "why this time"], rows))
-    if r.no_timetable_reason:
-        v.notes.append(r.no_timetable_reason)
-    for u in r.unsatisfied:
-        v.notes.append(f"BLOCKED: {u.product}: {u.why}. To unblock: {'; '.join(u.unblock)}.")
-    if r.min_gap_minutes:
-        v.notes.append(f"Magnesium doses are at least {num(r.min_gap_minutes / 60, 1)} h apart.")
+    several = len(tables) > 1
+    for t in tables:
+        rows = [
+            [
+                i.time,
+                i.kind,
+                i.item + (f" ({fmt(i.elemental_mg)})" if i.elemental_mg is not None else ""),
+                i.why,
+            ]
+            for i in t.schedule
+        ]
+        title = f"Timetable: {t.label}" if several else "Timetable"
+        v.tables.append(Table(title, ["time", "kind", "what", "why this time"], rows))
+        where = f"{t.label}: " if several else ""
+        if t.no_timetable_reason:
+            v.notes.append(where + t.no_timetable_reason)
+        for u in t.unsatisfied:
+            v.notes.append(f"{where}BLOCKED: {u.product}: {u.why}. To unblock: {'; '.join(u.unblock)}.")
+        if t.min_gap_minutes:
+            v.notes.append(f"{where}Magnesium doses are at least {num(t.min_gap_minutes / 60, 1)} h apart.")
+    for a in r.as_needed:
+        v.notes.append(f"As needed (at most {a.max_per_day} a day): {a.rule}.")
     return v

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import pairwise
 
 from mgcalc.core.absorption import Bounds, relative_range
 from mgcalc.core.absorption import absorbed as est
@@ -47,12 +49,15 @@ from mgcalc.schema.build import make
 from mgcalc.schema.data import DrugRule, Form, Reference, severity
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.plan import (
+    WEEKDAYS,
+    AsNeeded,
     PlanConflict,
     PlanItem,
     PlanProduct,
     PlanResult,
     Product,
     Regimen,
+    Timetable,
     Unsatisfied,
     hhmm,
     minutes,
@@ -88,8 +93,6 @@ class Reading:
     el_min: float
     el_max: float
     basis: str
-    windows: list[Window] = field(default_factory=list)
-    slots: list[int] = field(default_factory=list)
 
 
 def read_product(ref: Reference, p: Product, n: int, panel_input: PanelInput | None = None) -> Reading:
@@ -145,11 +148,16 @@ class Medicines:
     magnesium: list[tuple[str, list[int], DrugRule]] = field(default_factory=list)
     #: medicines the regimen marks cleared
     cleared: list[str] = field(default_factory=list)
+    #: as-needed medicines: (index, the rules they fall under, or None for an unknown medicine)
+    as_needed: list[tuple[int, list[DrugRule] | None]] = field(default_factory=list)
 
 
-def _medicines(ref: Reference, regimen: Regimen) -> Medicines:
+def _medicines(ref: Reference, regimen: Regimen, active: set[int] | None = None) -> Medicines:
+    """The medicines (those in ``active``, by index; all by default) with their rules."""
     out = Medicines()
     for n, med in enumerate(regimen.medicines):
+        if active is not None and n not in active:
+            continue
         try:
             found = match_drug(ref, med.name)
         except MgcalcError as e:
@@ -160,7 +168,10 @@ def _medicines(ref: Reference, regimen: Regimen) -> Medicines:
             if med.cleared:
                 out.cleared.append(med.name)
             elif route is None:
-                out.unknown.append((med.name, times))
+                if med.as_needed:
+                    out.as_needed.append((n, None))
+                if times:
+                    out.unknown.append((med.name, times))
             continue
         if med.cleared:
             names = ", ".join(r.name for r in found)
@@ -168,9 +179,10 @@ def _medicines(ref: Reference, regimen: Regimen) -> Medicines:
                 f"medicines[{n}]: '{literal(med.name)}' is {names}, which mgcalc has a rule for; "
                 "'cleared' is only for medicines mgcalc cannot identify"
             )
-        for rule in found:
-            if route is not None and rule.oral_chelation:
-                continue
+        kept = [r for r in found if not (route is not None and r.oral_chelation)]
+        if med.as_needed:
+            out.as_needed.append((n, kept))
+        for rule in kept:
             if rule.magnesium_form is not None and route is None:
                 out.magnesium.append((med.name, times, rule))
             else:
@@ -257,8 +269,16 @@ def _applies(ref: Reference, rule: DrugRule, forms: list[Form]) -> bool:
 
 
 def waking_slots(regimen: Regimen) -> list[int]:
-    """Every 5-minute slot from wake to sleep, both included."""
-    return list(range(minutes(regimen.day.wake), minutes(regimen.day.sleep) + 1, STEP))
+    """Every 5-minute slot from wake to sleep, both included, as minutes after the midnight before
+    waking (past 1440 when the waking day crosses midnight: night shifts)."""
+    start = minutes(regimen.day.wake)
+    return list(range(start, start + regimen.day.length + 1, STEP))
+
+
+def _meals(regimen: Regimen) -> dict[int, str]:
+    """Meal slots (on the waking day's clock, as ``waking_slots``) and their names."""
+    start, n = minutes(regimen.day.wake), len(regimen.day.meals)
+    return {start + regimen.day.offset(m): _meal_name(i, n) for i, m in enumerate(regimen.day.meals)}
 
 
 def solve(
@@ -269,7 +289,48 @@ def solve(
     ``allowed[p]`` are the minutes product p may be taken at (sorted), ``counts[p]``
     how many doses of it. Maximises the smallest gap between consecutive doses,
     then doses at meals, then earlier times.
+
+    Products with the same allowed minutes are interchangeable for every part of
+    the objective, so the search runs over those groups (a group's doses are then
+    dealt to its products in turn). In mgcalc a product's allowed minutes depend
+    only on whether its form is an antacid, so there are at most two groups: the
+    search is O(log S * (n1 + 1) * (n2 + 1) * S) for S slots and n1, n2 doses in
+    the groups, polynomial in products, servings and medicines (the medicines
+    only shape the allowed minutes). It stays exact: tests compare it with brute
+    force.
     """
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for p, c in enumerate(counts):
+        if c:
+            groups.setdefault(tuple(allowed[p]), []).append(p)
+    keys = list(groups)
+    g_allowed = [list(k) for k in keys]
+    g_counts = [sum(counts[p] for p in groups[k]) for k in keys]
+    found = _solve_groups(g_allowed, g_counts, meals)
+    if found is None:
+        return None
+    gap, placed = found
+    # deal each group's doses to its products in turn, so each product's doses spread over the day
+    queues = {g: _interleave([(p, counts[p]) for p in groups[k]]) for g, k in enumerate(keys)}
+    out = [(t, queues[g].pop(0)) for t, g in sorted(placed)]
+    return gap, sorted(out)
+
+
+def _interleave(items: list[tuple[int, int]]) -> list[int]:
+    """Products repeated by their counts, taken in turn: [(0, 2), (1, 1)] -> [0, 1, 0]."""
+    out: list[int] = []
+    left = dict(items)
+    while any(left.values()):
+        for p, _ in items:
+            if left[p]:
+                out.append(p)
+                left[p] -= 1
+    return out
+
+
+def _solve_groups(
+    allowed: Sequence[Sequence[int]], counts: Sequence[int], meals: set[int]
+) -> tuple[int, list[tuple[int, int]]] | None:
     total = sum(counts)
     if total == 0:
         return (0, [])
@@ -282,7 +343,9 @@ def solve(
             return None
         at_meal = [t for t in allowed[p] if t in meals]
         return (0, [((at_meal or list(allowed[p]))[0], p)])
-    gaps = sorted({b - a for i, a in enumerate(slots) for b in slots[i + 1 :]})
+    # no gap can exceed the span shared out evenly: only those candidates are searched
+    most = (slots[-1] - slots[0]) // (total - 1)
+    gaps = list(range(STEP, most + 1, STEP))  # two doses never share a slot: the least gap is a step
     # feasibility falls as the gap grows: binary search for the largest feasible gap
     lo, hi, found = 0, len(gaps) - 1, None
     while lo <= hi:
@@ -414,18 +477,89 @@ def _why(t: int, windows: list[Window], meals: dict[int, str]) -> str:
     return "; ".join(parts) if parts else "no timing rule applies"
 
 
+@dataclass
+class Pattern:
+    """Days that share one set of medicines and products: weekdays, and a date range."""
+
+    days: list[str]
+    start: date | None
+    end: date | None
+    medicines: set[int]
+    products: set[int]
+
+
+def patterns(regimen: Regimen) -> list[Pattern]:
+    """The day patterns of a regimen: the dates where a course starts or ends split time into
+    spans; in each span, the weekdays with the same medicines and products share a timetable."""
+    courses = [*regimen.medicines, *regimen.magnesium]
+    edges = sorted(
+        {c.from_ for c in courses if c.from_ is not None}
+        | {c.until + timedelta(days=1) for c in courses if c.until is not None}
+    )
+    spans: list[tuple[date | None, date | None]] = []
+    bounds: list[date | None] = [None, *edges, None]
+    for a, b in pairwise(bounds):
+        spans.append((a, None if b is None else b - timedelta(days=1)))
+    out: list[Pattern] = []
+    for a, b in spans:
+        probe = a if a is not None else (b if b is not None else None)
+        groups: dict[tuple[frozenset[int], frozenset[int]], list[str]] = {}
+        for wd in WEEKDAYS:
+            meds = frozenset(n for n, m in enumerate(regimen.medicines) if m.active(probe, wd))
+            prods = frozenset(n for n, p in enumerate(regimen.magnesium) if p.active(probe, wd))
+            groups.setdefault((meds, prods), []).append(wd)
+        for (meds, prods), days in groups.items():
+            prev = next(
+                (p for p in out if p.days == days and p.medicines == meds and p.products == prods), None
+            )
+            if (
+                prev is not None
+                and prev.end is not None
+                and a is not None
+                and prev.end + timedelta(days=1) == a
+            ):
+                prev.end = b  # the same pattern goes on across a course boundary that does not touch it
+                continue
+            out.append(Pattern(days, a, b, set(meds), set(prods)))
+    return out
+
+
+def pattern_label(p: Pattern) -> str:
+    """A pattern in words: "every day", "Sundays", "Mon, Wed, Fri", "until 13 Dec"."""
+    names = {"mon": "Mondays", "tue": "Tuesdays", "wed": "Wednesdays", "thu": "Thursdays",
+             "fri": "Fridays", "sat": "Saturdays", "sun": "Sundays"}  # fmt: skip
+    if len(p.days) == 7:
+        days = "every day"
+    elif p.days == list(WEEKDAYS[:5]):
+        days = "Monday to Friday"
+    elif len(p.days) == 1:
+        days = names[p.days[0]]
+    else:
+        days = ", ".join(d.capitalize() for d in p.days)
+    when = ""
+    if p.start is not None and p.end is not None:
+        when = f"{_d(p.start)} to {_d(p.end)}"
+    elif p.start is not None:
+        when = f"from {_d(p.start)}"
+    elif p.end is not None:
+        when = f"until {_d(p.end)}"
+    return f"{days}, {when}" if when else days
+
+
+def _d(d: date) -> str:
+    return f"{d.day} {d.strftime('%b')} {d.year}"
+
+
 def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None = None) -> PlanResult:
-    """The plan for a regimen: totals, absorbed estimate, a timetable, the cautions.
+    """The plan for a regimen: totals, absorbed estimate, a timetable per day pattern, the cautions.
 
     ``panels`` holds the panel files the regimen names, read by the caller
     (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
     """
     profile = check_profile(ref, _profile(regimen))
-    meds = _medicines(ref, regimen)
+    everything = _medicines(ref, regimen)  # every name checked once, whatever the day
     got = panels or {}
     readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
-    day_min = sum(r.el_min * r.product.servings for r in readings)
-    day_max = sum(r.el_max * r.product.servings for r in readings)
     person = regimen.person
     state = life_state(person.pregnant, person.lactating, person.sex)
     ul = upper_level(ref, person.age, state, person.standard)
@@ -433,16 +567,31 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     if person.age is not None and (person.sex is not None or state != "none"):
         ri = reference(ref, person.age, person.sex, state, person.standard)
         rda, rda_kind = (ri.rda_mg, "RDA") if ri.rda_mg else (ri.ai_mg, "AI" if ri.ai_mg else None)
+
+    def servings(n: int) -> int:
+        p = regimen.magnesium[n]
+        return p.max_per_day if p.as_needed and p.max_per_day is not None else p.servings
+
+    pats = patterns(regimen)
+    # the day's total: the pattern with the most magnesium (as-needed products at their maximum)
+    totals = [
+        (
+            sum(readings[n].el_min * servings(n) for n in pat.products),
+            sum(readings[n].el_max * servings(n) for n in pat.products),
+        )
+        for pat in pats
+    ]
+    day_min, day_max = max(totals, key=lambda x: x[1]) if totals else (0.0, 0.0)
     # cautions: the person and the medicines once, each product's form, the daily total
     seen: dict[tuple[str, str], Caution] = {}
     base = assess(ref, profile)
     for c in base.cautions:
         seen.setdefault((c.code, c.message), c)
-    for r in readings or []:
+    for r in readings:
         for f in r.forms or [None]:  # type: ignore[list-item]
             for c in [*assess(ref, profile, None, f).cautions, *amount_cautions(ref, profile, day_max, f)]:
                 seen.setdefault((c.code, c.message), c)
-    for name in meds.cleared:
+    for name in everything.cleared:
         for key, c in list(seen.items()):
             if c.code == "unknown-drug" and c.message.startswith(f"'{literal(name)}'"):
                 seen[key] = c.model_copy(
@@ -458,7 +607,11 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
                         "source": "the regimen (cleared: true)",
                     }
                 )
-    conflicts = _conflicts(ref, meds)
+    conflicts: list[PlanConflict] = []
+    for pat in pats:
+        for cf in _conflicts(ref, _medicines(ref, regimen, pat.medicines)):
+            if all(cf.why != x.why for x in conflicts):
+                conflicts.append(cf)
     for cf in conflicts:
         c = make(
             Caution,
@@ -469,70 +622,12 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         )
         seen.setdefault((c.code, c.message), c)
     cautions = sorted(seen.values(), key=lambda c: -severity(c.level))
-    # which cautions stop the timetable altogether
     stop = [c for c in cautions if c.level == "avoid"]
-    meals = {minutes(m): _meal_name(i, len(regimen.day.meals)) for i, m in enumerate(regimen.day.meals)}
-    slots = waking_slots(regimen)
-    for r in readings:
-        r.windows = _windows(ref, meds, r.forms)
-        r.slots = [t for t in slots if all(w.allows(t) for w in r.windows)]
-    schedule = [make(PlanItem, time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)] + [
-        make(PlanItem, time=hhmm(t), item=med.name, kind="medicine", why="fixed time")
-        for med in regimen.medicines
-        for t in (minutes(x) for x in med.times)
-    ]
-    unsatisfied: list[Unsatisfied] = []
-    reason = None
-    gap = None
-    absorbed = absorbed_lo = absorbed_hi = None
-    if stop:
-        reason = "no magnesium times: " + "; ".join(f"{c.level.upper()}: {c.message}" for c in stop)
-    else:
-        counts = [r.product.servings for r in readings]
-        found = solve([r.slots for r in readings], counts, set(meals))
-        if found is None:
-            unsatisfied = _blocked(readings, slots, counts)
-            reason = "no time in the waking day keeps every rule; see unsatisfied"
-        else:
-            gap, placed = found
-            absorbed, absorbed_lo, absorbed_hi = 0.0, 0.0, 0.0
-            for t, p in placed:
-                r = readings[p]
-                el_mid = (r.el_min + r.el_max) / 2
-                # several forms in an unknown split: the lowest central figure, the widest range
-                ranges = [relative_range(f, ref.absorption, ref.catalogue)[0] for f in r.forms]
-                rel = (
-                    Bounds(
-                        min(x.central for x in ranges),
-                        min(x.low for x in ranges),
-                        max(x.high for x in ranges),
-                    )
-                    if ranges
-                    else None
-                )
-                fed = t in meals
-                schedule.append(
-                    make(
-                        PlanItem,
-                        time=hhmm(t),
-                        item=r.name,
-                        kind="magnesium",
-                        elemental_mg=el_mid,
-                        elemental_mg_min=r.el_min,
-                        elemental_mg_max=r.el_max,
-                        why=_why(t, r.windows, meals),
-                    )
-                )
-                if rel is None:
-                    absorbed = absorbed_lo = absorbed_hi = None
-                elif absorbed is not None and absorbed_lo is not None and absorbed_hi is not None:
-                    absorbed += est(el_mid, rel, fed, ref.absorption).central
-                    absorbed_lo += est(r.el_min, rel, fed, ref.absorption).low
-                    absorbed_hi += est(r.el_max, rel, fed, ref.absorption).high
-            if len(placed) < 2:
-                gap = None
-    order = {"medicine": 0, "meal": 1, "magnesium": 2}
-    schedule.sort(key=lambda i: (minutes(i.time), order[i.kind]))
+    tables = [_day(ref, regimen, readings, pat, stop) for pat in pats]
+    # the day's absorbed estimate: the pattern with the most magnesium, as for the total
+    heaviest = max(range(len(pats)), key=lambda i: totals[i][1]) if pats else None
+    absorbed = (None, None, None) if heaviest is None else tables[heaviest][1]
+    one = tables[0][0] if len(tables) == 1 else None
     diet = regimen.diet_mg
     return make(
         PlanResult,
@@ -541,12 +636,12 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
                 PlanProduct,
                 name=r.name,
                 form=r.forms[0].id if len(r.forms) == 1 else None,
-                servings=r.product.servings,
+                servings=servings(n),
                 elemental_mg_min=r.el_min,
                 elemental_mg_max=r.el_max,
                 basis=r.basis,
             )
-            for r in readings
+            for n, r in enumerate(readings)
         ],
         daily_elemental_mg_min=day_min,
         daily_elemental_mg_max=day_max,
@@ -557,17 +652,190 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         reference_intake_kind=rda_kind,
         total_with_diet_mg_min=None if diet is None else day_min + diet,
         total_with_diet_mg_max=None if diet is None else day_max + diet,
-        daily_absorbed_mg=absorbed,
-        daily_absorbed_mg_min=absorbed_lo,
-        daily_absorbed_mg_max=absorbed_hi,
+        daily_absorbed_mg=absorbed[0],
+        daily_absorbed_mg_min=absorbed[1],
+        daily_absorbed_mg_max=absorbed[2],
+        schedule=one.schedule if one is not None else [],
+        unsatisfied=one.unsatisfied if one is not None else [],
+        no_timetable_reason=one.no_timetable_reason if one is not None else None,
+        min_gap_minutes=one.min_gap_minutes if one is not None else None,
+        cautions=cautions,
+        unknown_drugs=base.unknown_drugs,
+        conflicts=conflicts,
+        timetables=[t for t, _ in tables],
+        as_needed=_as_needed(ref, regimen, readings, pats),
+    )
+
+
+Absorbed = tuple[float | None, float | None, float | None]
+
+
+def _day(
+    ref: Reference,
+    regimen: Regimen,
+    readings: list[Reading],
+    pat: Pattern,
+    stop: list[Caution],
+) -> tuple[Timetable, Absorbed]:
+    """One pattern's timetable and absorbed estimate."""
+    meds = _medicines(ref, regimen, pat.medicines)
+    meals = _meals(regimen)
+    slots = waking_slots(regimen)
+    active = [n for n in sorted(pat.products) if not regimen.magnesium[n].as_needed]
+    day_readings = [readings[n] for n in active]
+    windows = [_windows(ref, meds, r.forms) for r in day_readings]
+    allowed = [[t for t in slots if all(w.allows(t) for w in ws)] for ws in windows]
+    sleep = minutes(regimen.day.sleep)
+    schedule = [make(PlanItem, time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)] + [
+        make(PlanItem, time=hhmm(t), item=med.name, kind="medicine", why="fixed time")
+        for n, med in enumerate(regimen.medicines)
+        if n in pat.medicines
+        for t in (minutes(x) for x in med.times)
+    ]
+    unsatisfied: list[Unsatisfied] = []
+    reason = None
+    gap = None
+    absorbed: Absorbed = (None, None, None)
+    if stop and day_readings:
+        reason = "no magnesium times: " + "; ".join(f"{c.level.upper()}: {c.message}" for c in stop)
+    elif day_readings:
+        counts = [r.product.servings for r in day_readings]
+        found = solve(allowed, counts, set(meals))
+        if found is None:
+            unsatisfied = _blocked(day_readings, windows, allowed, slots, counts)
+            reason = "no time in the waking day keeps every rule (see the blocked products below)"
+        else:
+            gap, placed = found
+            total = [0.0, 0.0, 0.0]
+            known = True
+            for t, p in placed:
+                r = day_readings[p]
+                el_mid = (r.el_min + r.el_max) / 2
+                # several forms in an unknown split: the lowest central figure, the widest range
+                ranges = [relative_range(f, ref.absorption, ref.catalogue)[0] for f in r.forms]
+                fed = t in meals
+                schedule.append(
+                    make(
+                        PlanItem,
+                        time=hhmm(t),
+                        item=r.name,
+                        kind="magnesium",
+                        elemental_mg=el_mid,
+                        elemental_mg_min=r.el_min,
+                        elemental_mg_max=r.el_max,
+                        why=_why(t, windows[p], meals),
+                        take=r.product.unit or "1 serving",
+                    )
+                )
+                if not ranges:
+                    known = False
+                    continue
+                rel = Bounds(
+                    min(x.central for x in ranges), min(x.low for x in ranges), max(x.high for x in ranges)
+                )
+                total[0] += est(el_mid, rel, fed, ref.absorption).central
+                total[1] += est(r.el_min, rel, fed, ref.absorption).low
+                total[2] += est(r.el_max, rel, fed, ref.absorption).high
+            absorbed = (total[0], total[1], total[2]) if known else (None, None, None)
+            if len(placed) < 2:
+                gap = None
+    order = {"medicine": 0, "meal": 1, "magnesium": 2}
+    # the listing starts just after sleep, so a night shift reads in the order it is lived
+    schedule.sort(key=lambda i: ((minutes(i.time) - sleep - 1) % DAY, order[i.kind]))
+    table = make(
+        Timetable,
+        days=list(pat.days),
+        from_=None if pat.start is None else pat.start.isoformat(),
+        until=None if pat.end is None else pat.end.isoformat(),
+        label=pattern_label(pat),
         schedule=schedule,
         unsatisfied=unsatisfied,
         no_timetable_reason=reason,
         min_gap_minutes=gap,
-        cautions=cautions,
-        unknown_drugs=base.unknown_drugs,
-        conflicts=conflicts,
     )
+    return table, absorbed
+
+
+def _as_needed(
+    ref: Reference, regimen: Regimen, readings: list[Reading], pats: list[Pattern]
+) -> list[AsNeeded]:
+    """The rule to keep for each as-needed medicine and magnesium product, against the fixed times."""
+    out = []
+    every = set(range(len(regimen.medicines)))
+    fixed = _medicines(ref, regimen, {n for n in every if not regimen.medicines[n].as_needed})
+    everything = _medicines(ref, regimen)
+    for n, rules in everything.as_needed:
+        med = regimen.medicines[n]
+        assert med.max_per_day is not None
+        mg_rule = next((r for r in rules or [] if r.magnesium_form is not None), None)
+        if mg_rule is not None:
+            assert mg_rule.magnesium_form is not None
+            form = ref.catalogue.get(mg_rule.magnesium_form)
+            avoid = _clear_of(_windows(ref, fixed, [form]))
+            rule = f"{med.name} contains magnesium: " + (
+                "take it " + _not_between(avoid) if avoid else "no fixed medicine limits when it is taken"
+            )
+            out.append(
+                make(
+                    AsNeeded,
+                    item=med.name,
+                    kind="medicine",
+                    max_per_day=med.max_per_day,
+                    avoid=avoid,
+                    rule=rule,
+                )
+            )
+            continue
+        timed = [r for r in rules or [] if _timing(r) is not None and r.level != "avoid"]
+        if rules is None:
+            timed = [unknown_rule(ref, [f for r in readings for f in r.forms])]
+        parts = []
+        for r in timed:
+            t = _timing(r)
+            assert t is not None
+            parts.append(
+                f"keep magnesium at least {hours(t[0] / 60)} after it and {hours(t[1] / 60)} before it ({r.name})"
+            )
+        rule = f"when you take {med.name}, " + (
+            "; ".join(parts) if parts else "no timing rule of mgcalc's applies"
+        )
+        if rules is None:
+            rule += ": mgcalc cannot identify it, so this is the precaution for an unknown medicine"
+        out.append(
+            make(AsNeeded, item=med.name, kind="medicine", max_per_day=med.max_per_day, avoid=[], rule=rule)
+        )
+    for n, p in enumerate(regimen.magnesium):
+        if not p.as_needed:
+            continue
+        assert p.max_per_day is not None
+        avoid = _clear_of(_windows(ref, fixed, readings[n].forms))
+        rule = f"{readings[n].name}, at most {p.max_per_day} a day: " + (
+            "take it " + _not_between(avoid) if avoid else "no medicine limits when it is taken"
+        )
+        out.append(
+            make(
+                AsNeeded,
+                item=readings[n].name,
+                kind="magnesium",
+                max_per_day=p.max_per_day,
+                avoid=avoid,
+                rule=rule,
+            )
+        )
+    return out
+
+
+def _clear_of(windows: list[Window]) -> list[str]:
+    """The times of day each window keeps magnesium away from: 'HH:MM-HH:MM (medicine at HH:MM)'."""
+    return [
+        f"{hhmm(w.at - w.after)}-{hhmm(w.at + w.before)} ({w.medicine} at {hhmm(w.at)})"
+        for w in sorted(windows, key=lambda w: w.at)
+        if w.after or w.before
+    ]
+
+
+def _not_between(avoid: list[str]) -> str:
+    return "outside " + "; ".join(avoid)
 
 
 def _meal_name(i: int, n: int) -> str:
@@ -575,20 +843,26 @@ def _meal_name(i: int, n: int) -> str:
     return names.get(n, [f"meal {k + 1}" for k in range(n)])[i]
 
 
-def _blocked(readings: list[Reading], slots: list[int], counts: list[int]) -> list[Unsatisfied]:
+def _blocked(
+    readings: list[Reading],
+    windows: list[list[Window]],
+    allowed: list[list[int]],
+    slots: list[int],
+    counts: list[int],
+) -> list[Unsatisfied]:
     """Why no placement exists: the rules that close the day, and what would open it."""
     out = []
-    for r, n in zip(readings, counts, strict=True):
-        if len(r.slots) >= n and r.slots:
+    for r, r_windows, r_slots, n in zip(readings, windows, allowed, counts, strict=True):
+        if len(r_slots) >= n and r_slots:
             continue
         by_med: dict[str, list[Window]] = {}
-        for w in r.windows:
+        for w in r_windows:
             by_med.setdefault(w.medicine, []).append(w)
         for med, ws in by_med.items():
             blocked = [t for t in slots if not all(w.allows(t) for w in ws)]
             if not blocked:
                 continue
-            others = [w for w in r.windows if w.medicine != med]
+            others = [w for w in r_windows if w.medicine != med]
             freed = [t for t in slots if all(w.allows(t) for w in others)]
             rule = ws[0].rule
             timing = f"{hours(ws[0].before / 60)} after / {hours(ws[0].after / 60)} before"
@@ -597,8 +871,8 @@ def _blocked(readings: list[Reading], slots: list[int], counts: list[int]) -> li
                 unblock.append(
                     f"moving {med} (taken at {', '.join(hhmm(w.at) for w in ws)}) would free {len(freed)} five-minute slots"
                 )
-            if 0 < len(r.slots) < n:
-                unblock.append(f"at most {len(r.slots)} dose(s) of this product fit: take fewer servings")
+            if 0 < len(r_slots) < n:
+                unblock.append(f"at most {len(r_slots)} dose(s) of this product fit: take fewer servings")
             unblock.append("ask the prescriber or pharmacist whether the medicine times can change")
             out.append(
                 make(

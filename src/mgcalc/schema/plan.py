@@ -219,6 +219,10 @@ class PlanItem(Result):
     elemental_mg_min: float | None = None
     elemental_mg_max: float | None = None
     why: str = ""
+    take: str | None = Field(
+        default=None,
+        description="what to take at this time: the product's unit ('2 capsules') or '1 serving'",
+    )
 
 
 class Unsatisfied(Result):
