@@ -1141,18 +1141,23 @@ def convert(
 
 
 @command(
+    footnotes=True,
     examples=[
         "mgcalc plan regimen.yaml",
         "mgcalc plan regimen.yaml --html plan.html --ics plan.ics",
+        "mgcalc plan regimen.yaml --ics - --ics-medicines > reminders.ics",
         "mgcalc plan regimen.yaml --json",
-    ]
+    ],
 )
 def plan(
     regimen: Annotated[Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see the README).")],
     html: Annotated[
         Path | None,
         typer.Option(
-            "--html", metavar="FILE", help="Also write a one-page printable handout.", show_default=False
+            "--html",
+            metavar="FILE",
+            help="Also write a one-page printable handout ('-': to stdout, the report to stderr).",
+            show_default=False,
         ),
     ] = None,
     ics: Annotated[
@@ -1160,10 +1165,21 @@ def plan(
         typer.Option(
             "--ics",
             metavar="FILE",
-            help="Also write the magnesium times as daily calendar reminders.",
+            help="Also write the magnesium times as calendar reminders that ring "
+            "('-': to stdout, the report to stderr).",
             show_default=False,
         ),
     ] = None,
+    ics_medicines: Annotated[
+        bool, typer.Option("--ics-medicines", help="Put the medicine times in the --ics calendar too.")
+    ] = False,
+    allow_outside_panels: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside-panels",
+            help="Let the regimen's panel: files be outside its folder (absolute, '..', symlinks).",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     fail_on: Annotated[
         FailOn | None,
@@ -1176,27 +1192,70 @@ def plan(
     """A day's plan: every product and medicine together, the daily total, and a timetable.
 
     Every magnesium time keeps every separation rule against every medicine time,
-    in the direction each rule states. Example: mgcalc plan regimen.yaml --html plan.html
+    in the direction each rule states. Files are written whole or not at all (exit 4),
+    never over the regimen or a panel it reads. Example: mgcalc plan regimen.yaml --html plan.html
     """
     from mgcalc import __version__
-    from mgcalc.cli.plan_io import handout_html, read_panels, read_regimen, write_ics
+    from mgcalc.cli.plan_io import (
+        STDOUT,
+        check_outputs,
+        handout_html,
+        ics_bytes,
+        panel_paths,
+        read_panels,
+        read_regimen,
+        write_output,
+    )
+    from mgcalc.cli.terminal import Environment, current
     from mgcalc.cli.views import plan_view
     from mgcalc.core.plan import plan as plan_calc
 
     m = mode(json_)
+    if ics_medicines and ics is None:
+        raise MgcalcError("--ics-medicines needs --ics FILE")
+    to_stdout = [flag for flag, p in (("--html", html), ("--ics", ics)) if p is not None and str(p) == STDOUT]
+    if to_stdout and m is Mode.JSON:
+        raise MgcalcError(f"{to_stdout[0]} - and --json both write to standard output: choose one")
     ref = reference(catalogue)
     reg = read_regimen(regimen)
-    r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent))
+    inputs = [regimen, *panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels).values()]
+    if catalogue is not None:
+        inputs.append(catalogue)
+    check_outputs({"--html": html, "--ics": ics}, inputs)
+    r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels))
+    files: list[tuple[str, Path, Callable[[], bytes]]] = []
     if html is not None:
-        try:
-            html.write_text(handout_html(r, reg, __version__), encoding="utf-8")
-        except OSError as e:
-            raise MgcalcError(
-                f"cannot write '{literal(html)}': {literal(e.strerror or e)}", field="html"
-            ) from None
+        files.append(("--html", html, lambda: handout_html(r, reg, __version__).encode("utf-8")))
     if ics is not None:
-        write_ics(r, ics)
-    status = finish(r, mode=m, view=lambda: plan_view(r), cautions=r.cautions, fail_on=fail_on)
+        files.append(("--ics", ics, lambda: ics_bytes(r, medicines=ics_medicines, regimen=reg)[0]))
+    for flag, path, data in files:
+        try:
+            write_output(path, data())
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            _fail(
+                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)} (any previous file is unchanged)",
+                ExitStatus.OUTPUT_FAILED,
+            )
+    env = current()
+    if to_stdout:  # stdout holds the file: the report goes to stderr, where a person still sees it
+        env = Environment(
+            stdout=env.err,
+            stderr=env.err,
+            stdout_isatty=env.err_is_terminal(),
+            stderr_isatty=env.err_is_terminal(),
+            color=env.color,
+            width=env.width,
+            environ=env.environ,
+            sources=env.sources,
+        )
+    status = finish(r, mode=m, view=lambda: plan_view(r), cautions=r.cautions, fail_on=fail_on, env=env)
+    if m is Mode.HUMAN:
+        for flag, path, _ in files:
+            if str(path) != STDOUT:
+                what = "handout" if flag == "--html" else "reminders"
+                print(f"{what} saved to {literal(path)}", file=sys.stderr)
     if (r.no_timetable_reason or r.conflicts) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED
     return status

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from pydantic import ValidationError
 
+from mgcalc.cli.terminal import current
 from mgcalc.core.panel import PanelInput
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.schema.data import Reference
-from mgcalc.schema.plan import PlanResult, Regimen, minutes
+from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable, minutes
+from mgcalc.schema.results import Caution
 
 MAX_REGIMEN_BYTES = 1_000_000
 
@@ -125,159 +132,608 @@ def read_regimen(path: Path) -> Regimen:
         ) from None
 
 
-def read_panels(ref: Reference, regimen: Regimen, base: Path) -> dict[int, PanelInput]:
-    """The panel files a regimen names (beside the regimen file), by product index, read as ``panel`` reads them."""
+# ---------------------------------------------------------------- panel files beside the regimen
+
+
+def panel_paths(regimen: Regimen, base: Path, *, allow_outside: bool = False) -> dict[int, Path]:
+    """The panel files a regimen names, by product index, resolved against the regimen's folder ``base``.
+
+    A ``panel:`` path is relative to the regimen's folder and may not leave it: an absolute path, a
+    ``..`` that climbs out, or a symlink that points out is refused (a regimen from someone else must
+    not make mgcalc read, and echo, any file on the machine) unless ``allow_outside``
+    (``--allow-outside-panels``). The path returned is the resolved one, which is what is read.
+    """
+    out: dict[int, Path] = {}
+    root = Path(os.path.realpath(base))
+    for n, p in enumerate(regimen.magnesium):
+        if p.panel is None:
+            continue
+        given = Path(p.panel).expanduser() if allow_outside else Path(p.panel)
+        if allow_outside:
+            out[n] = given if given.is_absolute() else base / given
+            continue
+        if given.is_absolute() or p.panel.startswith("~"):
+            raise MgcalcError(
+                f"magnesium[{n}].panel: '{literal(p.panel)}' is an absolute path: name a file in the "
+                "regimen's folder (relative to it), or pass --allow-outside-panels",
+                field="regimen",
+            )
+        resolved = Path(os.path.realpath(root / given))
+        if resolved != root and root not in resolved.parents:
+            raise MgcalcError(
+                f"magnesium[{n}].panel: '{literal(p.panel)}' leads outside the regimen's folder "
+                f"('{literal(root)}'){' through a symlink' if '..' not in given.parts else ''}: "
+                "move the file beside the regimen, or pass --allow-outside-panels",
+                field="regimen",
+            )
+        out[n] = resolved
+    return out
+
+
+def read_panels(
+    ref: Reference, regimen: Regimen, base: Path, *, allow_outside: bool = False
+) -> dict[int, PanelInput]:
+    """The panel files a regimen names (in the regimen's folder, see ``panel_paths``), by product
+    index, read as ``panel`` reads them; a file in which no line names magnesium is an error (it
+    would otherwise count as a 0 mg product)."""
     from mgcalc.cli.panel_io import read_panel_file
+    from mgcalc.core.panel import panel
 
     out: dict[int, PanelInput] = {}
-    for n, p in enumerate(regimen.magnesium):
-        if p.panel is not None:
-            try:
-                out[n] = read_panel_file(ref, str(base / p.panel))
-            except MgcalcError as e:
-                raise MgcalcError(f"magnesium[{n}].panel: {e}", field="regimen") from None
+    for n, path in panel_paths(regimen, base, allow_outside=allow_outside).items():
+        name = regimen.magnesium[n].panel
+        try:
+            out[n] = read_panel_file(ref, str(path))
+        except MgcalcError as e:
+            raise MgcalcError(f"magnesium[{n}].panel: {e}", field="regimen") from None
+        read = panel(ref, out[n])
+        if not read.lines or not read.elemental_mg_max:
+            raise MgcalcError(
+                f"magnesium[{n}].panel: no line of '{literal(name)}' names an amount of magnesium: "
+                "check it is the right file (a product without magnesium is not counted as 0 mg)",
+                field="regimen",
+            )
     return out
+
+
+# ---------------------------------------------------------------- output files
+
+#: The name that means standard output.
+STDOUT = "-"
+
+
+def _where(path: Path) -> str:
+    """Where writing ``path`` puts the file: its folder resolved, its own name not followed (a
+    symlink there is replaced, not written through)."""
+    if path.name in ("", ".", ".."):
+        return os.path.realpath(path)
+    return os.path.join(os.path.realpath(path.parent), path.name)
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file: the same place, or (through links) the same inode."""
+    if _where(a) == _where(b) or os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def check_outputs(outputs: dict[str, Path | None], inputs: list[Path]) -> None:
+    """Refuse (MgcalcError, exit 2) outputs that would overwrite an input of the command or each
+    other. ``outputs`` maps a flag (``--html``) to its file (or ``-``, stdout, or None: not asked)."""
+    given = [(flag, p) for flag, p in outputs.items() if p is not None]
+    for i, (flag, p) in enumerate(given):
+        for other, q in given[:i]:
+            if str(p) == STDOUT and str(q) == STDOUT:
+                raise MgcalcError(f"{other} and {flag} both write to standard output ('-'): choose one")
+            if STDOUT not in (str(p), str(q)) and _same(p, q):
+                raise MgcalcError(f"{other} and {flag} name the same file '{literal(p)}': give two names")
+        if str(p) == STDOUT:
+            continue
+        for inp in inputs:
+            if _same(p, inp):
+                also = "" if str(inp) == str(p) else f" ('{literal(inp)}')"
+                raise MgcalcError(
+                    f"{flag}: '{literal(p)}' is an input of this command{also}: "
+                    "writing it would destroy it; give another name"
+                )
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to disk
+    (fsync), then renamed over ``path`` (os.replace). A reader sees the old file or the new one, never
+    a part; on any failure the old file is left as it was and the temporary file removed. A symlink
+    at ``path`` is replaced by the file, not followed. ``-`` writes to standard output. Raises OSError."""
+    if str(path) == STDOUT:
+        out = current().out
+        buffer = getattr(out, "buffer", None)
+        out.flush()
+        if buffer is not None:
+            buffer.write(data)
+            buffer.flush()
+        else:
+            out.write(data.decode("utf-8"))
+            out.flush()
+        return
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fh.fileno(), 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # the rename itself to disk: best effort (not on every system)
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+# ---------------------------------------------------------------- plain words for the handout
+
+#: Terms of the terminal's cautions and the words a patient reads instead (the handout only; the
+#: terminal and --json keep the sources' terms). Longest first: one pass, so a replacement is never
+#: itself replaced.
+PLAIN_WORDS: dict[str, str] = {
+    r"chelation (?:with|by) magnesium": "magnesium binds the medicine in the gut so less of it works",
+    r"chelation (?:with polyvalent cations|in the gut)": "binds the medicine in the gut so less of it works",
+    r"chelation": "binds the medicine in the gut so less of it works",
+    r"chelates": "binds in the gut",
+    r"renal clearance of magnesium is reduced": "the kidneys clear less magnesium",
+    r"renal clearance": "kidneys clear less magnesium",
+    r"renal (?:impairment|disease|failure)": "kidney disease",
+    r"\s*\(the UL's endpoint\)": "",
+    r"the UL for supplemental magnesium": "the most a day from supplements",
+    r"the UL of (\S+ mg/day)": r"the most a day from supplements (\1)",
+    r"\bthe UL\b": "the most a day from supplements",
+    r"\bUL\b": "the most a day from supplements",
+    r"\((?:a )?proton pump inhibitors?\)": "(stomach-acid medicine, PPI)",
+    r"\bproton pump inhibitors?\b": "stomach-acid medicine (PPI)",
+    r"\b(?:a )?(?:prescription )?PPIs?\b": "stomach-acid medicine (PPI)",
+    r"supplemental magnesium": "magnesium from supplements",
+    r"hypermagnesa?emia": "too much magnesium in the blood",
+    r"[Hh]ypomagnesa?emia": "low blood magnesium",
+    r"serum magnesium": "blood magnesium",
+    r"eGFR": "kidney function (eGFR)",
+    r"(\w+) exposure": r"the amount of \1 in the body",
+    r"Mg/Al antacid": "magnesium/aluminium antacid",
+    r"concomitantly": "at the same time",
+    r"potentiate": "strengthen",
+    r";? see unsatisfied": "",
+}
+_PLAIN = [(re.compile(k), v) for k, v in PLAIN_WORDS.items()]
+_PLAIN_ANY = re.compile("|".join(f"(?:{k})" for k in PLAIN_WORDS))
+
+
+def plain(text: str) -> str:
+    """``text`` with the terms of ``PLAIN_WORDS`` in plain words (one pass, left to right)."""
+
+    def one(m: re.Match[str]) -> str:
+        for rx, repl in _PLAIN:
+            hit = rx.fullmatch(m.group(0))
+            if hit is not None:
+                return hit.expand(repl)
+        return m.group(0)
+
+    return _PLAIN_ANY.sub(one, text)
 
 
 # ---------------------------------------------------------------- the handout
 
 KIND_COLOURS = {"magnesium": "#2b7a3d", "medicine": "#b23b3b", "meal": "#777777"}
+#: The timeline's text: a font whose widths ``text_width`` bounds (wider than the usual fallbacks).
+FONT = "DejaVu Sans, Verdana, Bitstream Vera Sans, sans-serif"
+FONT_PX = 11
+LINE_PX = 14
+#: Widths of DejaVu Sans (Verdana's metrics are close), in em, by character; others ``WIDE_EM``.
+_EM = {
+    **dict.fromkeys(" !',.:;|ijl", 0.35),
+    **dict.fromkeys("()-[]frt/\\`{}I", 0.45),
+    **dict.fromkeys('"*Jcksvxyz?_^', 0.58),
+    **dict.fromkeys("0123456789abdeghnopqu#$+<=>~&", 0.66),
+    **dict.fromkeys("ABCDEFGHKLNOPQRSTUVXYZ", 0.8),
+    **dict.fromkeys("mwMW@%", 1.02),
+}
+WIDE_EM = 1.05
 
 
-def timeline_svg(r: PlanResult, wake: str, sleep: str) -> str:
-    """The day as a horizontal timeline: medicines above, magnesium below, meals as ticks."""
-    w, h, left, right = 680, 150, 20, 20
-    times = [minutes(i.time) for i in r.schedule]
-    start = min([minutes(wake), *times]) // 60 * 60
-    end = -(-max([minutes(sleep), *times]) // 60) * 60
+def text_width(text: str, px: float = FONT_PX) -> float:
+    """An upper bound of ``text``'s width in the timeline's font at ``px`` (for the layout)."""
+    return sum(_EM.get(ch, WIDE_EM) for ch in text) * px
+
+
+def _wrap(text: str, limit: float) -> list[str]:
+    """``text`` in lines no wider than ``limit`` px, broken at spaces (a longer word is split, never cut)."""
+    lines: list[str] = []
+    cur = ""
+    for word in text.split():
+        while text_width(word) > limit:  # one word wider than a line: split it
+            k = len(word)
+            while k > 1 and text_width(word[:k]) > limit:
+                k -= 1
+            if cur:
+                lines.append(cur)
+                cur = ""
+            lines.append(word[:k])
+            word = word[k:]
+        trial = f"{cur} {word}" if cur else word
+        if text_width(trial) <= limit:
+            cur = trial
+        else:
+            lines.append(cur)
+            cur = word
+    if cur:
+        lines.append(cur)
+    return lines or [""]
+
+
+def _offsets(schedule: list[PlanItem], wake: str, sleep: str) -> tuple[int, int, dict[int, int]]:
+    """The waking day as minutes from wake (it may cross midnight: night shifts), each item's time
+    placed where it is nearest that day (a medicine just before waking is before, not 23 h later)."""
+    w = minutes(wake)
+    length = (minutes(sleep) - w) % 1440 or 1440
+    at: dict[int, int] = {}
+    for i in schedule:
+        t = minutes(i.time)
+        off = (t - w) % 1440
+        if off > length and (1440 - off) < (off - length):
+            off -= 1440
+        at[t] = off
+    return w, length, at
+
+
+def timeline_svg(r: PlanResult | list[PlanItem], wake: str, sleep: str) -> str:
+    """The day as a horizontal timeline: medicines above, magnesium below, meals as ticks.
+
+    Labels never overlap or get cut: items at one time share a label; each label is wrapped to a
+    bounded width, kept inside the picture, and put in the first row (outwards from the line) where
+    it overlaps no other label (a leader line may pass behind a label: each label starts with its
+    time); the picture grows to hold the rows.
+    """
+    schedule = r.schedule if isinstance(r, PlanResult) else r
+    w, h_axis, left, right = 680, 0, 8, 8
+    wake_m, length, at = _offsets(schedule, wake, sleep)
+    start = min([0, *at.values()]) // 60 * 60
+    end = -(-max([length, *at.values()]) // 60) * 60
     span = max(end - start, 60)
 
-    def x(t: int) -> float:
-        return left + (w - left - right) * (t - start) / span
+    def x(off: int) -> float:
+        return left + (w - left - right) * (off - start) / span
 
+    groups: dict[tuple[str, int], list[PlanItem]] = {}
+    for item in schedule:
+        if item.kind != "meal":
+            groups.setdefault((item.kind, at[minutes(item.time)]), []).append(item)
+    pad = 6.0
+    placed: dict[str, list[tuple[int, float, float, float, list[str], str]]] = {
+        "medicine": [],
+        "magnesium": [],
+    }
+    # rows[kind][row] = the x-ranges of the labels in that row
+    rows: dict[str, list[list[tuple[float, float]]]] = {"medicine": [], "magnesium": []}
+
+    def free(kind: str, row: int, lo: float, hi: float) -> bool:
+        return row >= len(rows[kind]) or all(hi + pad <= a or lo >= b + pad for a, b in rows[kind][row])
+
+    for (kind, off), items in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        text = f"{items[0].time} " + ", ".join(dict.fromkeys(i.item for i in items))
+        lines = _wrap(text, min(260.0, w - left - right))
+        width = max(text_width(s) for s in lines)
+        cx = x(off)
+        lo = min(max(left, cx - width / 2), w - right - width)
+        hi = lo + width
+        row = 0
+        while not all(free(kind, row + k, lo, hi) for k in range(len(lines))):
+            row += 1
+        while len(rows[kind]) < row + len(lines):
+            rows[kind].append([])
+        for k in range(len(lines)):
+            rows[kind][row + k].append((lo, hi))
+        placed[kind].append((row, cx, lo, width, lines, items[0].time))
+    up, down = len(rows["medicine"]), len(rows["magnesium"])
+    axis = 16 + LINE_PX * up + 10
+    hours_y = axis + 18
+    h = hours_y + 14 + LINE_PX * down + 6
+    h_axis = axis
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {w} {h}" '
-        'font-family="sans-serif" font-size="11" role="img" aria-label="timetable of the day">',
-        f'<line x1="{x(start)}" y1="75" x2="{x(end)}" y2="75" stroke="#333" stroke-width="2"/>',
+        f'font-family="{FONT}" font-size="{FONT_PX}" role="img" aria-label="timetable of the day">',
+        f'<line x1="{x(start):.1f}" y1="{h_axis}" x2="{x(end):.1f}" y2="{h_axis}" stroke="#333" stroke-width="2"/>',
     ]
-    for hour in range(start // 60 + (start % 60 > 0), end // 60 + 1):
-        t = hour * 60
-        out.append(f'<line x1="{x(t):.1f}" y1="70" x2="{x(t):.1f}" y2="80" stroke="#333"/>')
-        out.append(f'<text x="{x(t):.1f}" y="93" text-anchor="middle" fill="#555">{hour:02d}</text>')
-    lanes = {"medicine": 0, "magnesium": 0}
-    for item in r.schedule:
-        t = minutes(item.time)
-        colour = KIND_COLOURS[item.kind]
-        if item.kind == "meal":
-            out.append(
-                f'<rect x="{x(t) - 3:.1f}" y="66" width="6" height="18" fill="{colour}" opacity="0.5"/>'
-            )
+    for t in range(start, end + 1, 60):
+        hour = ((wake_m + t) % 1440) // 60
+        if (wake_m + t) % 60:
             continue
-        up = item.kind == "medicine"
-        lane = lanes[item.kind]
-        lanes[item.kind] += 1
-        y = 50 - 14 * (lane % 3) if up else 112 + 14 * (lane % 3)
-        out.append(f'<circle cx="{x(t):.1f}" cy="75" r="5" fill="{colour}"/>')
+        anchor = "start" if t == start else "end" if t == end else "middle"
         out.append(
-            f'<line x1="{x(t):.1f}" y1="75" x2="{x(t):.1f}" y2="{y + (4 if up else -10)}" stroke="{colour}"/>'
+            f'<line x1="{x(t):.1f}" y1="{h_axis - 5}" x2="{x(t):.1f}" y2="{h_axis + 5}" stroke="#333"/>'
         )
-        label = f"{item.time} {item.item}"
-        label = label if len(label) <= 34 else label[:31] + "..."
-        frac = (t - start) / span
-        anchor = "start" if frac < 0.2 else "end" if frac > 0.8 else "middle"
-        out.append(
-            f'<text x="{x(t):.1f}" y="{y}" text-anchor="{anchor}" fill="{colour}">{escape(label)}</text>'
-        )
+        out.append(f'<text x="{x(t):.1f}" y="{hours_y}" text-anchor="{anchor}" fill="#555">{hour:02d}</text>')
+    for item in schedule:
+        if item.kind == "meal":
+            cx = x(at[minutes(item.time)])
+            out.append(
+                f'<rect x="{cx - 3:.1f}" y="{h_axis - 9}" width="6" height="18" fill="{KIND_COLOURS["meal"]}" '
+                'opacity="0.5"><title>' + escape(f"{item.time} {item.item}") + "</title></rect>"
+            )
+    texts: list[str] = []
+    for kind, labels in placed.items():
+        colour = KIND_COLOURS[kind]
+        above = kind == "medicine"
+        for row, cx, lo, width, lines, time in labels:
+            n = len(lines)
+            if above:  # rows count upwards from the line; the block's last line is nearest
+                ys = [h_axis - 16 - LINE_PX * (row + n - 1 - k) for k in range(n)]
+                tip = ys[-1] + 3
+            else:
+                ys = [hours_y + 14 + LINE_PX * (row + k) for k in range(n)]
+                tip = ys[0] - 10
+            out.append(f'<circle cx="{cx:.1f}" cy="{h_axis}" r="5" fill="{colour}"/>')
+            out.append(f'<line x1="{cx:.1f}" y1="{h_axis}" x2="{cx:.1f}" y2="{tip}" stroke="{colour}"/>')
+            # drawn after every line, on a white halo: a leader passing behind a label never hides it
+            texts.append(
+                f'<text class="label" data-time="{time}" data-x0="{lo:.1f}" data-x1="{lo + width:.1f}" '
+                f'x="{lo:.1f}" y="{ys[0]}" fill="{colour}" stroke="#fff" stroke-width="3" '
+                'paint-order="stroke">'
+                + "".join(
+                    f'<tspan x="{lo:.1f}" y="{y}">{escape(s)}</tspan>' for s, y in zip(lines, ys, strict=True)
+                )
+                + "</text>"
+            )
+    out += texts
     out.append("</svg>")
     return "\n".join(out)
 
 
+def _mg_text(item: PlanItem) -> str:
+    lo, hi = item.elemental_mg_min, item.elemental_mg_max
+    if lo is not None and hi is not None and lo != hi:
+        return f"{mg(lo)} to {mg(hi)}"
+    return mg(item.elemental_mg if item.elemental_mg is not None else hi or 0)
+
+
+def units_of(r: PlanResult, regimen: Regimen | None) -> dict[str, str]:
+    """The regimen's ``unit`` (what one serving is: "1 tablet") by the product's name in the plan."""
+    if regimen is None or len(r.products) != len(regimen.magnesium):
+        return {}
+    out: dict[str, str] = {}
+    for prod, p in zip(r.products, regimen.magnesium, strict=True):
+        if p.unit:
+            out.setdefault(prod.name, p.unit)
+    return out
+
+
+def amount(item: PlanItem, units: dict[str, str]) -> str:
+    """How much to take at this time, in the product's own unit where the regimen gives it."""
+    if item.kind != "magnesium":
+        return ""
+    return f"{units.get(item.item, '1 serving')} ({_mg_text(item)} magnesium)"
+
+
+def patterns(r: PlanResult) -> list[Timetable]:
+    """The plan's timetables: one per pattern of days, or the one every day has."""
+    if r.timetables:
+        return list(r.timetables)
+    return [
+        Timetable(
+            days=list(WEEKDAYS),
+            label="every day",
+            schedule=r.schedule,
+            unsatisfied=r.unsatisfied,
+            no_timetable_reason=r.no_timetable_reason,
+            min_gap_minutes=r.min_gap_minutes,
+        )
+    ]
+
+
 def handout_html(r: PlanResult, regimen: Regimen, version: str, today: date | None = None) -> str:
-    """A one-page printable handout: the timeline, the times, the totals, the cautions, the sources."""
+    """A one-page printable handout in plain words: what to act on first, each pattern of days with
+    its timeline and the amount to take at each time, the as-needed rules, the totals, the other
+    notes, the sources as footnotes."""
     day = today or date.today()
     sources: list[str] = []
+    units = units_of(r, regimen)
 
     def note(src: str) -> int:
         if src not in sources:
             sources.append(src)
         return sources.index(src) + 1
 
-    rows = "".join(
-        f"<tr class='{i.kind}'><td>{i.time}</td><td>{escape(i.item)}"
-        + (f" ({escape(mg(i.elemental_mg))} magnesium)" if i.elemental_mg is not None else "")
-        + f"</td><td>{escape(i.why)}</td></tr>"
-        for i in r.schedule
+    def said(c: Caution) -> str:
+        return f"{escape(plain(c.message))} <sup>{note(c.source)}</sup>"
+
+    act = [c for c in r.cautions if c.level in ("avoid", "caution")]
+    act.sort(key=lambda c: c.level != "avoid")
+    first = "".join(
+        f"<li class='{c.level}'><b>{'Do not' if c.level == 'avoid' else 'Take care'}:</b> {said(c)}</li>"
+        for c in act
+    )
+    pats = patterns(r)
+    parts: list[str] = []
+    for n, tt in enumerate(pats):
+        head = f"<h2 class='pattern'>{escape(tt.label)}</h2>" if len(pats) > 1 else ""
+        blocked = ""
+        if tt.no_timetable_reason:
+            blocked = (
+                f"<p class='stop'><b>No magnesium times.</b> {escape(plain(tt.no_timetable_reason))}</p>"
+            )
+            blocked += "".join(
+                f"<p class='stop'>{escape(u.product)}: {escape(plain(u.why))}. "
+                f"{escape(plain('; '.join(u.unblock)))}.</p>"
+                for u in tt.unsatisfied
+            )
+        rows = "".join(
+            f"<tr class='{i.kind}'><td>{i.time}</td><td>{escape(i.item)}</td>"
+            f"<td>{escape(amount(i, units)) if i.kind == 'magnesium' else ('as prescribed' if i.kind == 'medicine' else '')}</td>"
+            f"<td>{escape(plain(i.why))}</td></tr>"
+            for i in tt.schedule
+        )
+        table_id = ' id="timetable"' if n == 0 else ""
+        parts.append(
+            f"<section class='day'>{head}{blocked}"
+            f"<figure class='timeline'>{timeline_svg(tt.schedule, regimen.day.wake, regimen.day.sleep)}</figure>"
+            f"<table class='timetable'{table_id}><tr><th>time</th><th>what</th><th>how much</th>"
+            f"<th>why this time</th></tr>{rows}</table></section>"
+        )
+    needed = "".join(
+        f"<li><b>{escape(a.item)}</b>: at most {a.max_per_day} a day"
+        + (
+            f" ({escape(amount_unit(a.item, units))} each)"
+            if a.kind == "magnesium" and a.item in units
+            else ""
+        )
+        + f". {escape(plain(a.rule))}</li>"
+        for a in r.as_needed
     )
     if r.daily_elemental_mg_min == r.daily_elemental_mg_max:
         total = mg(r.daily_elemental_mg_max)
     else:
         total = f"{mg(r.daily_elemental_mg_min)} to {mg(r.daily_elemental_mg_max)}"
-    ul = f" (upper level for supplements: {mg(r.ul_mg)} a day)" if r.ul_mg is not None else ""
-    cautions = "".join(
-        f"<li class='{c.level}'><b>{c.level.upper()}</b>: {escape(c.message)} <sup>{note(c.source)}</sup></li>"
-        for c in r.cautions
-    )
-    blocked = ""
-    if r.no_timetable_reason:
-        blocked = f"<p class='stop'><b>No magnesium times.</b> {escape(r.no_timetable_reason)}</p>"
-        blocked += "".join(
-            f"<p class='stop'>{escape(u.product)}: {escape(u.why)}. {escape('; '.join(u.unblock))}.</p>"
-            for u in r.unsatisfied
-        )
+    ul = f" (the most a day from supplements for you: {mg(r.ul_mg)})" if r.ul_mg is not None else ""
+    other = "".join(f"<li class='{c.level}'>{said(c)}</li>" for c in r.cautions if c not in act)
     foot = "".join(f"<li>{escape(s)}</li>" for s in sources)
+    legend = (
+        f"<p class='small legend'><span style='color:{KIND_COLOURS['medicine']}'>&#9679; medicines</span> "
+        f"above the line, <span style='color:{KIND_COLOURS['magnesium']}'>&#9679; magnesium</span> below, "
+        f"<span style='color:{KIND_COLOURS['meal']}'>&#9646; meals</span>.</p>"
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Magnesium plan</title>
 <style>
-@page {{ size: A4; margin: 14mm; }}
-body {{ font-family: sans-serif; font-size: 10.5pt; color: #222; max-width: 180mm; margin: 0 auto; }}
-h1 {{ font-size: 15pt; margin: 0 0 4pt; }}
-table {{ border-collapse: collapse; width: 100%; margin: 6pt 0; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: 2pt 4pt; text-align: left; vertical-align: top; }}
-tr.magnesium td {{ color: #2b7a3d; font-weight: bold; }}
+@page {{ size: A4; margin: 12mm; }}
+body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 180mm; margin: 0 auto; }}
+h1 {{ font-size: 15pt; margin: 0 0 3pt; }}
+h2 {{ font-size: 11.5pt; margin: 8pt 0 2pt; }}
+figure {{ margin: 2pt 0; }}
+table {{ border-collapse: collapse; width: 100%; margin: 4pt 0; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: 2pt 4pt; text-align: left; vertical-align: top; overflow-wrap: anywhere; }}
+tr.magnesium td {{ color: #2b7a3d; }} tr.magnesium td:nth-child(-n+3) {{ font-weight: bold; }}
 tr.meal td {{ color: #777; }}
-li.avoid {{ color: #a00; }} li.caution {{ color: #8a5a00; }}
-.small {{ font-size: 8pt; color: #555; }} .stop {{ color: #a00; }}
+ul {{ margin: 2pt 0; padding-left: 16pt; }}
+#act {{ border: 1.5pt solid #a00; padding: 2pt 6pt; margin: 4pt 0; }}
+li.avoid {{ color: #a00; }} li.caution {{ color: #6b4500; }}
+.small {{ font-size: 7.5pt; color: #555; }} .stop {{ color: #a00; }}
+section.day {{ break-inside: avoid; }}
 </style></head><body>
 <h1>When to take your magnesium</h1>
 <p class="small">Made on {day.isoformat()} with mgcalc {escape(version)}. A calculator, not a clinician:
 check the plan with your pharmacist or doctor.</p>
-<figure id="timeline">{timeline_svg(r, regimen.day.wake, regimen.day.sleep)}</figure>
-{blocked}
-<table id="timetable"><tr><th>time</th><th>what</th><th>why this time</th></tr>{rows}</table>
+{f'<section id="act"><h2>Act on these first</h2><ul>{first}</ul></section>' if first else ""}
+{"".join(parts)}
+{legend}
+{f'<h2>Only when needed</h2><ul id="as-needed">{needed}</ul>' if needed else ""}
 <p><b>Magnesium from supplements:</b> {escape(total)} a day{escape(ul)}.</p>
-<h2 style="font-size:12pt">Take care</h2><ul>{cautions or "<li>No cautions apply to what was given.</li>"}</ul>
-<ol class="small">{foot}</ol>
+{f"<h2>Good to know</h2><ul>{other}</ul>" if other else ""}
+{"" if first or other else "<p>No cautions apply to what was given.</p>"}
+<ol class="small" id="sources">{foot}</ol>
 </body></html>
 """
 
 
-def write_ics(r: PlanResult, path: Path, today: date | None = None) -> int:
-    """Daily reminders (RFC 5545, via icalendar) for the magnesium times; returns how many."""
-    from icalendar import Calendar, Event
+def amount_unit(item: str, units: dict[str, str]) -> str:
+    """The regimen's unit of a product, by its name in the plan."""
+    return units.get(item, "1 serving")
+
+
+# ---------------------------------------------------------------- the calendar
+
+_BYDAY = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
+
+
+def ics_bytes(
+    r: PlanResult,
+    today: date | None = None,
+    *,
+    medicines: bool = False,
+    regimen: Regimen | None = None,
+) -> tuple[bytes, int]:
+    """The reminders as an RFC 5545 calendar (via icalendar), and how many events it holds.
+
+    One event per dose per pattern of days (``timetables``, else ``schedule`` every day): it repeats
+    (RRULE FREQ=DAILY, or FREQ=WEEKLY;BYDAY=... for some weekdays), ends with a course (UNTIL, the
+    last day's end), starts on the first matching day from ``today`` (or the course's first day), and
+    rings (a VALARM, ACTION:DISPLAY, at the dose's time). Times are floating (no time zone): a dose
+    is taken at 08:00 wherever the patient is, as a phone keeps a floating event at the same clock
+    time when travelling; a course that ended before ``today`` gives no events. ``medicines`` adds
+    the medicine times too.
+    """
+    from icalendar import Alarm, Calendar, Event
 
     start = today or date.today()
+    units = units_of(r, regimen)
     cal = Calendar()
     cal.add("prodid", "-//mgcalc//magnesium plan//EN")
     cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "Magnesium plan")
+    stamp = datetime(start.year, start.month, start.day, tzinfo=UTC)
     n = 0
-    for item in r.schedule:
-        if item.kind != "magnesium":
-            continue
-        h, m = (int(x) for x in item.time.split(":"))
-        ev = Event()
-        ev.add("uid", f"mgcalc-{start.isoformat()}-{item.time}-{n}@mgcalc")
-        ev.add("summary", f"Magnesium: {item.item}")
-        ev.add("description", item.why)
-        ev.add("dtstart", datetime(start.year, start.month, start.day, h, m))
-        ev.add("duration", __import__("datetime").timedelta(minutes=5))
-        ev.add("rrule", {"freq": "daily"})
-        ev.add("dtstamp", datetime(start.year, start.month, start.day))
-        cal.add_component(ev)
-        n += 1
-    try:
-        path.write_bytes(cal.to_ical())
-    except OSError as e:
-        raise MgcalcError(
-            f"cannot write '{literal(path)}': {literal(e.strerror or e)}", field="ics"
-        ) from None
+    for p, tt in enumerate(patterns(r)):
+        days = tt.days or list(WEEKDAYS)
+        first = start
+        if tt.from_ is not None:
+            first = max(first, date.fromisoformat(tt.from_))
+        last = date.fromisoformat(tt.until) if tt.until is not None else None
+        while WEEKDAYS[first.weekday()] not in days:
+            first += timedelta(days=1)
+        if last is not None and first > last:
+            continue  # the course is over (or has no day left)
+        rule: dict[str, Any] = {"freq": "daily"}
+        if set(days) != set(WEEKDAYS):
+            rule = {"freq": "weekly", "byday": [_BYDAY[d] for d in WEEKDAYS if d in days]}
+        if last is not None:
+            rule["until"] = datetime(last.year, last.month, last.day, 23, 59, 59)
+        for item in tt.schedule:
+            if item.kind == "meal" or (item.kind == "medicine" and not medicines):
+                continue
+            h, m = (int(v) for v in item.time.split(":"))
+            if item.kind == "magnesium":
+                what = f"Magnesium: {item.item}, {amount(item, units)}"
+            else:
+                what = f"Medicine: {item.item}"
+            ev = Event()
+            key = hashlib.sha256(
+                f"{p}|{tt.label}|{item.kind}|{item.time}|{item.item}|{n}".encode()
+            ).hexdigest()
+            ev.add("uid", f"{key[:32]}@mgcalc")
+            ev.add("summary", what)
+            ev.add("description", f"{tt.label}: {item.why}" if item.why else tt.label)
+            ev.add("dtstart", datetime(first.year, first.month, first.day, h, m))
+            ev.add("duration", timedelta(minutes=5))
+            ev.add("rrule", rule)
+            ev.add("dtstamp", stamp)
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", what)
+            alarm.add("trigger", timedelta(0))
+            ev.add_component(alarm)
+            cal.add_component(ev)
+            n += 1
+    # an alarm at the event's start, written as PT0S (icalendar writes P0D, which some calendars skip)
+    return cal.to_ical().replace(b"\r\nTRIGGER:P0D\r\n", b"\r\nTRIGGER;RELATED=START:PT0S\r\n"), n
+
+
+def write_ics(
+    r: PlanResult,
+    path: Path,
+    today: date | None = None,
+    *,
+    medicines: bool = False,
+    regimen: Regimen | None = None,
+) -> int:
+    """Write the reminders (``ics_bytes``) to ``path`` atomically (``-``: stdout); returns how many.
+    Raises OSError when the file cannot be written."""
+    data, n = ics_bytes(r, today, medicines=medicines, regimen=regimen)
+    write_output(path, data)
     return n
