@@ -518,7 +518,7 @@ def amount(item: PlanItem, units: dict[str, str]) -> str:
     """How much to take at this time, in the product's own unit where the regimen gives it."""
     if item.kind != "magnesium":
         return ""
-    return f"{units.get(item.item, '1 serving')} ({_mg_text(item)} magnesium)"
+    return f"{item.take or units.get(item.item, '1 serving')} ({_mg_text(item)} magnesium)"
 
 
 def patterns(r: PlanResult) -> list[Timetable]:
@@ -583,8 +583,9 @@ def handout_html(r: PlanResult, regimen: Regimen, version: str, today: date | No
         parts.append(
             f"<section class='day'>{head}{blocked}"
             f"<figure class='timeline'>{timeline_svg(tt.schedule, regimen.day.wake, regimen.day.sleep)}</figure>"
-            f"<table class='timetable'{table_id}><tr><th>time</th><th>what</th><th>how much</th>"
-            f"<th>why this time</th></tr>{rows}</table></section>"
+            f"<table class='timetable'{table_id}><colgroup><col style='width:9%'><col style='width:33%'>"
+            "<col style='width:22%'><col style='width:36%'></colgroup><tr><th>time</th><th>what</th>"
+            f"<th>how much</th><th>why this time</th></tr>{rows}</table></section>"
         )
     needed = "".join(
         f"<li><b>{escape(a.item)}</b>: at most {a.max_per_day} a day"
@@ -616,8 +617,9 @@ body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 180mm;
 h1 {{ font-size: 15pt; margin: 0 0 3pt; }}
 h2 {{ font-size: 11.5pt; margin: 8pt 0 2pt; }}
 figure {{ margin: 2pt 0; }}
-table {{ border-collapse: collapse; width: 100%; margin: 4pt 0; }}
+table {{ border-collapse: collapse; width: 100%; margin: 4pt 0; table-layout: fixed; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 2pt 4pt; text-align: left; vertical-align: top; overflow-wrap: anywhere; }}
+td:first-child, th {{ white-space: nowrap; overflow-wrap: normal; }}
 tr.magnesium td {{ color: #2b7a3d; }} tr.magnesium td:nth-child(-n+3) {{ font-weight: bold; }}
 tr.meal td {{ color: #777; }}
 ul {{ margin: 2pt 0; padding-left: 16pt; }}
