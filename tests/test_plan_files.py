@@ -677,3 +677,56 @@ def test_plan_has_the_footnote_flags_its_hint_names(tmp_path: Path) -> None:
     assert brief.returncode == 0 and "Sources:" not in brief.stdout and "--sources" not in brief.stdout
     full = _mgcalc("plan", "regimen.yaml", "--sources", cwd=tmp_path)
     assert full.returncode == 0 and "Sources:" in full.stdout and "--brief)" not in full.stdout
+
+
+def test_night_shift_doses_after_midnight_ring_on_the_next_day() -> None:
+    """A waking day 14:00-06:00: its 02:00 dose is the next calendar day, so Sunday's is on Monday."""
+    reg = Regimen.model_validate(
+        {
+            "day": {"wake": "14:00", "sleep": "06:00"},
+            "magnesium": [{"form": "citrate", "amount": "100 mg", "elemental": True}],
+        }
+    )
+    r = plan(REF, Regimen.model_validate(ISSUE))
+    doses = [
+        PlanItem(time="18:00", item="Mg", kind="magnesium", elemental_mg=100),
+        PlanItem(time="02:00", item="Mg", kind="magnesium", elemental_mg=100),
+    ]
+    r = r.model_copy(
+        update={
+            "schedule": [],
+            "timetables": [
+                Timetable(days=["sun"], until="2026-01-18", label="Sundays", schedule=doses),
+                Timetable.model_validate(
+                    {"days": ["mon"], "from": "2026-01-12", "label": "Mondays", "schedule": doses}
+                ),
+            ],
+        }
+    )
+    events = _events(ics_bytes(r, DAY0, regimen=reg)[0])
+    got = {
+        (str(e["DESCRIPTION"]), e.decoded("DTSTART").strftime("%H:%M")): (
+            e.decoded("DTSTART").date(),
+            e["RRULE"]["BYDAY"],
+            e["RRULE"].get("UNTIL"),
+        )
+        for e in events
+    }
+    assert got[("Sundays", "18:00")] == (date(2026, 1, 11), ["SU"], [datetime(2026, 1, 18, 23, 59, 59)])
+    assert got[("Sundays", "02:00")] == (date(2026, 1, 12), ["MO"], [datetime(2026, 1, 19, 23, 59, 59)])
+    assert got[("Mondays", "18:00")] == (date(2026, 1, 12), ["MO"], None)
+    assert got[("Mondays", "02:00")] == (date(2026, 1, 13), ["TU"], None)
+    # an ordinary day: a medicine just before waking stays on its own day
+    day = Regimen.model_validate(ISSUE)
+    early = ics_bytes(plan(REF, day), DAY0, medicines=True, regimen=day)[0]
+    assert all(e.decoded("DTSTART").date() == DAY0 for e in _events(early))
+
+
+def test_an_output_onto_the_catalogue_is_refused(tmp_path: Path) -> None:
+    from mgcalc.reference.files import packaged_path
+
+    shutil.copy(packaged_path("forms.yaml"), tmp_path / "forms.yaml")
+    _regimen(tmp_path)
+    assert _mgcalc("plan", "regimen.yaml", "--catalogue", "forms.yaml", cwd=tmp_path).returncode == 0
+    r = _mgcalc("plan", "regimen.yaml", "--catalogue", "forms.yaml", "--html", "forms.yaml", cwd=tmp_path)
+    assert "is an input" in _one_line_error(r, 2)

@@ -664,7 +664,8 @@ def ics_bytes(
 
     One event per dose per pattern of days (``timetables``, else ``schedule`` every day): it repeats
     (RRULE FREQ=DAILY, or FREQ=WEEKLY;BYDAY=... for some weekdays), ends with a course (UNTIL, the
-    last day's end), starts on the first matching day from ``today`` (or the course's first day), and
+    last day's end), starts on the first matching day from ``today`` (or the course's first day; with
+    ``regimen``, a dose after midnight in a waking day that crosses it is on the next day), and
     rings (a VALARM, ACTION:DISPLAY, at the dose's time). Times are floating (no time zone): a dose
     is taken at 08:00 wherever the patient is, as a phone keeps a floating event at the same clock
     time when travelling; a course that ended before ``today`` gives no events. ``medicines`` adds
@@ -680,6 +681,7 @@ def ics_bytes(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "Magnesium plan")
     stamp = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    wake_sleep = (regimen.day.wake, regimen.day.sleep) if regimen is not None else None
     n = 0
     for p, tt in enumerate(patterns(r)):
         days = tt.days or list(WEEKDAYS)
@@ -691,15 +693,23 @@ def ics_bytes(
             first += timedelta(days=1)
         if last is not None and first > last:
             continue  # the course is over (or has no day left)
-        rule: dict[str, Any] = {"freq": "daily"}
-        if set(days) != set(WEEKDAYS):
-            rule = {"freq": "weekly", "byday": [_BYDAY[d] for d in WEEKDAYS if d in days]}
-        if last is not None:
-            rule["until"] = datetime(last.year, last.month, last.day, 23, 59, 59)
+        # a waking day that crosses midnight (night shifts): its times after midnight fall on the
+        # next calendar day, so they start a day later, on the next weekdays, until a day later
+        _, _, at = _offsets(tt.schedule, *wake_sleep) if wake_sleep else (0, 0, {})
+        wake_m = minutes(wake_sleep[0]) if wake_sleep else 0
         for item in tt.schedule:
             if item.kind == "meal" or (item.kind == "medicine" and not medicines):
                 continue
             h, m = (int(v) for v in item.time.split(":"))
+            shift = (wake_m + at[minutes(item.time)]) // 1440 if wake_sleep else 0
+            rule: dict[str, Any] = {"freq": "daily"}
+            if set(days) != set(WEEKDAYS):
+                byday = [WEEKDAYS[(WEEKDAYS.index(d) + shift) % 7] for d in days]
+                rule = {"freq": "weekly", "byday": [_BYDAY[d] for d in WEEKDAYS if d in byday]}
+            if last is not None:
+                end = last + timedelta(days=shift)
+                rule["until"] = datetime(end.year, end.month, end.day, 23, 59, 59)
+            on = first + timedelta(days=shift)
             if item.kind == "magnesium":
                 what = f"Magnesium: {item.item}, {amount(item, units)}"
             else:
@@ -711,7 +721,7 @@ def ics_bytes(
             ev.add("uid", f"{key[:32]}@mgcalc")
             ev.add("summary", what)
             ev.add("description", f"{tt.label}: {item.why}" if item.why else tt.label)
-            ev.add("dtstart", datetime(first.year, first.month, first.day, h, m))
+            ev.add("dtstart", datetime(on.year, on.month, on.day, h, m))
             ev.add("duration", timedelta(minutes=5))
             ev.add("rrule", rule)
             ev.add("dtstamp", stamp)
