@@ -452,6 +452,9 @@ def test_plain_words_replace_the_terminals_terms() -> None:
     assert plain("omeprazole (proton pump inhibitors): low") == "omeprazole (stomach-acid medicine, PPI): low"
     assert plain("no time keeps every rule; see unsatisfied") == "no time keeps every rule"
     assert plain("ULTRA") == "ULTRA"  # words, not letters
+    assert plain("that closes 180 of 181 waking slots") == "that leaves 5 minutes of the waking day free"
+    assert plain("that closes 181 of 181 waking slots") == "that leaves no time of the waking day free"
+    assert plain("would free 30 five-minute slots") == "would free 2 h 30 min"
     for term in PLAIN_WORDS:
         re.compile(term)
 

@@ -311,9 +311,19 @@ PLAIN_WORDS: dict[str, str] = {
     r"concomitantly": "at the same time",
     r"potentiate": "strengthen",
     r";? see unsatisfied": "",
+    r"that closes (\d+) of (\d+) waking slots": "that leaves {free} of the waking day free",
+    r"would free (\d+) five-minute slots": "would free {slots}",
 }
 _PLAIN = [(re.compile(k), v) for k, v in PLAIN_WORDS.items()]
 _PLAIN_ANY = re.compile("|".join(f"(?:{k})" for k in PLAIN_WORDS))
+
+
+def _span(minutes_: int) -> str:
+    """A stretch of time in words: "5 minutes", "2 h 30 min"."""
+    h, m = divmod(minutes_, 60)
+    if not h:
+        return f"{m} minutes"
+    return f"{h} h" + (f" {m} min" if m else "")
 
 
 def plain(text: str) -> str:
@@ -322,8 +332,14 @@ def plain(text: str) -> str:
     def one(m: re.Match[str]) -> str:
         for rx, repl in _PLAIN:
             hit = rx.fullmatch(m.group(0))
-            if hit is not None:
-                return hit.expand(repl)
+            if hit is None:
+                continue
+            if "{free}" in repl:  # five-minute slots as time: "closes 180 of 181 waking slots"
+                free = (int(hit.group(2)) - int(hit.group(1))) * 5
+                return repl.format(free=_span(free) if free > 0 else "no time")
+            if "{slots}" in repl:
+                return repl.format(slots=_span(int(hit.group(1)) * 5))
+            return hit.expand(repl)
         return m.group(0)
 
     return _PLAIN_ANY.sub(one, text)
@@ -570,7 +586,7 @@ def handout_html(r: PlanResult, regimen: Regimen, version: str, today: date | No
             )
             blocked += "".join(
                 f"<p class='stop'>{escape(u.product)}: {escape(plain(u.why))}. "
-                f"{escape(plain('; '.join(u.unblock)))}.</p>"
+                f"What could help: {escape(plain('; '.join(u.unblock)))}.</p>"
                 for u in tt.unsatisfied
             )
         rows = "".join(
