@@ -1156,7 +1156,7 @@ def plan(
         typer.Option(
             "--html",
             metavar="FILE",
-            help="Also write a one-page printable handout ('-': to stdout, the report to stderr).",
+            help="Also write a printable handout for the patient ('-': to stdout, the report to stderr).",
             show_default=False,
         ),
     ] = None,
