@@ -358,8 +358,16 @@ def _solve_groups(
     return found
 
 
-Score = tuple[int, int]
-Back = tuple[tuple[int, ...], int, int] | None
+# A partial schedule's entry, packed in one int to keep memory flat (10 products x 6 servings
+# make about 10^5 entries): score (meals, then minus the sum of the times, so earlier wins) in the
+# high bits, then the previous dose's minute and the group it came from (START: the first dose).
+_LOW, _SUM = 16, 24
+_OFFSET = 1 << (_SUM - 1)
+START = 0xF
+
+
+def _pack(meals_: int, neg: int, t1: int, p: int) -> int:
+    return ((((meals_ << _SUM) | (neg + _OFFSET)) << _LOW) | (t1 << 4)) | p
 
 
 def _placement(
@@ -367,17 +375,19 @@ def _placement(
 ) -> list[tuple[int, int]] | None:
     """A placement with every gap >= ``gap`` maximising doses at meals (then earliest), or None.
 
-    States are the numbers of doses placed per product; ``best[state][t]`` is the
-    best partial schedule whose last dose is at minute t, and where it came from.
+    States are the numbers of doses placed per group; ``best[state][t]`` is the
+    best partial schedule whose last dose is at minute t (score and where it came
+    from, packed by ``_pack``).
     """
     from itertools import product as cartesian
 
     n = len(counts)
-    best: dict[tuple[int, ...], dict[int, tuple[Score, Back]]] = {}
+    assert n < START and all(t < (1 << (_LOW - 4)) for a in allowed for t in a)
+    best: dict[tuple[int, ...], dict[int, int]] = {}
     for p in range(n):
         if counts[p]:
             s = tuple(1 if i == p else 0 for i in range(n))
-            best[s] = {t: ((int(t in meals), -t), None) for t in allowed[p]}
+            best[s] = {t: _pack(int(t in meals), -t, 0, START) for t in allowed[p]}
     for s in sorted(cartesian(*(range(c + 1) for c in counts)), key=sum):
         here = best.get(s)
         if not here:
@@ -388,33 +398,38 @@ def _placement(
                 continue
             nxt = tuple(x + 1 if i == p else x for i, x in enumerate(s))
             target = best.setdefault(nxt, {})
-            j, run = 0, None  # the best end at least `gap` before t2, as a running maximum
+            j, run, run_t = 0, -1, 0  # the best end at least `gap` before t2, as a running maximum
             for t2 in allowed[p]:
                 while j < len(ends) and ends[j][0] <= t2 - gap:
-                    t1, (score, _) = ends[j]
-                    if run is None or score > run[0]:
-                        run = (score, t1)
+                    t1, packed = ends[j]
+                    score = packed >> _LOW
+                    if score > run:
+                        run, run_t = score, t1
                     j += 1
-                if run is None:
+                if run < 0:
                     continue
-                (m, neg), t1 = run
-                score = (m + int(t2 in meals), neg - t2)
-                if t2 not in target or score > target[t2][0]:
-                    target[t2] = (score, (s, t1, p))
+                m, neg = run >> _SUM, (run & ((1 << _SUM) - 1)) - _OFFSET
+                value = _pack(m + int(t2 in meals), neg - t2, run_t, p)
+                old = target.get(t2)
+                if old is None or value >> _LOW > old >> _LOW:
+                    target[t2] = value
     final = best.get(tuple(counts))
     if not final:
         return None
-    t = max(final, key=lambda k: final[k][0])
+    t = max(final, key=lambda k: final[k] >> _LOW)
     state: tuple[int, ...] = tuple(counts)
     out: list[tuple[int, int]] = []
     while True:
-        back = best[state][t][1]
-        if back is None:
+        packed = best[state][t]
+        p = packed & 0xF
+        if p == START:
             out.append((t, next(i for i, x in enumerate(state) if x)))
             return sorted(out)
-        prev_state, prev_t, p = back
+        # the group of this dose is the one whose count the step raised
         out.append((t, p))
-        state, t = prev_state, prev_t
+        prev_t = (packed >> 4) & ((1 << (_LOW - 4)) - 1)
+        state = tuple(x - 1 if i == p else x for i, x in enumerate(state))
+        t = prev_t
 
 
 def brute_force(
