@@ -884,7 +884,8 @@ def _blocked(
             unblock = []
             if len(freed) >= n:
                 unblock.append(
-                    f"moving {med} (taken at {', '.join(hhmm(w.at) for w in ws)}) would free {len(freed)} five-minute slots"
+                    f"moving {med} (taken at {', '.join(hhmm(w.at) for w in ws)}) would leave "
+                    f"{hours(len(freed) * STEP / 60)} of the waking day open for magnesium"
                 )
             if 0 < len(r_slots) < n:
                 unblock.append(f"at most {len(r_slots)} dose(s) of this product fit: take fewer servings")
@@ -896,7 +897,8 @@ def _blocked(
                     rule=rule.code,
                     medicine=med,
                     why=f"{rule.name} needs magnesium {timing} each dose; with the doses at "
-                    f"{', '.join(hhmm(w.at) for w in ws)} that closes {len(blocked)} of {len(slots)} waking slots",
+                    f"{', '.join(hhmm(w.at) for w in ws)} that leaves "
+                    f"{hours((len(slots) - len(blocked)) * STEP / 60)} of the waking day open",
                     unblock=unblock,
                 )
             )
