@@ -53,6 +53,7 @@ from mgcalc.schema.plan import (
     AsNeeded,
     PlanConflict,
     PlanItem,
+    PlanMedicine,
     PlanProduct,
     PlanResult,
     Product,
@@ -679,6 +680,25 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         conflicts=conflicts,
         timetables=[t for t, _ in tables],
         as_needed=_as_needed(ref, regimen, readings, pats),
+        medicines=[_identified(ref, m.name, m.cleared) for m in regimen.medicines],
+    )
+
+
+def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
+    """A medicine as mgcalc identified it (names were checked by ``_medicines`` already)."""
+    found = match_drug(ref, name)
+    if not isinstance(found, list):
+        status = (
+            "cleared" if cleared else "unknown" if route_of(name, ref.cautions) is None else "no-rule-route"
+        )
+        return make(PlanMedicine, name=name, status=status, rules=[], drug_classes=[], rxcui=[])
+    return make(
+        PlanMedicine,
+        name=name,
+        status="rule",
+        rules=[r.code for r in found],
+        drug_classes=list(dict.fromkeys(r.drug_class or r.code for r in found)),
+        rxcui=list(dict.fromkeys(c for r in found for c in r.rxcui.values())),
     )
 
 

@@ -114,6 +114,7 @@ def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) 
         applies_to_forms=rule.applies_to_forms,
         drug_class=rule.drug_class,
         magnesium_form=rule.magnesium_form,
+        rxcui=list(dict.fromkeys(rule.rxcui.values())),
         source=ref.cite(rule.sources),
         quote=_quote(rule.quote, rule.where),
     )
@@ -202,6 +203,9 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     d = ref.cautions
     if re.match(r"\s*other\s*:", name, re.IGNORECASE):
         return make(UnknownDrug, name=name, close_matches=[])
+    if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it
+        by_code = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
+        return by_code or make(UnknownDrug, name=name, close_matches=[])
     keys = _name_keys(name, d)
     for key in keys:
         if key in d.ambiguous_abbreviations:

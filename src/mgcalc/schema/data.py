@@ -427,6 +427,8 @@ class AbsorptionModel(DataModel):
     default_meal_mg: Param
     reference_form: ReferenceForm
     relative_bioavailability: RelativeRule
+    study_spread: Param | None = None
+    quantity: str | None = Field(default=None, description="which quantity the absorbed figures are")
 
     @model_validator(mode="after")
     def _bounded(self) -> "AbsorptionModel":
@@ -459,6 +461,7 @@ class AbsorptionModel(DataModel):
             self.half_saturation_mg,
             self.fasting_factor,
             self.default_meal_mg,
+            *([self.study_spread] if self.study_spread is not None else []),
         ):
             keys += p.sources
         for pt in self.published_points:
@@ -626,6 +629,11 @@ class DrugRule(Evidence):
     drug_class: str | None = Field(
         default=None, description="the code of the class the rule belongs to (set when the data is indexed)"
     )
+    rxcui: dict[str, str] = Field(
+        default_factory=dict,
+        description="RxNorm ingredient (IN) codes of the rule's own generics, generic -> RxCUI, each checked "
+        "against the evidence in docs/codes.md",
+    )
 
     @model_validator(mode="after")
     def _timing(self) -> "DrugRule":
@@ -657,6 +665,7 @@ class DrugMember(DataModel):
     no_timing: bool = Field(default=False, description="clear the class's hours (an avoid rule)")
     applies_to_forms: Literal["antacid"] | None = None
     magnesium_form: str | None = None
+    rxcui: dict[str, str] = Field(default_factory=dict)
     sources: SourceKeys
     quote: str | None = None
     where: str | None = None
@@ -689,6 +698,8 @@ class DrugClass(DrugRule):
                 merged[own] = given.get(own)
             merged["generics"] = list(m.generics)
             merged["brands"] = list(m.brands)
+            merged["rxcui"] = dict(m.rxcui)  # a member's codes are its own generics'
+            merged["drug_class"] = self.code
             out.append(DrugRule.model_construct(**merged))
         return out
 
@@ -845,6 +856,12 @@ class CautionData(DataModel):
                     owner[f"{d.code}:{key}"] = rule.code
                     if rule.code not in codes:
                         codes.append(rule.code)
+        for code, rule in rules.items():
+            for generic, cui in rule.rxcui.items():
+                if _norm(generic) not in {_norm(g) for g in rule.generics}:
+                    problems.append(f"{code}: rxcui for {generic!r}, which is not one of its generics")
+                if not re.fullmatch(r"[1-9][0-9]{0,8}", cui):
+                    problems.append(f"{code}: {cui!r} is not an RxCUI")
         # then each name without its dosage words ("Envarsus XR" as "envarsus"), where that is
         # not a name already and only one rule would claim it
         bare: dict[str, set[str]] = {}

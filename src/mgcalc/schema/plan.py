@@ -259,6 +259,19 @@ class AsNeeded(Result):
     rule: str = Field(description="the rule in words")
 
 
+class PlanMedicine(Result):
+    """A medicine of the regimen as mgcalc identified it, with its codes."""
+
+    name: str
+    status: Literal["rule", "no-rule-route", "unknown", "cleared"] = Field(
+        description="rule: mgcalc has rules for it; no-rule-route: not taken by mouth; unknown: not identified "
+        "(kept at the unknown-medicine gap); cleared: not identified, marked cleared by the regimen"
+    )
+    rules: list[str] = Field(default_factory=list, description="the codes of the drug rules it falls under")
+    drug_classes: list[str] = Field(default_factory=list)
+    rxcui: list[str] = Field(default_factory=list, description="RxNorm ingredient codes (IN) of those rules")
+
+
 class PlanConflict(Result):
     """A magnesium-containing medicine taken too close to a medicine whose rule it breaks."""
 
@@ -313,3 +326,4 @@ class PlanResult(Result):
         "one when every day is alike, and empty when they differ",
     )
     as_needed: list[AsNeeded] = Field(default_factory=list)
+    medicines: list[PlanMedicine] = Field(default_factory=list)

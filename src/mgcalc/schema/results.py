@@ -55,6 +55,9 @@ class Caution(Result):
     magnesium_form: str | None = Field(
         default=None, description="the medicine itself contains magnesium, as this catalogue form"
     )
+    rxcui: list[str] = Field(
+        default_factory=list, description="RxNorm ingredient codes (RxCUI, term type IN) of the drug rule"
+    )
 
 
 class UnknownDrug(Result):
