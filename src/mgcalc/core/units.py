@@ -102,11 +102,20 @@ class Amount(NamedTuple):
     text: str  # the amount as written ("4 mmol")
 
 
+#: Footnote marks printed as superscripts (U+00B9, U+00B2, U+00B3, U+2070-U+2079): a space, never a
+#: digit (NFKC would make "oxide)\u00b9 250 mg" read "1 250 mg").
+_SUPERSCRIPTS = {ord(c): " " for c in "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"}
+
+
 def normalise(text: str) -> str:
     """Text as the readers see it: NFKC, every Unicode digit as ASCII, controls and odd
-    spaces as plain spaces, lower case."""
+    spaces as plain spaces, lower case. Superscript digits (footnote marks) are spaces;
+    format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
+    reader does not see them."""
     import unicodedata
 
+    if not text.isascii():
+        text = text.translate(_SUPERSCRIPTS)
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         if ch.isascii():
@@ -115,6 +124,8 @@ def normalise(text: str) -> str:
         cat = unicodedata.category(ch)
         if cat == "Nd":
             out.append(str(unicodedata.decimal(ch)))
+        elif cat == "Cf":
+            continue
         elif cat[0] in "CZ":
             out.append(" ")
         else:
