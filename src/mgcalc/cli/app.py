@@ -1380,7 +1380,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         sys.stdout.flush()
     except MgcalcError as e:
-        _fail(_message(e))
+        _fail(_message(e), e.exit_code)
     except typer.TyperException as e:  # click usage errors (vendored click)
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         _fail(message, getattr(e, "exit_code", 2) or 2)

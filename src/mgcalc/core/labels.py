@@ -21,8 +21,17 @@ import re
 from typing import Any, Literal, NamedTuple
 
 from mgcalc.core.intake import reference
-from mgcalc.core.units import MAX_MG, amount_in_text, normalise, read_number, to_mg, unit_key
-from mgcalc.errors import MgcalcError, literal
+from mgcalc.core.units import (
+    MAX_MG,
+    UNIT,
+    ambiguous_number,
+    amount_in_text,
+    normalise,
+    read_number,
+    to_mg,
+    unit_key,
+)
+from mgcalc.errors import MgcalcError, Refused, literal
 from mgcalc.numbers import mg as _fmt
 from mgcalc.numbers import num
 from mgcalc.schema.build import make
@@ -52,7 +61,12 @@ _PREFIX = re.compile(r"^\s*(?P<p>as|from)\b\s*:?")
 _SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b|\bwith\b")
 #: Dot leaders of a Drug Facts line: the purpose column follows ("1200 mg ........ Saline laxative").
 _LEADER = re.compile(r"\s*(?:\.\s*){3,}.*$")
-_MARKS = re.compile(r"[*†‡§¶•◊]+")
+_MARKS = re.compile("[*†‡§¶•◊\u204e\u2217]+")  # \u204e low asterisk, \u2217 asterisk operator
+#: A number with letters in it before a unit ("2OO mg", "l00 mg": O for 0, l or I for 1).
+_LETTERED = re.compile(
+    rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
+)
+_DIGIT_FOR = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
     [
@@ -374,10 +388,26 @@ def parse_label(
 
     amounts: list[tuple[int, float, bool, str]] = []  # (where, mg, molar, as written)
     amount_ranges = []
+    lettered = _LETTERED.search(t)
+    if lettered is not None:
+        guess = lettered["num"].translate(_DIGIT_FOR)
+        raise Refused(
+            f"'{literal(lettered.group(0).strip())}' has letters in its number (O for 0, l or I for 1?): "
+            f"it may be {guess} {lettered['unit']}, but mgcalc will not guess; retype the figure"
+        )
     for m in amount_in_text().finditer(t):
         unit = unit_key(m["unit"])
         if unit is None:  # pragma: no cover - the pattern only matches units
             continue
+        why = ambiguous_number(m["num"])
+        if why is not None:
+            raise Refused(f"the amount {why}")
+        if " " in m["num"] and m.start() > 0 and not t[m.start() - 1].isspace() and t[m.start() - 1] != "(":
+            first, _, rest = m["num"].partition(" ")
+            raise Refused(
+                f"'{literal(m.group(0).strip())}' can be read as {num(read_number(m['num']), 0)} {m['unit']} or as "
+                f"a mark {first} run into {rest} {m['unit']} (a footnote?); put a space before the amount or remove the mark"
+            )
         value, molar = to_mg(read_number(m["num"]), unit, constants)
         amounts.append((where(m.start()), value, molar, m.group(0).strip()))
         amount_ranges.append(m.span())
@@ -422,6 +452,11 @@ def parse_label(
         listed = ", ".join(literal(a[3]) for a in amounts[:4])
         raise MgcalcError(f"several amounts on one line ({listed}): give one ingredient per line")
     for found_amount in amounts:
+        if found_amount[1] == 0:
+            raise Refused(
+                f"the amount '{literal(found_amount[3])}' on this line naming magnesium reads as zero: "
+                "mgcalc will not count it as no magnesium; check the label"
+            )
         if not 0 < found_amount[1] <= MAX_MG:
             raise MgcalcError(
                 f"amount {found_amount[1]:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg"

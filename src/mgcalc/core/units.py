@@ -133,6 +133,25 @@ def normalise(text: str) -> str:
     return "".join(out).casefold()
 
 
+#: "1.000": a point before three digits, with a whole part that is not 0. A thousands point (1,000,
+#: as most of Europe prints it) and a decimal point (1.000) are both read somewhere: refused.
+_POINT_GROUP = re.compile(r"^(?P<whole>[1-9]\d{0,2})\.(?P<frac>\d{3})$")
+
+
+def ambiguous_number(raw: str) -> str | None:
+    """Why a number in label text has two readings (``1.000``), or None.
+
+    Label text only: an AMOUNT typed or written by a program ("1.125") has a decimal point."""
+    m = _POINT_GROUP.match(raw)
+    if m is None:
+        return None
+    grouped = int(m["whole"] + m["frac"])
+    return (
+        f"'{raw}' can be read as {grouped:,} (a thousands point) or as {float(raw):g} (a decimal point); "
+        f"write {grouped:,} or {float(raw):g}"
+    )
+
+
 def read_number(raw: str) -> float:
     """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5")."""
     s = raw.replace(" ", "").replace("'", "")
