@@ -662,14 +662,17 @@ def _v_strip(v: _Vocab, text: str) -> str:
 
 
 def _range(ref: Reference, forms: list[Form], bare: bool | set[str]) -> tuple[float, float]:
-    """Lowest and highest elemental fraction: of the forms, or over the whole family of each form
-    named by its bare family name (``bare``: all of them, or the ids of those)."""
-    fr = []
+    """Lowest and highest elemental fraction: over the whole family of each form named by its
+    bare family name (``bare``: all of them, or the ids of those), else over the grades of its
+    salt (``stoichiometry.same_salt``), by the one rule of ``stoichiometry.pct_span``."""
+    from mgcalc.core.stoichiometry import pct_span, same_salt
+
+    members: list[Form] = []
     for f in forms:
         whole_family = bare if isinstance(bare, bool) else f.id in bare
-        members = ref.catalogue.family_of(f) if whole_family else [f]
-        fr += [m.fraction for m in members]
-    return min(fr), max(fr)
+        members += ref.catalogue.family_of(f) if whole_family else same_salt(ref.catalogue, f)
+    lo, hi = pct_span(members)
+    return lo / 100.0, hi / 100.0
 
 
 def _nutrient_reading(
