@@ -161,6 +161,7 @@ class _Vocab:
         self.excipients = {w.casefold(): e for e in data.excipients for w in e.words}
         self.markers = [m.casefold() for m in data.elemental_markers]
         self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
+        self.nutrient_words = frozenset(w.casefold() for w in data.magnesium_nutrient_words)
 
 
 def _vocab(ref: Reference) -> _Vocab:
@@ -205,6 +206,24 @@ def _magnesium_name(v: _Vocab, text: str) -> bool:
     return bool(_FORMULA.search(low)) or "magnes" in low or any(w in v.only_magnesium for w in _words(low))
 
 
+def _supplier_grade(ref: Reference, v: _Vocab, text: str) -> Form | None:
+    """A supplier's raw material named with the salt it is ("Magtein Magnesium L-Threonate",
+    "Sucrosomial Magnesium Oxide"): the catalogue's entry for that supplier's grade, when one
+    word of the name is that entry (a manufacturer's figure) and the rest names its family's
+    salt, or it has no single formula (a branded blend that names its own content)."""
+    ws = [w for w in _words(text) if w not in _FILLER and w not in v.mg_words]
+    if len(ws) < 2:
+        return None
+    for w in ws:
+        grade = _lookup(ref, w)
+        if grade is None or grade.basis != "manufacturer":
+            continue
+        rest = _lookup(ref, " ".join(x for x in _words(text) if x != w))
+        if grade.formula is None or (rest is not None and rest.family == grade.family):
+            return grade
+    return None
+
+
 def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
     """One ingredient-list item: a catalogue form, an excipient, magnesium itself, a magnesium
     compound not in the catalogue (unknown), another mineral's compound (foreign), or neither (plain).
@@ -228,11 +247,13 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
         if not rest or (one_name and all(_lookup(ref, w) is not None for w in rest)):
             return Item("excipient", raw, excipient=v.excipients[exc_words[-1]], trade=tuple(brands))
     meaningful = [w for w in ws if w not in v.mg_words]
-    if not meaningful:
+    if not meaningful or (mg_named and all(w in v.nutrient_words for w in meaningful)):
         return Item("magnesium", raw, trade=tuple(brands))
     if foreign and not mg_named:
         return Item("foreign", raw, trade=tuple(brands))
     form = _lookup(ref, text)
+    if form is None:
+        form = _supplier_grade(ref, v, text)
     if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
         return Item("form", raw, forms=(form,), trade=tuple(brands))
     bare, process = _strip(v.process, text, by_word=True)
@@ -439,9 +460,11 @@ def parse_label(
     if groups and not any(g.prefix or g.amounts for g in groups):
         whole_text = head + " " + " ".join(g.text for g in groups)
         whole = _lookup(ref, whole_text)
+        grade = _supplier_grade(ref, v, whole_text) if whole is None else None
         head_is_form = len(head_items) == 1 and head_items[0].kind == "form"
         unread = any(k.kind in ("unknown", "plain") for gi in group_items for k in gi)
-        if whole is not None and (unread or not head_is_form):
+        whole = whole or grade
+        if whole is not None and (unread or not head_is_form or grade is not None):
             head_items, group_items, groups = [Item("form", whole_text, forms=(whole,))], [], []
     every = [*head_items, *(k for gi in group_items for k in gi)]
     for item in every:

@@ -94,6 +94,10 @@ class LabelData(DataModel):
     magnesium_words: list[str] = Field(
         default_factory=lambda: ["magnesium", "mg"], description="words that name magnesium itself"
     )
+    magnesium_nutrient_words: list[str] = Field(
+        default_factory=list,
+        description="words that, with the word magnesium, still name magnesium itself (Magnesium Complex)",
+    )
     magnesium_only_names: list[str] = Field(
         default_factory=list,
         description="words that name a magnesium compound without saying magnesium (epsom, magtein)",
