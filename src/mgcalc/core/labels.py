@@ -23,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 from mgcalc.core.intake import reference
 from mgcalc.core.units import (
     MAX_MG,
+    NUMBER,
     UNIT,
     ambiguous_number,
     amount_in_text,
@@ -83,6 +84,8 @@ _FILLER = frozenset(
         "capsule",
         "capsules",
         "contains",
+        "contain",
+        "content",
         "containing",
         "provides",
         "providing",
@@ -162,6 +165,17 @@ class _Vocab:
         self.markers = [m.casefold() for m in data.elemental_markers]
         self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
         self.nutrient_words = frozenset(w.casefold() for w in data.magnesium_nutrient_words)
+        self.measure: re.Pattern[str] | None = None
+        if data.volumes:
+            from mgcalc.core.volumes import volume_words
+
+            vol = volume_words(data)
+            # "each teaspoon contains:", "per 1 fl oz (30 mL)", "/5 mL", "each 15 mL tablespoonful contains"
+            self.measure = re.compile(
+                rf"(?:(?<![0-9a-z])(?:in\s+)?(?:each|per|every)\s+|/\s*)"
+                rf"(?P<m>(?:{NUMBER}\s*)?(?:{vol})(?![a-z])(?:\s*\(\s*{NUMBER}\s*(?:{vol})\s*\))?)"
+                rf"(?:\s+(?:{vol})(?![a-z]))?(?:\s+contains?)?\s*:?"
+            )
 
 
 def _vocab(ref: Reference) -> _Vocab:
@@ -312,6 +326,15 @@ def _prepare(ref: Reference, text: str) -> str:
     return t
 
 
+def measure_of(ref: Reference, text: str) -> str | None:
+    """The measure a dose statement names ("each teaspoon contains" -> "teaspoon"), or None."""
+    v = _vocab(ref)
+    if v.measure is None:
+        return None
+    m = v.measure.search(normalise(text))
+    return " ".join(m["m"].split()) if m is not None else None
+
+
 def _spans(t: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Depth of every character (inside parentheses) and the spans of top-level groups."""
     depth = [0] * len(t)
@@ -399,6 +422,17 @@ def parse_label(
         if dv_group is None:
             dv_group = found.id
     constants = ref.catalogue.constants
+    per_measure: str | None = None
+    if v.measure is not None and (mm := v.measure.search(t)) is not None:
+        # a liquid's dose: the figure is per that measure ("each teaspoon contains: magnesium 495 mg")
+        from mgcalc.core.volumes import read_volume
+
+        measure = read_volume(data, mm["m"])
+        if measure is not None:
+            per_measure = f"the figure is per {' '.join(mm['m'].split())}" + (
+                f" ({measure.assumed})" if measure.assumed else ""
+            )
+        t = t[: mm.start()] + " " * (mm.end() - mm.start()) + t[mm.end() :]
     depth, spans = _spans(t)
 
     def where(pos: int) -> int:
@@ -421,7 +455,8 @@ def parse_label(
         if unit is None:  # pragma: no cover - the pattern only matches units
             continue
         why = ambiguous_number(m["num"])
-        if why is not None:
+        if why is not None and to_mg(float(m["num"].replace(".", "")), unit, constants)[0] <= MAX_MG:
+            # "1.745 g" has one reading: 1,745 g is over the largest amount read
             raise Refused(f"the amount {why}")
         if " " in m["num"] and m.start() > 0 and not t[m.start() - 1].isspace() and t[m.start() - 1] != "(":
             first, _, rest = m["num"].partition(" ")
@@ -449,7 +484,7 @@ def parse_label(
         ga = [(x[1], x[2], x[3]) for x in group_amounts if x[0] == n]
         groups.append(Group(body, prefix, ga, [n for n in nested if not _REACTED.search(n.strip())]))
     head = _mask(rest, spans)
-    checks: list[str] = []
+    checks: list[str] = [per_measure] if per_measure else []
     trade: list[str] = []
 
     head_items = items(ref, head)
