@@ -67,11 +67,11 @@ TOO_LONG = "\0"
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys are all different (a key twice: which one is the label's?)."""
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"the key '{literal(k, 60)}' appears twice in one object")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key '{literal(twice, 60)}' appears twice in one object")
     return out
 
 

@@ -67,6 +67,7 @@ _MARKS = re.compile("[*†‡§¶•◊\u204e\u2217]+")  # \u204e low asterisk, 
 _LETTERED = re.compile(
     rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
 )
+_NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
 _DIGIT_FOR = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
@@ -145,6 +146,11 @@ class _Vocab:
 
         self.brands = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "brand"]
         self.process = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "process"]
+        # one search for any of them: most items name none, and then no pattern is tried one by one
+        self.any_brand = phrase([w for t in data.trade_words if t.kind == "brand" for w in t.words] or ["\0"])
+        self.any_process = phrase(
+            [w for t in data.trade_words if t.kind == "process" for w in t.words] or ["\0"]
+        )
         self.powder = re.compile(r"(?<![0-9a-z])(?:powder|granular|granules)(?![0-9a-z])")
         abbr = sorted(data.abbreviations, key=len, reverse=True)
         self.abbr = (
@@ -197,10 +203,15 @@ def _lookup(ref: Reference, text: str) -> Form | None:
 
 
 def _strip(
-    patterns: list[tuple[str, re.Pattern[str]]], text: str, by_word: bool = False
+    patterns: list[tuple[str, re.Pattern[str]]],
+    text: str,
+    by_word: bool = False,
+    any_of: re.Pattern[str] | None = None,
 ) -> tuple[str, list[str]]:
     """``text`` without the words of ``patterns``, and what was found (the entry's name, or
-    with ``by_word`` the word itself)."""
+    with ``by_word`` the word itself). ``any_of`` matches any of them: when it does not, nothing is."""
+    if any_of is not None and any_of.search(text) is None:
+        return text, []
     found = []
     for name, pat in patterns:
         for m in pat.finditer(text):
@@ -220,6 +231,24 @@ def _magnesium_name(v: _Vocab, text: str) -> bool:
     return bool(_FORMULA.search(low)) or "magnes" in low or any(w in v.only_magnesium for w in _words(low))
 
 
+def _grade_words(ref: Reference) -> dict[str, Form]:
+    """Single words that name a supplier's grade by themselves ("magtein", "sucrosomial"), memoised."""
+    key = ("grade-words", id(ref.catalogue))
+    found = ref.memo.get(key)
+    if found is None:
+        found = {}
+        for f in ref.catalogue.forms:
+            if f.basis != "manufacturer":
+                continue
+            for name in [f.id, f.name, *f.aliases]:
+                for w in _words(name.casefold()):
+                    if w not in found and _lookup(ref, w) is f:
+                        found[w] = f
+        ref.memo[key] = found
+    assert isinstance(found, dict)
+    return found
+
+
 def _supplier_grade(ref: Reference, v: _Vocab, text: str) -> Form | None:
     """A supplier's raw material named with the salt it is ("Magtein Magnesium L-Threonate",
     "Sucrosomial Magnesium Oxide"): the catalogue's entry for that supplier's grade, when one
@@ -228,9 +257,10 @@ def _supplier_grade(ref: Reference, v: _Vocab, text: str) -> Form | None:
     ws = [w for w in _words(text) if w not in _FILLER and w not in v.mg_words]
     if len(ws) < 2:
         return None
+    words = _grade_words(ref)
     for w in ws:
-        grade = _lookup(ref, w)
-        if grade is None or grade.basis != "manufacturer":
+        grade = words.get(w)
+        if grade is None:
             continue
         rest = _lookup(ref, " ".join(x for x in _words(text) if x != w))
         if grade.formula is None or (rest is not None and rest.family == grade.family):
@@ -247,7 +277,7 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
     """
     v = _vocab(ref)
     text = raw.strip(" -,.;:'\"")
-    text, brands = _strip(v.brands, text)
+    text, brands = _strip(v.brands, text, any_of=v.any_brand)
     ws = [w for w in _words(text) if w not in _FILLER]
     if not ws:
         return Item("empty", raw, trade=tuple(brands))
@@ -270,7 +300,7 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
         form = _supplier_grade(ref, v, text)
     if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
         return Item("form", raw, forms=(form,), trade=tuple(brands))
-    bare, process = _strip(v.process, text, by_word=True)
+    bare, process = _strip(v.process, text, by_word=True, any_of=v.any_process)
     bare = v.powder.sub(" ", bare)
     if bare != text:
         rest = [w for w in _words(bare) if w not in _FILLER and w not in v.mg_words]
@@ -443,7 +473,7 @@ def parse_label(
 
     amounts: list[tuple[int, float, bool, str]] = []  # (where, mg, molar, as written)
     amount_ranges = []
-    lettered = _LETTERED.search(t)
+    lettered = _LETTERED.search(t) if _NEAR_DIGIT.search(t) else None
     if lettered is not None:
         guess = lettered["num"].translate(_DIGIT_FOR)
         raise Refused(
@@ -715,7 +745,7 @@ def _show(text: str) -> str:
 
 def _v_strip(v: _Vocab, text: str) -> str:
     """An item's name without brand words and filler ("Albion Magnesium Chloride" -> "magnesium chloride")."""
-    text, _ = _strip(v.brands, text)
+    text, _ = _strip(v.brands, text, any_of=v.any_brand)
     return " ".join(w for w in _words(text) if w not in _FILLER)
 
 
