@@ -88,3 +88,11 @@ def test_a_dsld_record_with_braces_counts_its_magnesium() -> None:
     q = row["quantity"][0]["quantity"]
     assert result.elemental_mg_min == result.elemental_mg_max == q
     assert [line.error for line in result.lines] == [None]
+
+
+def test_magnesium_beta_hydroxybutyrate_is_in_the_catalogue() -> None:
+    """The corpus row DSLD 269726 printed: the salt was missing, so the line was refused."""
+    f = CAT.resolve("magnesium beta-hydroxybutyrate")
+    r = parse_label(REF, "Magnesium Beta-Hydroxybutyrate (as goBHB) 7 Gram(s)")
+    assert r.basis == "compound" and r.forms == [f.id] and r.trade_words == ["goBHB"]
+    assert r.elemental_mg_min == r.elemental_mg_max == pytest.approx(7000 * f.fraction)
