@@ -152,3 +152,46 @@ def test_decorations_combined_never_give_another_number(case: tuple[str, str]) -
 def test_the_issue_lines_read_as_their_plain_line(plain: str, decorated: str) -> None:
     assert reading(plain) is not None
     assert reading(decorated) == reading(plain)
+
+
+# ---------------------------------------------------------------- whole panels
+
+PANELS = sorted([*(HERE / "dsld" / "labels").glob("*.txt"), *(HERE / "panels").glob("*.txt")])
+
+
+def panel_reading(text: str) -> tuple[float, float | None]:
+    from mgcalc.core.panel import panel, read_panel_text
+
+    p = panel(REF, read_panel_text(text))
+    return p.elemental_mg_min, p.elemental_mg_max
+
+
+PANEL_PLAIN = {p.name: panel_reading(p.read_text(encoding="utf-8")) for p in PANELS}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PANELS), st.data())
+def test_a_decorated_panel_reads_the_same_total_or_a_lower_bound(path: Path, data: st.DataObject) -> None:
+    """Decorating lines of a real panel never changes its total; a refused line makes it a
+    lower bound (max null, exit 1), never another number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for _ in range(data.draw(st.integers(1, 6))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        line = lines[i]
+        kind = data.draw(st.sampled_from(["mark", "space", "invisible", "trailing"]))
+        if kind == "mark" and (ends := word_ends(line)):
+            at = data.draw(st.sampled_from(ends))
+            line = line[:at] + data.draw(st.sampled_from(MARKS)) + line[at:]
+        elif kind == "space" and (places := spaces(line.strip())):
+            lead = len(line) - len(line.lstrip())
+            j = lead + data.draw(st.sampled_from(places))
+            line = line[:j] + data.draw(st.sampled_from(SPACES[:4])) + line[j + 1 :]
+        elif kind == "invisible" and (inner := inner_places(line)):
+            j = data.draw(st.sampled_from(inner))
+            line = line[:j] + data.draw(st.sampled_from(INVISIBLE)) + line[j:]
+        elif kind == "trailing" and line.strip():
+            line += data.draw(st.sampled_from(TRAILING[:4]))
+        lines[i] = line
+    lo, hi = panel_reading("\n".join(lines))
+    plain = PANEL_PLAIN[path.name]
+    assert (lo, hi) == plain or hi is None, f"{path.name}: {(lo, hi)} vs plain {plain}"
