@@ -85,13 +85,19 @@ def dv_fits_elemental(row: dict[str, str]) -> bool:
 
 
 def family_range(name: str) -> tuple[float, float] | None:
-    """Elemental fraction range of the catalogue family the DSLD name resolves to (None: not in it)."""
+    """Elemental fraction range of the catalogue family the DSLD name resolves to (None: not in it):
+    each member with its own stated range where its composition varies (issue 19: one rule)."""
     try:
         f: Form = CAT.resolve(name)
     except MgcalcError:
         return None
-    fr = [m.fraction for m in CAT.family_of(f)]
-    return min(fr), max(fr)
+    lows = [
+        m.elemental_pct_min if m.elemental_pct_min is not None else m.elemental_pct for m in CAT.family_of(f)
+    ]
+    highs = [
+        m.elemental_pct_max if m.elemental_pct_max is not None else m.elemental_pct for m in CAT.family_of(f)
+    ]
+    return min(lows) / 100, max(highs) / 100
 
 
 def parent_of(row: dict[str, str]) -> dict[str, str] | None:

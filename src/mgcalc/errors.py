@@ -12,9 +12,22 @@ class MgcalcError(ValueError):
     ``meal_mg``, ``egfr``...); the command line maps it to the flag a person typed.
     """
 
+    #: The exit status of the command line when this error ends a command.
+    exit_code = 2
+
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class Refused(MgcalcError):
+    """Input that can be read more than one way (``1.000 mg``, ``2OO mg``, a footnote mark run into
+    the amount) or that reads as no magnesium on a line naming it: mgcalc will not guess.
+
+    Shown as one line naming the readings, exit code 1 (a line that could not be read).
+    """
+
+    exit_code = 1
 
 
 def literal(text: object, limit: int = 200) -> str:

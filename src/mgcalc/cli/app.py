@@ -132,6 +132,7 @@ COMPLETE_ENV = "_MGCALC_COMPLETE"
 #: Domain field names (MgcalcError.field) -> what the person typed.
 FLAGS = {
     "amount": "AMOUNT",
+    "concentration": "--concentration",
     "target": "TARGET",
     "text": "TEXT",
     "file": "FILE",
@@ -565,6 +566,14 @@ def label(
         bool,
         typer.Option("--elemental", help="AMOUNT is already elemental Mg (a Supplement Facts line)."),
     ] = False,
+    concentration: Annotated[
+        str | None,
+        typer.Option(
+            "--concentration",
+            metavar="CONC",
+            help="For a volume AMOUNT (5 mL, 1 teaspoon, 1 fl oz): the mass in a measure, '290 mg per 30 mL'.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
     plain: PlainOpt = False,
     catalogue: CatalogueOpt = None,
@@ -578,15 +587,23 @@ def label(
 
     m = mode(json_, plain)
     ref = reference(catalogue)
+    amount_mg: float | None = None
+    by_volume: tuple[float, str] | None = None
+    if concentration is not None or not amount.replace(".", "", 1).isdigit():
+        from mgcalc.core.volumes import dose_from_volume
+
+        by_volume = dose_from_volume(ref, amount, concentration)
+        if by_volume is not None:
+            amount_mg = by_volume[0]
     r = label_calc(
         ref,
-        _amount(ref, amount, elemental=elemental),
+        amount_mg if amount_mg is not None else _amount(ref, amount, elemental=elemental),
         form,
         count=count,
         elemental=elemental,
         profile=_check(ref, profile),
     )
-    return finish(
+    status = finish(
         r,
         mode=m,
         view=lambda: label_view(r),
@@ -595,6 +612,11 @@ def label(
         fail_on=fail_on,
         note=lambda: label_plain_note(r),
     )
+    if by_volume is not None:  # what the volume was read as, and what was assumed
+        from mgcalc.cli.terminal import current
+
+        current().err.write(f"mgcalc: read {literal(by_volume[1])}\n")
+    return status
 
 
 @command(
@@ -1439,7 +1461,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         sys.stdout.flush()
     except MgcalcError as e:
-        _fail(_message(e))
+        _fail(_message(e), e.exit_code)
     except typer.TyperException as e:  # click usage errors (vendored click)
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         _fail(message, getattr(e, "exit_code", 2) or 2)

@@ -62,7 +62,8 @@ MAX_FIELD = 100_000
 #: Longest physical line read, in bytes (characters for text input); longer lines are skipped unread.
 MAX_LINE = 1_048_576
 #: Most lines one CSV record may span (a quoted field with line breaks); beyond, the quote is a stray.
-MAX_RECORD_LINES = 50
+#: MAX_FIELD bounds the memory; this only stops a stray quote early (a real field of 60 lines is read).
+MAX_RECORD_LINES = 5_000
 #: Deepest nesting of arrays and objects in an NDJSON line (a record is one flat object).
 MAX_DEPTH = 32
 #: The CSV columns (and NDJSON keys) a record may have.
@@ -449,8 +450,8 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
         return
     if head_bad:
         raise HeaderError(f"the CSV header (line {no}) is not valid UTF-8: '{_shown(text)}'")
-    d = delimiter or sniff_delimiter(text)
     try:
+        d = delimiter or sniff_delimiter(text)
         raw = [_show_cr(c) for c in next(csv.reader([_hide_cr(text)], delimiter=d), [])]
     except csv.Error as e:
         raise HeaderError(f"the CSV header (line {no}) cannot be read: {e}") from None

@@ -21,6 +21,7 @@ pretty-printed record) into records, one at a time.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -48,7 +49,86 @@ def _str(value: Any) -> str:
 
 
 def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A number of the record, or None (not a number, or not finite)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return x if math.isfinite(x) else None
+
+
+#: Most servings a day read from ``maxDailyServings``; a larger figure is a data error, not a dose.
+MAX_DAILY_SERVINGS = 100
+#: What batch_io puts for a physical line over the line limit (batch.MAX_LINE): it is never JSON.
+TOO_LONG = "\0"
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (a key twice: which one is the label's?)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key '{literal(twice, 60)}' appears twice in one object")
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+
+
+def _loads(text: str) -> Any:
+    """Strict JSON: no key twice, no NaN or Infinity; nesting too deep is a ValueError too."""
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a DSLD label record") from None
+
+
+def _raw_decode(buf: str, pos: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(buf, pos)
+    except RecursionError:
+        end = _value_end(buf, pos)
+        if end is None:
+            raise ValueError("incomplete") from None
+        raise _Skip(end, "nested too deeply to be a DSLD label record") from None
+
+
+class _Skip(ValueError):
+    """A complete JSON value that is not a record: the error, and where the value ends."""
+
+    def __init__(self, end: int, message: str) -> None:
+        super().__init__(message)
+        self.end = end
+
+
+def _value_end(buf: str, pos: int) -> int | None:
+    """Where the JSON value starting at ``pos`` ends (brackets outside strings), or None if it does not."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(pos, len(buf)):
+        ch = buf[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
 
 
 def _amount(row: dict[str, Any]) -> tuple[str, str | None]:
@@ -179,6 +259,14 @@ def record_panel(record: Any, brand_words: Iterable[str] = ()) -> PanelInput:
             f"{lo:g}" + (f"-{hi:g}" if hi is not None and hi != lo else "") + (f" {unit}" if unit else "")
         )
     distinct = list(dict.fromkeys(groups))
+    daily = _num(size.get("maxDailyServings"))
+    checks: list[str] = []
+    if size.get("maxDailyServings") is not None and (daily is None or not 0 < daily <= MAX_DAILY_SERVINGS):
+        checks.append(
+            f"maxDailyServings {literal(size.get('maxDailyServings'), 40)} is not a number of servings a day "
+            f"(more than 0, at most {MAX_DAILY_SERVINGS}): not used"
+        )
+        daily = None
     rid = record.get("id")
     return PanelInput(
         kind="dsld",
@@ -187,10 +275,11 @@ def record_panel(record: Any, brand_words: Iterable[str] = ()) -> PanelInput:
         servings_per_container=_num(record.get("servingsPerContainer")),
         per="serving",
         dv_group=distinct[0] if len(distinct) == 1 else None,
-        max_daily_servings=_num(size.get("maxDailyServings")),
+        max_daily_servings=daily,
         id=None if rid is None or isinstance(rid, dict | list) else literal(rid, 100),
         full_name=_str(record.get("fullName")) or None,
         brand_name=_str(record.get("brandName")) or None,
+        checks=tuple(checks),
     )
 
 
@@ -228,22 +317,25 @@ def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
         yield from _array(head[1:], it)
         return
     try:
-        obj = json.loads(head)
+        obj = _loads(head)
         decoded = True
     except ValueError:
-        decoded = False
+        decoded = head == TOO_LONG
     if decoded:
-        yield skipped + 1, _object(obj)
+        yield skipped + 1, _too_long() if head == TOO_LONG else _object(obj)
         for n, line in enumerate(it, start=skipped + 2):
             if not line.strip():
+                continue
+            if line == TOO_LONG:
+                yield n, _too_long()
                 continue
             if len(line) > MAX_RECORD:
                 yield n, f"line is {len(line):,} characters; at most {MAX_RECORD:,}"
                 continue
             try:
-                yield n, _object(json.loads(line))
+                yield n, _object(_loads(line))
             except ValueError as e:
-                yield n, f"not JSON: {e}"
+                yield n, _bad(f"not JSON: {e}", line)
         return
     # one record spread over several lines
     text, size = [head], len(head)
@@ -254,7 +346,7 @@ def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
             return
         text.append(line)
     try:
-        obj = json.loads("".join(text))
+        obj = _loads("".join(text))
     except ValueError as e:
         yield 1, f"not JSON: {e}"
         return
@@ -263,6 +355,33 @@ def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
             yield i, _object(rec)
     else:
         yield 1, _object(obj)
+
+
+class _Bad(str):
+    """The error for a record that is not read, with its id where the text still shows it."""
+
+    id: str | None = None
+
+
+def _bad(message: str, text: str) -> str:
+    """``message``, carrying the record's id when a lenient reading of ``text`` finds one (a key
+    twice or a NaN makes the record unreadable, not its id; an id given twice is no id)."""
+    out = _Bad(message)
+    if "'id' appears twice" in message or len(text) > MAX_RECORD:
+        return out
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return out
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    out.id = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+    return out
+
+
+def _too_long() -> str:
+    from mgcalc.core.batch import MAX_LINE
+
+    return f"a line over {MAX_LINE:,} bytes: the record on it is skipped unread"
 
 
 def _object(obj: Any) -> Any:
@@ -274,7 +393,6 @@ def _object(obj: Any) -> Any:
 
 def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
     """Records of a JSON array, decoded one at a time (memory holds one record, not the array)."""
-    decoder = json.JSONDecoder()
     buf, n, done = rest, 0, False
     while True:
         pos = 0
@@ -287,8 +405,20 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
             if pos >= len(buf):
                 break
             try:
-                obj, end = decoder.raw_decode(buf, pos)
-            except ValueError:
+                obj, end = _raw_decode(buf, pos)
+            except _Skip as e:
+                n += 1
+                yield n, _bad(f"not JSON: {e}", buf[pos : e.end])
+                pos = e.end
+                continue
+            except ValueError as e:
+                if str(e).startswith("the key") or "is not a JSON number" in str(e):
+                    stop = _value_end(buf, pos)
+                    if stop is not None:  # a complete record with a key twice or NaN: its own error
+                        n += 1
+                        yield n, _bad(f"not JSON: {e}", buf[pos:stop])
+                        pos = stop
+                        continue
                 break  # an incomplete record: read more
             n += 1
             yield n, _object(obj)
@@ -297,10 +427,15 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
         if done:
             return
         line = next(it, None)
+        if line == TOO_LONG:  # a record over the line limit: skipped; the next line starts afresh
+            n += 1
+            yield n, _too_long()
+            buf = ""
+            continue
         if line is None:
             if buf.strip():
                 try:
-                    decoder.raw_decode(buf.strip())
+                    _raw_decode(buf.strip(), 0)
                 except ValueError as e:
                     yield n + 1, f"not JSON: {e}"
                     return
@@ -324,7 +459,7 @@ def outcomes(
         rid = record.get("id") if isinstance(record, dict) else None
         rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
         if isinstance(record, str):
-            yield Outcome(n, None, error=record)
+            yield Outcome(n, getattr(record, "id", None), error=record)
             continue
         try:
             result = panel(ref, record_panel(record, brands), prof)

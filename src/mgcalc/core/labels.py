@@ -21,8 +21,18 @@ import re
 from typing import Any, Literal, NamedTuple
 
 from mgcalc.core.intake import reference
-from mgcalc.core.units import MAX_MG, amount_in_text, normalise, read_number, to_mg, unit_key
-from mgcalc.errors import MgcalcError, literal
+from mgcalc.core.units import (
+    MAX_MG,
+    NUMBER,
+    UNIT,
+    ambiguous_number,
+    amount_in_text,
+    normalise,
+    read_number,
+    to_mg,
+    unit_key,
+)
+from mgcalc.errors import MgcalcError, Refused, literal
 from mgcalc.numbers import mg as _fmt
 from mgcalc.numbers import num
 from mgcalc.schema.build import make
@@ -52,7 +62,13 @@ _PREFIX = re.compile(r"^\s*(?P<p>as|from)\b\s*:?")
 _SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b|\bwith\b")
 #: Dot leaders of a Drug Facts line: the purpose column follows ("1200 mg ........ Saline laxative").
 _LEADER = re.compile(r"\s*(?:\.\s*){3,}.*$")
-_MARKS = re.compile(r"[*†‡§¶•◊]+")
+_MARKS = re.compile("[*†‡§¶•◊\u204e\u2217]+")  # \u204e low asterisk, \u2217 asterisk operator
+#: A number with letters in it before a unit ("2OO mg", "l00 mg": O for 0, l or I for 1).
+_LETTERED = re.compile(
+    rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
+)
+_NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
+_DIGIT_FOR = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
     [
@@ -69,6 +85,8 @@ _FILLER = frozenset(
         "capsule",
         "capsules",
         "contains",
+        "contain",
+        "content",
         "containing",
         "provides",
         "providing",
@@ -128,6 +146,11 @@ class _Vocab:
 
         self.brands = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "brand"]
         self.process = [(t.name, phrase(t.words)) for t in data.trade_words if t.kind == "process"]
+        # one search for any of them: most items name none, and then no pattern is tried one by one
+        self.any_brand = phrase([w for t in data.trade_words if t.kind == "brand" for w in t.words] or ["\0"])
+        self.any_process = phrase(
+            [w for t in data.trade_words if t.kind == "process" for w in t.words] or ["\0"]
+        )
         self.powder = re.compile(r"(?<![0-9a-z])(?:powder|granular|granules)(?![0-9a-z])")
         abbr = sorted(data.abbreviations, key=len, reverse=True)
         self.abbr = (
@@ -147,6 +170,18 @@ class _Vocab:
         self.excipients = {w.casefold(): e for e in data.excipients for w in e.words}
         self.markers = [m.casefold() for m in data.elemental_markers]
         self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
+        self.nutrient_words = frozenset(w.casefold() for w in data.magnesium_nutrient_words)
+        self.measure: re.Pattern[str] | None = None
+        if data.volumes:
+            from mgcalc.core.volumes import volume_words
+
+            vol = volume_words(data)
+            # "each teaspoon contains:", "per 1 fl oz (30 mL)", "/5 mL", "each 15 mL tablespoonful contains"
+            self.measure = re.compile(
+                rf"(?:(?<![0-9a-z])(?:in\s+)?(?:each|per|every)\s+|/\s*)"
+                rf"(?P<m>(?:{NUMBER}\s*)?(?:{vol})(?![a-z])(?:\s*\(\s*{NUMBER}\s*(?:{vol})\s*\))?)"
+                rf"(?:\s+(?:{vol})(?![a-z]))?(?:\s+contains?)?\s*:?"
+            )
 
 
 def _vocab(ref: Reference) -> _Vocab:
@@ -168,10 +203,15 @@ def _lookup(ref: Reference, text: str) -> Form | None:
 
 
 def _strip(
-    patterns: list[tuple[str, re.Pattern[str]]], text: str, by_word: bool = False
+    patterns: list[tuple[str, re.Pattern[str]]],
+    text: str,
+    by_word: bool = False,
+    any_of: re.Pattern[str] | None = None,
 ) -> tuple[str, list[str]]:
     """``text`` without the words of ``patterns``, and what was found (the entry's name, or
-    with ``by_word`` the word itself)."""
+    with ``by_word`` the word itself). ``any_of`` matches any of them: when it does not, nothing is."""
+    if any_of is not None and any_of.search(text) is None:
+        return text, []
     found = []
     for name, pat in patterns:
         for m in pat.finditer(text):
@@ -191,6 +231,43 @@ def _magnesium_name(v: _Vocab, text: str) -> bool:
     return bool(_FORMULA.search(low)) or "magnes" in low or any(w in v.only_magnesium for w in _words(low))
 
 
+def _grade_words(ref: Reference) -> dict[str, Form]:
+    """Single words that name a supplier's grade by themselves ("magtein", "sucrosomial"), memoised."""
+    key = ("grade-words", id(ref.catalogue))
+    found = ref.memo.get(key)
+    if found is None:
+        found = {}
+        for f in ref.catalogue.forms:
+            if f.basis != "manufacturer":
+                continue
+            for name in [f.id, f.name, *f.aliases]:
+                for w in _words(name.casefold()):
+                    if w not in found and _lookup(ref, w) is f:
+                        found[w] = f
+        ref.memo[key] = found
+    assert isinstance(found, dict)
+    return found
+
+
+def _supplier_grade(ref: Reference, v: _Vocab, text: str) -> Form | None:
+    """A supplier's raw material named with the salt it is ("Magtein Magnesium L-Threonate",
+    "Sucrosomial Magnesium Oxide"): the catalogue's entry for that supplier's grade, when one
+    word of the name is that entry (a manufacturer's figure) and the rest names its family's
+    salt, or it has no single formula (a branded blend that names its own content)."""
+    ws = [w for w in _words(text) if w not in _FILLER and w not in v.mg_words]
+    if len(ws) < 2:
+        return None
+    words = _grade_words(ref)
+    for w in ws:
+        grade = words.get(w)
+        if grade is None:
+            continue
+        rest = _lookup(ref, " ".join(x for x in _words(text) if x != w))
+        if grade.formula is None or (rest is not None and rest.family == grade.family):
+            return grade
+    return None
+
+
 def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
     """One ingredient-list item: a catalogue form, an excipient, magnesium itself, a magnesium
     compound not in the catalogue (unknown), another mineral's compound (foreign), or neither (plain).
@@ -200,7 +277,7 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
     """
     v = _vocab(ref)
     text = raw.strip(" -,.;:'\"")
-    text, brands = _strip(v.brands, text)
+    text, brands = _strip(v.brands, text, any_of=v.any_brand)
     ws = [w for w in _words(text) if w not in _FILLER]
     if not ws:
         return Item("empty", raw, trade=tuple(brands))
@@ -214,14 +291,16 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
         if not rest or (one_name and all(_lookup(ref, w) is not None for w in rest)):
             return Item("excipient", raw, excipient=v.excipients[exc_words[-1]], trade=tuple(brands))
     meaningful = [w for w in ws if w not in v.mg_words]
-    if not meaningful:
+    if not meaningful or (mg_named and all(w in v.nutrient_words for w in meaningful)):
         return Item("magnesium", raw, trade=tuple(brands))
     if foreign and not mg_named:
         return Item("foreign", raw, trade=tuple(brands))
     form = _lookup(ref, text)
+    if form is None:
+        form = _supplier_grade(ref, v, text)
     if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
         return Item("form", raw, forms=(form,), trade=tuple(brands))
-    bare, process = _strip(v.process, text, by_word=True)
+    bare, process = _strip(v.process, text, by_word=True, any_of=v.any_process)
     bare = v.powder.sub(" ", bare)
     if bare != text:
         rest = [w for w in _words(bare) if w not in _FILLER and w not in v.mg_words]
@@ -275,6 +354,15 @@ def _prepare(ref: Reference, text: str) -> str:
     if v.abbr is not None:
         t = v.abbr.sub(lambda m: v.expand[m.group(0)], t)
     return t
+
+
+def measure_of(ref: Reference, text: str) -> str | None:
+    """The measure a dose statement names ("each teaspoon contains" -> "teaspoon"), or None."""
+    v = _vocab(ref)
+    if v.measure is None:
+        return None
+    m = v.measure.search(normalise(text))
+    return " ".join(m["m"].split()) if m is not None else None
 
 
 def _spans(t: str) -> tuple[list[int], list[tuple[int, int]]]:
@@ -364,6 +452,17 @@ def parse_label(
         if dv_group is None:
             dv_group = found.id
     constants = ref.catalogue.constants
+    per_measure: str | None = None
+    if v.measure is not None and (mm := v.measure.search(t)) is not None:
+        # a liquid's dose: the figure is per that measure ("each teaspoon contains: magnesium 495 mg")
+        from mgcalc.core.volumes import read_volume
+
+        measure = read_volume(data, mm["m"])
+        if measure is not None:
+            per_measure = f"the figure is per {' '.join(mm['m'].split())}" + (
+                f" ({measure.assumed})" if measure.assumed else ""
+            )
+        t = t[: mm.start()] + " " * (mm.end() - mm.start()) + t[mm.end() :]
     depth, spans = _spans(t)
 
     def where(pos: int) -> int:
@@ -374,10 +473,27 @@ def parse_label(
 
     amounts: list[tuple[int, float, bool, str]] = []  # (where, mg, molar, as written)
     amount_ranges = []
+    lettered = _LETTERED.search(t) if _NEAR_DIGIT.search(t) else None
+    if lettered is not None:
+        guess = lettered["num"].translate(_DIGIT_FOR)
+        raise Refused(
+            f"'{literal(lettered.group(0).strip())}' has letters in its number (O for 0, l or I for 1?): "
+            f"it may be {guess} {lettered['unit']}, but mgcalc will not guess; retype the figure"
+        )
     for m in amount_in_text().finditer(t):
         unit = unit_key(m["unit"])
         if unit is None:  # pragma: no cover - the pattern only matches units
             continue
+        why = ambiguous_number(m["num"])
+        if why is not None and to_mg(float(m["num"].replace(".", "")), unit, constants)[0] <= MAX_MG:
+            # "1.745 g" has one reading: 1,745 g is over the largest amount read
+            raise Refused(f"the amount {why}")
+        if " " in m["num"] and m.start() > 0 and not t[m.start() - 1].isspace() and t[m.start() - 1] != "(":
+            first, _, rest = m["num"].partition(" ")
+            raise Refused(
+                f"'{literal(m.group(0).strip())}' can be read as {num(read_number(m['num']), 0)} {m['unit']} or as "
+                f"a mark {first} run into {rest} {m['unit']} (a footnote?); put a space before the amount or remove the mark"
+            )
         value, molar = to_mg(read_number(m["num"]), unit, constants)
         amounts.append((where(m.start()), value, molar, m.group(0).strip()))
         amount_ranges.append(m.span())
@@ -398,7 +514,7 @@ def parse_label(
         ga = [(x[1], x[2], x[3]) for x in group_amounts if x[0] == n]
         groups.append(Group(body, prefix, ga, [n for n in nested if not _REACTED.search(n.strip())]))
     head = _mask(rest, spans)
-    checks: list[str] = []
+    checks: list[str] = [per_measure] if per_measure else []
     trade: list[str] = []
 
     head_items = items(ref, head)
@@ -409,9 +525,11 @@ def parse_label(
     if groups and not any(g.prefix or g.amounts for g in groups):
         whole_text = head + " " + " ".join(g.text for g in groups)
         whole = _lookup(ref, whole_text)
+        grade = _supplier_grade(ref, v, whole_text) if whole is None else None
         head_is_form = len(head_items) == 1 and head_items[0].kind == "form"
         unread = any(k.kind in ("unknown", "plain") for gi in group_items for k in gi)
-        if whole is not None and (unread or not head_is_form):
+        whole = whole or grade
+        if whole is not None and (unread or not head_is_form or grade is not None):
             head_items, group_items, groups = [Item("form", whole_text, forms=(whole,))], [], []
     every = [*head_items, *(k for gi in group_items for k in gi)]
     for item in every:
@@ -422,6 +540,11 @@ def parse_label(
         listed = ", ".join(literal(a[3]) for a in amounts[:4])
         raise MgcalcError(f"several amounts on one line ({listed}): give one ingredient per line")
     for found_amount in amounts:
+        if found_amount[1] == 0:
+            raise Refused(
+                f"the amount '{literal(found_amount[3])}' on this line naming magnesium reads as zero: "
+                "mgcalc will not count it as no magnesium; check the label"
+            )
         if not 0 < found_amount[1] <= MAX_MG:
             raise MgcalcError(
                 f"amount {found_amount[1]:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg"
@@ -622,19 +745,22 @@ def _show(text: str) -> str:
 
 def _v_strip(v: _Vocab, text: str) -> str:
     """An item's name without brand words and filler ("Albion Magnesium Chloride" -> "magnesium chloride")."""
-    text, _ = _strip(v.brands, text)
+    text, _ = _strip(v.brands, text, any_of=v.any_brand)
     return " ".join(w for w in _words(text) if w not in _FILLER)
 
 
 def _range(ref: Reference, forms: list[Form], bare: bool | set[str]) -> tuple[float, float]:
-    """Lowest and highest elemental fraction: of the forms, or over the whole family of each form
-    named by its bare family name (``bare``: all of them, or the ids of those)."""
-    fr = []
+    """Lowest and highest elemental fraction: over the whole family of each form named by its
+    bare family name (``bare``: all of them, or the ids of those), else over the grades of its
+    salt (``stoichiometry.same_salt``), by the one rule of ``stoichiometry.pct_span``."""
+    from mgcalc.core.stoichiometry import pct_span, same_salt
+
+    members: list[Form] = []
     for f in forms:
         whole_family = bare if isinstance(bare, bool) else f.id in bare
-        members = ref.catalogue.family_of(f) if whole_family else [f]
-        fr += [m.fraction for m in members]
-    return min(fr), max(fr)
+        members += ref.catalogue.family_of(f) if whole_family else same_salt(ref.catalogue, f)
+    lo, hi = pct_span(members)
+    return lo / 100.0, hi / 100.0
 
 
 def _nutrient_reading(

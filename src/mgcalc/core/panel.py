@@ -403,9 +403,19 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
             checks += [f"'{literal(row.text)}': {note}" for note in row.notes]
     counted = [x for x in lines if x.counted]
     errors = [x for x in lines if x.error is not None]
+    statements = [x for x in lines if x.row.section == "info" and x.parse is not None]
+    per = inp.per
+    if not counted and not errors:
+        only = _only_figure(ref, inp, lines, statements, checks)
+        if only is not None:
+            counted = [only]
+            statements = [x for x in statements if x is not only]
+            per = _measure(ref, inp) or per
+        else:
+            _uncounted(lines, checks)
+            errors = [x for x in lines if x.error is not None]
     lo = sum(x.value[0] or 0.0 for x in counted if not x.ambiguous)
     hi: float | None = sum(x.value[1] or 0.0 for x in counted)
-    statements = [x for x in lines if x.row.section == "info" and x.parse is not None]
     for s in statements:
         value = s.parse.stated_mg if s.parse is not None else None
         if value is None or not counted:
@@ -441,7 +451,7 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
         "brand_name": inp.brand_name,
         "serving_size": inp.serving_size,
         "servings_per_container": inp.servings_per_container,
-        "per": inp.per,
+        "per": per,
         "dv_group": _group_id(ref, inp.dv_group),
         "elemental_mg_min": lo,
         "elemental_mg_max": hi,
@@ -454,6 +464,66 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
     }
     result.update(_cautions(ref, profile, hi if hi is not None else lo, per_day, forms))
     return make(PanelResult, **result)
+
+
+def _only_figure(
+    ref: Reference, inp: PanelInput, lines: list[_Line], statements: list[_Line], checks: list[str]
+) -> _Line | None:
+    """A Drug Facts panel whose active ingredient gives no amount per dose (Epsom salt: "Magnesium
+    sulfate USP (heptahydrate) 100%") and whose Other information states the magnesium in a dose
+    ("each teaspoon contains: magnesium 495 mg"): that statement is the panel's magnesium."""
+    stated = [
+        x
+        for x in statements
+        if x.parse is not None and x.parse.basis == "elemental" and x.parse.elemental_mg_max is not None
+    ]
+    if not stated:
+        return None
+    only = stated[0]
+    only.role, only.counted = "source", True
+    checks.append(
+        f"'{literal(only.text)}' is the only amount of magnesium on the panel: it is counted, per "
+        f"{_measure(ref, inp) or inp.per}"
+    )
+    value = only.value[1]
+    for x in lines:
+        p = x.parse
+        if x.row.section != "active" or p is None or p.percent_dv is None or len(p.forms) != 1 or not value:
+            continue
+        f = ref.catalogue.get(p.forms[0])
+        x.role, x.parent = "part", only.text  # the substance of that magnesium: its salt, not added
+        checks.append(
+            f"'{literal(x.text)}': {mg(value)} of magnesium is {mg(value / f.fraction)} of "
+            f"{f.name[0].lower() + f.name[1:]} ({f.elemental_pct:g}% Mg) at {p.percent_dv:g}%"
+        )
+    return only
+
+
+def _measure(ref: Reference, inp: PanelInput) -> str | None:
+    """The measure a Drug Facts content statement names ("each teaspoon contains"), if any."""
+    from mgcalc.core.labels import measure_of
+
+    for row in inp.rows:
+        if row.section == "info":
+            found = measure_of(ref, row.text)
+            if found is not None:
+                return found
+    return None
+
+
+def _uncounted(lines: list[_Line], checks: list[str]) -> None:
+    """Nothing counted although a line names magnesium with a figure (or is a Drug Facts active
+    ingredient): the amount is unknown, never 0 mg; the line is an error (exit 1)."""
+    for x in lines:
+        p = x.parse
+        if p is None or x.role != "other":
+            continue
+        if p.stated_mg is not None or x.row.section == "active":
+            x.error = (
+                "magnesium is named here, but no amount of magnesium on the panel can be counted: "
+                "the amount is unknown, not 0 mg"
+            )
+            return
 
 
 def _group_id(ref: Reference, name: str | None) -> str | None:

@@ -50,6 +50,26 @@ def variants(
     return out
 
 
+def same_salt(catalogue: Catalogue, form: Form) -> list[Form]:
+    """``form`` and the entries of its family with the same formula: grades of one salt (a
+    supplier's raw material, a product type) that a label naming the salt cannot tell apart.
+    A supplier's grade itself (a manufacturer's figure: the label named the supplier) is alone."""
+    if form.formula is None or form.basis == "manufacturer":
+        return [form]
+    return [m for m in catalogue.family_of(form) if m.id == form.id or m.formula == form.formula] or [form]
+
+
+def pct_span(forms: list[Form]) -> tuple[float, float]:
+    """The label-trap range: the lowest and highest %Mg of ``forms``, each with its own range
+    where its composition varies (a pharmacopoeial or manufacturer's figure).
+
+    The one rule for a family's spread: ``label`` (``spread``), ``parse``, ``panel`` and
+    ``batch`` (through the label reader) all take their range from here.
+    """
+    pcts = [p for f in forms for p in f.pct_range]
+    return min(pcts), max(pcts)
+
+
 def spread(
     catalogue: Catalogue, form: Form, elemental_mg: float, compound_mg: float | None
 ) -> dict[str, Any] | None:
@@ -62,10 +82,9 @@ def spread(
     that one varies.
     """
     members = catalogue.family_of(form)
-    pcts = [p for v in members for p in v.pct_range]
-    if len(members) < 2 and min(pcts) == max(pcts):
+    lo_pct, hi_pct = pct_span(members)
+    if len(members) < 2 and lo_pct == hi_pct:
         return None
-    lo_pct, hi_pct = min(pcts), max(pcts)
     if compound_mg is not None:
         els = [compound_mg * (lo_pct / 100.0), compound_mg * (hi_pct / 100.0)]
         comps = [compound_mg]

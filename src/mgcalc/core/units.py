@@ -102,11 +102,20 @@ class Amount(NamedTuple):
     text: str  # the amount as written ("4 mmol")
 
 
+#: Footnote marks printed as superscripts (U+00B9, U+00B2, U+00B3, U+2070-U+2079): a space, never a
+#: digit (NFKC would make "oxide)\u00b9 250 mg" read "1 250 mg").
+_SUPERSCRIPTS = {ord(c): " " for c in "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"}
+
+
 def normalise(text: str) -> str:
     """Text as the readers see it: NFKC, every Unicode digit as ASCII, controls and odd
-    spaces as plain spaces, lower case."""
+    spaces as plain spaces, lower case. Superscript digits (footnote marks) are spaces;
+    format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
+    reader does not see them."""
     import unicodedata
 
+    if not text.isascii():
+        text = text.translate(_SUPERSCRIPTS)
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         if ch.isascii():
@@ -115,11 +124,32 @@ def normalise(text: str) -> str:
         cat = unicodedata.category(ch)
         if cat == "Nd":
             out.append(str(unicodedata.decimal(ch)))
+        elif cat == "Cf":
+            continue
         elif cat[0] in "CZ":
             out.append(" ")
         else:
             out.append(ch)
     return "".join(out).casefold()
+
+
+#: "1.000": a point before three digits, with a whole part that is not 0. A thousands point (1,000,
+#: as most of Europe prints it) and a decimal point (1.000) are both read somewhere: refused.
+_POINT_GROUP = re.compile(r"^(?P<whole>[1-9]\d{0,2})\.(?P<frac>\d{3})$")
+
+
+def ambiguous_number(raw: str) -> str | None:
+    """Why a number in label text has two readings (``1.000``), or None.
+
+    Label text only: an AMOUNT typed or written by a program ("1.125") has a decimal point."""
+    m = _POINT_GROUP.match(raw)
+    if m is None:
+        return None
+    grouped = int(m["whole"] + m["frac"])
+    return (
+        f"'{raw}' can be read as {grouped:,} (a thousands point) or as {float(raw):g} (a decimal point); "
+        f"write {grouped:,} or {float(raw):g}"
+    )
 
 
 def read_number(raw: str) -> float:

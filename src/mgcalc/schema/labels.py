@@ -65,6 +65,15 @@ class TradeWord(DataModel):
     sources: SourceKeys
 
 
+class Volume(DataModel):
+    """A measure a liquid (or a powder) dose is given in, and its size in mL."""
+
+    id: str
+    words: list[str] = Field(min_length=1, description="spellings, lower case (ml, tsp, fl oz...)")
+    ml: float = Field(gt=0)
+    sources: SourceKeys
+
+
 class TrapReference(DataModel):
     """Whose reference intake a trap sentence uses."""
 
@@ -94,6 +103,10 @@ class LabelData(DataModel):
     magnesium_words: list[str] = Field(
         default_factory=lambda: ["magnesium", "mg"], description="words that name magnesium itself"
     )
+    magnesium_nutrient_words: list[str] = Field(
+        default_factory=list,
+        description="words that, with the word magnesium, still name magnesium itself (Magnesium Complex)",
+    )
     magnesium_only_names: list[str] = Field(
         default_factory=list,
         description="words that name a magnesium compound without saying magnesium (epsom, magtein)",
@@ -102,6 +115,9 @@ class LabelData(DataModel):
         default_factory=dict, description="label abbreviations and spellings, expanded before reading"
     )
     trade_words: list[TradeWord] = Field(default_factory=list)
+    volumes: list[Volume] = Field(
+        default_factory=list, description="measures of a liquid dose (mL, teaspoon...) and their size in mL"
+    )
     excipient_modifiers: list[str] = Field(
         default_factory=list, description="words that may stand with an excipient name (vegetable...)"
     )
@@ -114,4 +130,5 @@ class LabelData(DataModel):
         keys = [*self.daily_value.sources, *(k for e in self.excipients for k in e.sources)]
         keys += [k for g in self.daily_value.groups for k in g.sources]
         keys += [k for t in self.trade_words for k in t.sources]
+        keys += [k for v in self.volumes for k in v.sources]
         return list(dict.fromkeys(keys))
