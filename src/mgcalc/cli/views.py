@@ -790,6 +790,7 @@ def form_view(ref: Reference, f: Form) -> View:
         title=f"{f.name}  [{f.id}]",
         fields=[
             ("formula", f.formula_text),
+            ("UNII", f.unii or "none checked (see --json unii_note)"),
             ("elemental %", f"{num(f.elemental_pct, 3)}% ({PCT_BASIS[f.basis]}){_pct_range_text(f)}"),
             ("absorption", absorption_cell(f)),
             ("laxative", f.laxative),

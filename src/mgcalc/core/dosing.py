@@ -99,6 +99,7 @@ def label_fields(
     return {
         "form": f.id,
         "form_name": f.name,
+        "unii": f.unii,
         "formula": f.formula_text,
         "pct_basis": f.basis,
         "family": f.family,

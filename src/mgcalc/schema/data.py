@@ -125,6 +125,15 @@ class Form(DataModel):
     notes: str = ""
     evidence: list[Quote] = Field(default_factory=list)
     sources: FormSources
+    unii: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Z]{10}$",
+        description="FDA UNII of exactly this substance and hydrate (null where none was found or checked)",
+    )
+    unii_note: str | None = Field(
+        default=None,
+        description="for a code, 'hydrate: ...' and the record it was checked against; else why none",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "Form":

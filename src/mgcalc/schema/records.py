@@ -86,6 +86,7 @@ class BatchOutput(Result):
     # label
     form: str | None = None
     form_name: str | None = None
+    unii: str | None = None
     formula: str | None = None
     pct_basis: str | None = None
     family: str | None = None

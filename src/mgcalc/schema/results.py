@@ -174,6 +174,7 @@ class LabelResult(SafetyFields):
 
     form: str
     form_name: str
+    unii: str | None = Field(default=None, description="FDA UNII of the form (null: none checked)")
     formula: str
     pct_basis: Literal["stoichiometry", "manufacturer", "pharmacopoeia"]
     family: str

@@ -1,0 +1,71 @@
+"""Standard codes (issue 23): UNII per form, checked against its hydrate; RxCUI per drug rule."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from mgcalc.core.safety import match_drug
+from mgcalc.reference import packaged_reference
+
+from .conftest import run_cli
+
+REF = packaged_reference()
+FORMS = REF.catalogue.forms
+WORDS = {"none": 0, "monohydrate": 1, "dihydrate": 2, "trihydrate": 3, "tetrahydrate": 4, "pentahydrate": 5,
+         "hexahydrate": 6, "heptahydrate": 7, "octahydrate": 8, "nonahydrate": 9}  # fmt: skip
+
+
+def _waters(formula: str) -> int:
+    """Waters of crystallisation in a catalogue formula ("MgSO4.7H2O" -> 7, "Mg(OH)2" -> 0)."""
+    return sum(int(n or 1) for n in re.findall(r"[.·](\d*)H2O", formula))
+
+
+@pytest.mark.parametrize("form", [f for f in FORMS if f.unii], ids=lambda f: f.id)
+def test_every_unii_names_the_forms_hydrate(form: object) -> None:
+    note = form.unii_note  # type: ignore[attr-defined]
+    assert note and form.formula, form.id  # type: ignore[attr-defined]
+    m = re.match(r"hydrate: (\w+);", note)
+    assert m, note
+    assert WORDS[m[1]] == _waters(form.formula), (form.id, m[1], form.formula)  # type: ignore[attr-defined]
+    assert form.unii in note and "http" in note  # the code and where it was checked  # type: ignore[attr-defined]
+
+
+def test_every_form_says_why_it_has_no_code() -> None:
+    for f in FORMS:
+        assert f.unii_note, f.id
+        if f.unii is None:
+            assert f.unii_note.startswith("no code"), f.id
+
+
+def test_codes_are_unique_to_one_substance() -> None:
+    codes = [f.unii for f in FORMS if f.unii]
+    assert len(codes) == len(set(codes))
+
+
+def test_unii_in_label_json_forms_json_and_batch_fields(tmp_path: object) -> None:
+    r = run_cli("label", "500", "--form", "sulfate-heptahydrate", "--json")
+    assert json.loads(r.stdout)["unii"] == REF.catalogue.get("sulfate-heptahydrate").unii
+    forms = json.loads(run_cli("forms", "--json").stdout)
+    assert {f["id"]: f["unii"] for f in forms}["oxide"] == REF.catalogue.get("oxide").unii
+    r = run_cli(
+        "batch", "-", "--fields", "id,form,unii", input="id,amount,form\na,500,oxide\nb,500,glycinate\n"
+    )
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["unii"] for x in rows] == [REF.catalogue.get("oxide").unii, REF.catalogue.get("glycinate").unii]
+    assert "UNII" in run_cli("forms", "oxide").stdout
+
+
+def test_rxcui_resolves_to_its_rule_and_back() -> None:
+    coded = [r for r in REF.cautions.all_rules() if r.rxcui]
+    assert coded
+    for rule in coded:
+        for cui in rule.rxcui.values():
+            found = match_drug(REF, cui)
+            assert isinstance(found, list) and rule.code in {x.code for x in found}
+    r = run_cli("check", "--drug", "levothyroxine", "--json")
+    assert json.loads(r.stdout)["cautions"][0]["rxcui"] == list(
+        REF.cautions.rule("levothyroxine").rxcui.values()
+    )
