@@ -227,6 +227,11 @@ QUANTITY = (
 MODEL_ID = "fine1991-dose-alone+calibrated-range"
 
 
+def quantity(m: AbsorptionModel) -> str:
+    """Which quantity every absorbed figure is (the data file's words, else mgcalc's)."""
+    return m.quantity or QUANTITY
+
+
 def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float, fed: bool) -> ModelUsed:
     f = meal_factor(m, fed)
     fit = m.fit_meal_mg
@@ -258,7 +263,7 @@ def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float
         study_spread_min=s.low,
         study_spread_max=s.high,
         absorption_model=MODEL_ID,
-        quantity=m.quantity or QUANTITY,
+        quantity=quantity(m),
     )
 
 
