@@ -9,7 +9,14 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mgcalc.core.absorption import Bounds, absorbed, relative_bioavailability, relative_range
+from mgcalc.core.absorption import (
+    Bounds,
+    absorbed,
+    dose_absorbed,
+    km_range,
+    relative_bioavailability,
+    relative_range,
+)
 from mgcalc.core.dosing import label
 from mgcalc.core.estimates import absorb, compare, curve
 from mgcalc.reference import packaged_reference
@@ -136,9 +143,9 @@ def test_citrate_with_a_meal_absorbs_no_less_than_without() -> None:
     assert fed_.absorbed_mg >= fasting.absorbed_mg
     assert fed_.absorbed_mg_min is not None and fasting.absorbed_mg_min is not None
     assert fed_.absorbed_mg_min >= fasting.absorbed_mg_min
-    # the fed central figure is Fine's fed state itself: S(d) at the assumed meal
-    assert math.isclose(fed_.absorbed_mg, MODEL.supplement_absorbed(400))
-    assert math.isclose(fasting.absorbed_mg, MODEL.supplement_absorbed(400) * MODEL.fasting_factor.value)
+    # the fed central figure is Fine's curve on the dose alone; fasting is that times the factor, once
+    assert math.isclose(fed_.absorbed_mg, dose_absorbed(MODEL, 400))
+    assert math.isclose(fasting.absorbed_mg, dose_absorbed(MODEL, 400) * MODEL.fasting_factor.value)
     assert fed_.model.fed is True and fasting.model.fed is False
 
 
@@ -211,3 +218,25 @@ def test_curve_has_each_form_and_a_band() -> None:
             assert p.absorbed_mg_min is not None and p.absorbed_mg_max is not None
             assert p.absorbed_mg_min <= p.absorbed_mg <= p.absorbed_mg_max
             assert p.fraction_min is not None and math.isclose(p.fraction_min, p.absorbed_mg_min / p.dose_mg)
+
+
+def test_a_fasting_dose_is_penalised_once() -> None:
+    """Issue 21: no meal's Mg in the channel and the fasting factor applied once (12 mg and 81 mg)."""
+    vmax, k, km = MODEL.vmax_mg.value, MODEL.linear_fraction.value, km_range(MODEL).central
+    for dose in (12.0, 81.0):
+        r = absorb(REF, dose, "acetate", elemental=True, splits=1)
+        empty = vmax * dose / (km + dose) + k * dose
+        assert math.isclose(r.absorbed_mg, empty * MODEL.fasting_factor.value)
+        assert r.absorbed_mg > MODEL.supplement_absorbed(dose) * MODEL.fasting_factor.value
+
+
+def test_the_high_end_never_absorbs_more_than_is_eaten() -> None:
+    km = km_range(MODEL)
+    assert km.high <= km.central <= km.low
+    assert MODEL.vmax_mg.value / km.high + MODEL.linear_fraction.value <= 1 + 1e-12
+
+
+def test_every_absorbed_figure_names_its_quantity() -> None:
+    r = absorb(REF, 200, "citrate", elemental=True)
+    assert r.model.quantity is not None and r.model.quantity.startswith("apparent absorption")
+    assert r.model.absorption_model

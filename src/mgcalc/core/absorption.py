@@ -1,12 +1,18 @@
-"""Absorbed magnesium: Fine et al. 1991's saturable + linear model, scaled by form, as a range.
+"""Absorbed magnesium: Fine et al. 1991's saturable + linear curve applied to the dose, as a range.
 
-The supplement's share in the state Fine measured (a standard meal plus the
-salt) is S(d) = Vmax (1 - m/K) d / (K + d) + k d, m the meal's own Mg (assumed,
-with a range). A form absorbs r * f * S(d): r its bioavailability relative to
-the soluble reference salt (a range from within-study comparisons), f = 1 with
-a meal and the fasting factor without one (a meal never lowers the share).
-Every figure is a central estimate with a low and a high end; parameters live
-in data/absorption.yaml with their sources. Estimates for a healthy adult.
+Fine fitted A(I) = Vmax I/(Km + I) + k I to the net absorption of a total
+intake I in one sitting. A dose d of the soluble reference salt absorbs
+r * f * A(d): the dose meets the saturable channel by itself (no meal's own Mg
+counted against it, so a fasting dose is penalised once, by f, not twice);
+r is the form's bioavailability relative to the soluble salt, f = 1 with a
+meal and the fasting factor without one (Sabatier 2002: a meal raised
+absorption), and the ends of the range take Km from the meal Mg Fine's fit
+may have held and the between-study spread of the human isotope studies.
+The figure is "apparent absorption" in the sense of the isotope studies: the
+share of the dose not recovered in stool (Fine's net absorption is the same
+curve; see data/absorption.yaml, ``quantity``). Every comparable study in
+data/absorption_studies.yaml lies inside the range (tests/test_absorption_calibration.py).
+Estimates for a healthy adult.
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ def _relative_range(form: Form, model: AbsorptionModel, catalogue: Catalogue) ->
         hi = a.relative if a.relative_max is None else a.relative_max
         return Bounds(a.relative, lo, hi), "measured"
     if a is not None and a.pct is not None and a.dose_mg is not None:
-        predicted = model.supplement_absorbed(a.dose_mg) * model.fasting_factor.value / a.dose_mg
+        predicted = dose_absorbed(model, a.dose_mg) * model.fasting_factor.value / a.dose_mg
         r = min(1.0, a.pct / 100 / predicted)
         return Bounds(r, r, r), "measured"
     u = model.relative_bioavailability.unmeasured
@@ -93,9 +99,37 @@ def meal_factor(model: AbsorptionModel, fed: bool) -> Bounds:
     return Bounds(f.value, f.low, f.high)
 
 
-#: The constants of one form's absorbed range (see ``absorbed``): r * f and the saturable maximum
-#: left by Fine's meal, at the central, low and high ends; the half-saturation dose; the linear
-#: fraction. (A plain tuple: a NamedTuple class costs start-up time.)
+def km_range(model: AbsorptionModel) -> Bounds:
+    """Km of Fine's total-intake curve: K less the meal Mg the fit may have held, as a range.
+
+    Central: the assumed meal; the low end of absorption takes the least meal
+    Mg (the largest Km), the high end the most, but never so much that the
+    curve's first slope Vmax/Km + k exceeds 1 (more absorbed than eaten).
+    """
+    half, m = model.half_saturation_mg.value, model.fit_meal_mg
+    floor = model.vmax_mg.value / (1 - model.linear_fraction.value)
+    return Bounds(half - m.value, half - m.low, max(half - m.high, floor))
+
+
+def study_spread(model: AbsorptionModel) -> Bounds:
+    """The between-study factor on the ends of the range (1 where the data give none)."""
+    s = model.study_spread
+    if s is None:
+        return Bounds(1.0, 1.0, 1.0)
+    return Bounds(s.value, s.low, s.high)
+
+
+def dose_absorbed(model: AbsorptionModel, dose_mg: float) -> float:
+    """A(d): Fine's curve on the dose alone, central parameters (mg absorbed, with a meal)."""
+    if dose_mg <= 0:
+        return 0.0
+    km = km_range(model).central
+    return model.vmax_mg.value * dose_mg / (km + dose_mg) + model.linear_fraction.value * dose_mg
+
+
+#: The constants of one form's absorbed range (see ``absorbed``): r * f * spread at the central,
+#: low and high ends; Km at those ends; Vmax; the linear fraction. (A plain tuple: a NamedTuple
+#: class costs start-up time.)
 Curve = tuple[Bounds, Bounds, float, float]
 
 
@@ -107,12 +141,15 @@ def curve(relative: Bounds, fed: bool, model: AbsorptionModel) -> Curve:
         if len(_CURVES) > 1024:
             _CURVES.clear()
         f = meal_factor(model, fed)
-        m = model.fit_meal_mg
+        s = study_spread(model)
         c = (
-            Bounds(relative.central * f.central, relative.low * f.low, relative.high * f.high),
-            # the low end takes the most meal Mg the fit allows, the high end the least
-            Bounds(model.effective_vmax(m.value), model.effective_vmax(m.high), model.effective_vmax(m.low)),
-            model.half_saturation_mg.value,
+            Bounds(
+                relative.central * f.central * s.central,
+                relative.low * f.low * s.low,
+                relative.high * f.high * s.high,
+            ),
+            km_range(model),
+            model.vmax_mg.value,
             model.linear_fraction.value,
         )
         hit = _CURVES[key] = (model, c)
@@ -126,8 +163,8 @@ def absorbed(dose_mg: float, relative: Bounds, fed: bool, model: AbsorptionModel
     """Mg absorbed from one intake of ``dose_mg`` elemental: central, low and high.
 
     The low end takes every uncertain quantity at its low end (relative
-    bioavailability, fasting factor, the most meal Mg the fit allows), the high
-    end at its high end; never more than the dose.
+    bioavailability, fasting factor, between-study spread, the largest Km),
+    the high end at its high end; never more than the dose.
     """
     return absorbed_on(curve(relative, fed, model), dose_mg)
 
@@ -136,12 +173,12 @@ def absorbed_on(c: Curve, dose_mg: float) -> Bounds:
     """``absorbed`` for a curve worked out already (``curve``): what a batch computes per record."""
     if dose_mg <= 0:
         return Bounds(0.0, 0.0, 0.0)
-    (sc, sl, sh), (vc, vl, vh), half, k = c
-    # r * f * S(d), S(d) = vmax_eff * d / (K + d) + k * d (AbsorptionModel.supplement_absorbed)
+    (sc, sl, sh), (kc, kl, kh), vmax, k = c
+    # r * f * spread * A(d), A(d) = vmax * d / (Km + d) + k * d (Fine's curve on the dose alone)
     linear = k * dose_mg
-    central = sc * (vc * dose_mg / (half + dose_mg) + linear)
-    low = sl * (vl * dose_mg / (half + dose_mg) + linear)
-    high = sh * (vh * dose_mg / (half + dose_mg) + linear)
+    central = sc * (vmax * dose_mg / (kc + dose_mg) + linear)
+    low = sl * (vmax * dose_mg / (kl + dose_mg) + linear)
+    high = sh * (vmax * dose_mg / (kh + dose_mg) + linear)
     return Bounds(min(central, dose_mg), min(low, dose_mg), min(high, dose_mg))
 
 
@@ -180,16 +217,33 @@ BASIS_NOTES: dict[RelativeBasis, str] = {
 }
 
 
+#: Which quantity every absorbed figure is, where the data file does not say.
+QUANTITY = (
+    "apparent absorption: the share of the dose not recovered in stool (healthy adult; Fine's net "
+    "absorption curve, held against isotope studies of the labelled dose)"
+)
+
+#: The model's name in output: the curve and what its range contains.
+MODEL_ID = "fine1991-dose-alone+calibrated-range"
+
+
+def quantity(m: AbsorptionModel) -> str:
+    """Which quantity every absorbed figure is (the data file's words, else mgcalc's)."""
+    return m.quantity or QUANTITY
+
+
 def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float, fed: bool) -> ModelUsed:
     f = meal_factor(m, fed)
     fit = m.fit_meal_mg
+    km = km_range(m)
+    s = study_spread(m)
     return make(
         ModelUsed,
-        equation="S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)",
-        vmax_mg=m.effective_vmax(fit.value),
-        vmax_mg_min=m.effective_vmax(fit.high),
-        vmax_mg_max=m.effective_vmax(fit.low),
-        km_mg=m.half_saturation_mg.value,
+        equation="A(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)",
+        vmax_mg=m.vmax_mg.value,
+        km_mg=km.central,
+        km_mg_min=km.high,
+        km_mg_max=km.low,
         linear_fraction=m.linear_fraction.value,
         reference_form=m.reference_form.id,
         relative_bioavailability=r.central,
@@ -205,6 +259,11 @@ def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float
         fit_meal_mg=fit.value,
         fit_meal_mg_min=fit.low,
         fit_meal_mg_max=fit.high,
+        study_spread=s.central,
+        study_spread_min=s.low,
+        study_spread_max=s.high,
+        absorption_model=MODEL_ID,
+        quantity=quantity(m),
     )
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from mgcalc.core.absorption import (
     MAX_SPLITS,
+    MODEL_ID,
     Bounds,
     absorbed,
     meal_mg_for,
     model_used,
     percent,
+    quantity,
     relative_range,
 )
 from mgcalc.core.dosing import _with_estimate_note, resolve
@@ -177,6 +179,8 @@ def compare(
         per_day=prof.per_day,
         cautions=[*top.cautions, *estimate_cautions(ref, prof)],
         unknown_drugs=top.unknown_drugs,
+        absorption_model=MODEL_ID,
+        quantity=quantity(m),
     )
 
 
@@ -229,4 +233,12 @@ def curve(
                 relative_bioavailability_max=r.high,
             )
         )
-    return make(CurveResult, max_mg=max_mg, meal_mg=meal, series=series, with_meal=with_meal)
+    return make(
+        CurveResult,
+        max_mg=max_mg,
+        meal_mg=meal,
+        series=series,
+        with_meal=with_meal,
+        absorption_model=MODEL_ID,
+        quantity=quantity(m),
+    )

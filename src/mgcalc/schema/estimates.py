@@ -72,6 +72,8 @@ class CompareResult(SafetyFields):
     with_meal: bool
     meal_mg: float
     rows: list[CompareRow]
+    absorption_model: str | None = Field(default=None, description="which model gives the absorbed figures")
+    quantity: str | None = Field(default=None, description="which quantity the absorbed figures are")
 
 
 class CurvePoint(Result):
@@ -105,3 +107,5 @@ class CurveResult(Result):
     meal_mg: float
     series: list[CurveSeries]
     with_meal: bool | None = None
+    absorption_model: str | None = Field(default=None, description="which model gives the absorbed figures")
+    quantity: str | None = Field(default=None, description="which quantity the absorbed figures are")

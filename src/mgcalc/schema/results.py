@@ -140,10 +140,12 @@ class Spread(Result):
 class ModelUsed(Result):
     """The parameters behind an absorbed figure (part of --json).
 
-    The supplement's share S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d):
-    vmax_mg is the saturable maximum left by Fine's standard meal (its range
-    from the meal Mg the fit assumes), km_mg the half-saturation, r the relative
-    bioavailability, f the meal factor (1 with a meal, the fasting factor without).
+    The dose's absorbed share A(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d):
+    Fine's curve on the dose alone; km_mg the half-saturation (its range from
+    the meal Mg the fit may have held), r the relative bioavailability, f the
+    meal factor (1 with a meal, the fasting factor without); the ends of the
+    range also take the between-study spread. ``quantity`` says which quantity
+    the figures are, ``absorption_model`` which model gives them.
     """
 
     equation: str = "S(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)"
@@ -167,6 +169,13 @@ class ModelUsed(Result):
     fit_meal_mg: float | None = Field(default=None, description="Mg assumed in Fine's standard meal")
     fit_meal_mg_min: float | None = None
     fit_meal_mg_max: float | None = None
+    km_mg_min: float | None = Field(default=None, description="Km at the range's high end (the most meal Mg)")
+    km_mg_max: float | None = Field(default=None, description="Km at the range's low end (the least meal Mg)")
+    study_spread: float | None = Field(default=None, description="between-study factor on the range's ends")
+    study_spread_min: float | None = None
+    study_spread_max: float | None = None
+    absorption_model: str | None = Field(default=None, description="which model gives the absorbed figures")
+    quantity: str | None = Field(default=None, description="which quantity the absorbed figures are")
 
 
 class LabelResult(SafetyFields):
