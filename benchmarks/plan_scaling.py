@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -92,7 +91,9 @@ def main() -> int:
             ratio = wall / base
             ok = code == 0 and peak < LIMIT_MIB and ratio <= RATIO
             failed |= not ok
-            rows.append((f"{products} x {servings}", wall * 1000, ratio, peak, code, "ok" if ok else f"FAIL {err}"))
+            rows.append(
+                (f"{products} x {servings}", wall * 1000, ratio, peak, code, "ok" if ok else f"FAIL {err}")
+            )
     if args.markdown:
         print("| products x servings | wall (median) | vs 1 x 1 | peak RSS | exit |")
         print("|---|---|---|---|---|")
@@ -101,7 +102,10 @@ def main() -> int:
     else:
         for name, ms, ratio, peak, code, verdict in rows:
             print(f"{name:>8}  {ms:8.0f} ms  {ratio:5.2f}x  {peak:6.1f} MiB  exit {code}  {verdict}")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d')}", file=sys.stderr)
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, {time.strftime('%Y-%m-%d')}",
+        file=sys.stderr,
+    )
     return 1 if failed else 0
 
 
