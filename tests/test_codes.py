@@ -69,3 +69,17 @@ def test_rxcui_resolves_to_its_rule_and_back() -> None:
     assert json.loads(r.stdout)["cautions"][0]["rxcui"] == list(
         REF.cautions.rule("levothyroxine").rxcui.values()
     )
+
+
+def test_dsld_label_and_ingredient_ids_pass_through() -> None:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "dsld" / "labels" / "266599.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    ids = {str(r["ingredientId"]) for r in record["ingredientRows"]} | {
+        str(r["ingredientId"]) for r in record["otheringredients"]["ingredients"]
+    }
+    out = json.loads(run_cli("panel", str(path), "--json").stdout)
+    assert out["id"] == str(record["id"])
+    got = [line["ingredient_id"] for line in out["lines"]]
+    assert got and all(g in ids for g in got)

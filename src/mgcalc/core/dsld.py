@@ -237,7 +237,9 @@ def record_panel(record: Any, brand_words: Iterable[str] = ()) -> PanelInput:
             if group:
                 groups.append(group)
             if text:
-                rows.append(PanelRow(text, 2 * depth, "facts", group, tuple(noticed)))
+                rid = row.get("ingredientId")
+                source = str(rid) if isinstance(rid, int | str) and not isinstance(rid, bool) else None
+                rows.append(PanelRow(text, 2 * depth, "facts", group, tuple(noticed), source))
             add(row.get("nestedRows"), depth + 1)
 
     add(rows_in, 0)
@@ -249,7 +251,11 @@ def record_panel(record: Any, brand_words: Iterable[str] = ()) -> PanelInput:
         forms = [f for f, _ in _forms(ing)]
         text = _str(ing["name"]) + (f" ({', '.join(forms)})" if forms else "")
         _, noticed = row_text({**ing, "forms": ing.get("forms") or []}, brands)
-        rows.append(PanelRow(text, 0, "other", None, tuple(n for n in noticed if "lost the" not in n)))
+        rid = ing.get("ingredientId")
+        source = str(rid) if isinstance(rid, int | str) and not isinstance(rid, bool) else None
+        rows.append(
+            PanelRow(text, 0, "other", None, tuple(n for n in noticed if "lost the" not in n), source)
+        )
     sizes = record.get("servingSizes")
     size = sizes[0] if isinstance(sizes, list) and sizes and isinstance(sizes[0], dict) else {}
     lo, hi, unit = _num(size.get("minQuantity")), _num(size.get("maxQuantity")), _str(size.get("unit"))

@@ -40,6 +40,7 @@ class PanelRow(NamedTuple):
     )
     dv_group: str | None = None
     notes: tuple[str, ...] = ()  # what the reader noticed about the row (DSLD traps)
+    source_id: str | None = None  # the DSLD ingredient id, so a result joins back to DSLD
 
 
 class PanelInput(NamedTuple):
@@ -589,4 +590,5 @@ def _line_model(x: _Line) -> PanelLine:
         nested_under=x.parent,
         counted=x.counted,
         error=x.error,
+        ingredient_id=x.row.source_id,
     )

@@ -172,6 +172,9 @@ class PanelLine(Result):
     reason: str = ""
     unknown_forms: list[str] = Field(default_factory=list)
     trade_words: list[str] = Field(default_factory=list)
+    ingredient_id: str | None = Field(
+        default=None, description="the DSLD ingredient id of the row (DSLD records)"
+    )
     nested_under: str | None = Field(default=None, description="the text of the row this one is nested under")
     counted: bool = Field(default=False, description="whether it adds to the panel's elemental total")
     error: str | None = Field(default=None, description="why a line naming magnesium could not be read")
