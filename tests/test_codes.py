@@ -76,9 +76,14 @@ def test_dsld_label_and_ingredient_ids_pass_through() -> None:
 
     path = Path(__file__).parent / "data" / "dsld" / "labels" / "266599.json"
     record = json.loads(path.read_text(encoding="utf-8"))
-    ids = {str(r["ingredientId"]) for r in record["ingredientRows"]} | {
-        str(r["ingredientId"]) for r in record["otheringredients"]["ingredients"]
-    }
+
+    def walk(rows: list[dict[str, object]]) -> set[str]:
+        out = {str(r["ingredientId"]) for r in rows}
+        for r in rows:
+            out |= walk(r.get("nestedRows") or [])  # type: ignore[arg-type]
+        return out
+
+    ids = walk(record["ingredientRows"]) | walk(record["otheringredients"]["ingredients"])
     out = json.loads(run_cli("panel", str(path), "--json").stdout)
     assert out["id"] == str(record["id"])
     got = [line["ingredient_id"] for line in out["lines"]]
