@@ -219,10 +219,11 @@ def _taken(count: int) -> str:
 
 
 ESTIMATE_NOTE = (
-    "Absorbed figures are estimates for a healthy adult (Fine et al. 1991 saturable + linear "
-    "model in the fed state it measured, scaled by form), each with a range from the form's relative "
-    "bioavailability, the meal Mg the fit assumes and the fasting factor; see 'mgcalc forms FORM' "
-    "for each form's evidence."
+    "Absorbed figures are estimates of apparent absorption (the share of the dose not recovered in "
+    "stool) for a healthy adult: Fine et al. 1991's saturable + linear curve on the dose, scaled by "
+    "form, each with a range from the form's relative bioavailability, the meal Mg of Fine's fit, the "
+    "fasting factor and a between-study spread set so every comparable human study lies inside it "
+    "(docs/absorption.md); see 'mgcalc forms FORM' for each form's evidence."
 )
 
 
@@ -236,9 +237,17 @@ def _model_note(m: ModelUsed) -> str:
     vmax = mg(m.vmax_mg, 2)
     if m.vmax_mg_min is not None and m.vmax_mg_max is not None:
         vmax += f" ({mg(m.vmax_mg_min, 1).removesuffix(' mg')}-{mg(m.vmax_mg_max, 1)})"
+    km = mg(m.km_mg, 2)
+    if m.km_mg_min is not None and m.km_mg_max is not None:
+        km += f" ({mg(m.km_mg_min, 1).removesuffix(' mg')}-{mg(m.km_mg_max, 1)})"
+    spread = (
+        f"; study spread -{num(100 * (1 - m.study_spread_min), 0)}%/+{num(100 * (m.study_spread_max - 1), 0)}% on the ends"
+        if m.study_spread_min is not None and m.study_spread_max is not None
+        else ""
+    )
     return (
-        f"Model: Vmax {vmax}, K {mg(m.km_mg, 2)}, linear {num(100 * m.linear_fraction, 0)}%; "
-        f"{_basis_words(m)}; {meal}."
+        f"Model: Vmax {vmax}, Km {km}, linear {num(100 * m.linear_fraction, 0)}%; "
+        f"{_basis_words(m)}; {meal}{spread}."
     )
 
 
