@@ -44,7 +44,27 @@ Examples:
 Exit codes: 0 ok, 1 records failed, 2 bad input, 3 --fail-on triggered,
 4 output failed, 70 internal error, 130 interrupted.
 Completion (bash): eval "$(_MGCALC_COMPLETE=source_bash mgcalc)"
-(zsh: source_zsh, fish: source_fish; see the README)."""
+(zsh: source_zsh, fish: source_fish; see docs/output.md).
+
+\b
+Docs: README.md and docs/ in the mgcalc repository (every option: docs/reference.md)."""
+
+#: Each command's page in the repository's docs/ (the last line of its -h; docs/reference.md).
+DOCS_PAGES = {
+    "label": "docs/guide/read-a-bottle.md",
+    "dose": "docs/guide/read-a-bottle.md",
+    "absorb": "docs/absorption.md",
+    "compare": "docs/absorption.md",
+    "curve": "docs/absorption.md",
+    "check": "docs/guide/check-medicines.md",
+    "intake": "docs/guide/check-medicines.md",
+    "parse": "docs/guide/read-a-bottle.md",
+    "batch": "docs/guide/batch.md",
+    "panel": "docs/guide/read-a-bottle.md",
+    "convert": "docs/guide/read-a-bottle.md",
+    "plan": "docs/guide/plan-a-day.md",
+    "forms": "docs/guide/read-a-bottle.md",
+}
 
 
 class Command(TyperCommand):
@@ -274,7 +294,9 @@ def command(
         run.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in params}
         lines = "\n".join(f"  {e}" for e in examples)
-        options.setdefault("epilog", f"\b\nExamples:\n{lines}")
+        page = DOCS_PAGES.get(func.__name__)
+        docs = f"\n\n\b\nSee {page} in the mgcalc repository." if page else ""
+        options.setdefault("epilog", f"\b\nExamples:\n{lines}{docs}")
         options["cls"] = Command
         options.setdefault("short_help", (func.__doc__ or "").strip().split("\n")[0])
         options["context_settings"] = {**HELP_NAMES, **options.get("context_settings", {})}
@@ -342,7 +364,7 @@ FieldsOpt = Annotated[
     typer.Option(
         "--fields",
         metavar="a,b,c",
-        help="Only these fields in each JSON record, after line and id (names in the README).",
+        help="Only these fields in each JSON record, after line and id (names in docs/guide/batch.md).",
         show_default=False,
     ),
 ]
@@ -1150,7 +1172,9 @@ def convert(
     ],
 )
 def plan(
-    regimen: Annotated[Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see the README).")],
+    regimen: Annotated[
+        Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see docs/guide/plan-a-day.md).")
+    ],
     html: Annotated[
         Path | None,
         typer.Option(
@@ -1275,7 +1299,14 @@ def forms(
             show_default=False,
         ),
     ] = None,
-    json_: JsonOpt = False,
+    json_: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: an array of every catalogue entry; with FORM, one object "
+            "(the entry in full); with --check, one object (file, ok, problems).",
+        ),
+    ] = False,
     catalogue: CatalogueOpt = None,
 ) -> int:
     """The form catalogue as a table, one entry in full, or --check a catalogue file."""
