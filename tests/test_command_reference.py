@@ -5,9 +5,12 @@ command line say how to get out of them."""
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
+import pytest
 import typer.main
 
+from mgcalc import MgcalcError
 from mgcalc.cli.app import DOCS_PAGES, app
 from mgcalc.cli.reference_doc import REGENERATE, build, json_models
 
@@ -70,3 +73,55 @@ def test_forms_json_help_says_it_prints_an_array() -> None:
     assert "an array of every catalogue entry" in help_text
     assert "Print one JSON object" not in help_text
     assert isinstance(json.loads(run_cli("forms", "--json").stdout), list)
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["label", "500", "mg", "--form", "citrate"], 'write "500 mg" in quotes, or 500mg'),
+        (["dose", "300", "mg", "--form", "oxide"], 'write "300 mg" in quotes, or 300mg'),
+        (["label", "0.5", "g", "--form", "oxide"], 'write "0.5 g" in quotes, or 0.5g'),
+    ],
+)
+def test_an_unquoted_amount_and_unit_says_to_quote_them(args: list[str], hint: str) -> None:
+    r = run_cli(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "unexpected extra argument" in r.stderr and hint in r.stderr
+    assert len(r.stderr.splitlines()) == 1
+
+
+def test_another_extra_argument_gets_no_unit_hint() -> None:
+    r = run_cli("label", "500", "tablets", "--form", "citrate")
+    assert r.returncode == 2 and "unexpected extra argument" in r.stderr and "in quotes" not in r.stderr
+
+
+def test_regimen_errors_list_every_problem_with_its_line_and_the_key_meant(tmp_path: Path) -> None:
+    from mgcalc.cli.plan_io import read_regimen
+
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text(
+        "person:\n  age: 30\nmedicine:\n  - name: ciprofloxacin\nmagnesium:\n  - form: citrate\n"
+        "    amont: 500 mg\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MgcalcError) as e:
+        read_regimen(regimen)
+    text = str(e.value)
+    assert "more)" not in text and "Extra inputs are not permitted" not in text
+    assert "2 problems" in text
+    assert "line 3: medicine: unknown key 'medicine'; did you mean 'medicines'?" in text
+    assert "line 7: magnesium.0.amont: unknown key 'amont'; did you mean 'amount'?" in text
+    assert text.index("line 3") < text.index("line 7")
+    r = run_cli("plan", str(regimen))
+    assert r.returncode == 2 and "did you mean 'medicines'?" in r.stderr and "line 7" in r.stderr
+
+
+def test_an_unknown_key_with_no_near_miss_lists_the_keys(tmp_path: Path) -> None:
+    from mgcalc.cli.plan_io import read_regimen
+
+    regimen = tmp_path / "regimen.yaml"
+    regimen.write_text("magnesium:\n  - form: citrate\n    amount: 1 g\n    zzz: 1\n", encoding="utf-8")
+    with pytest.raises(
+        MgcalcError, match=r"line 4: magnesium\.0\.zzz: unknown key 'zzz' \(the keys here: .*amount"
+    ):
+        read_regimen(regimen)

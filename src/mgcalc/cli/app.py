@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import itertools
 import os
 import re
 import sys
@@ -1415,6 +1416,37 @@ def _message(e: MgcalcError) -> str:
     return text
 
 
+#: Unit words that, written apart from their number ("500 mg"), become an extra argument.
+_UNIT_WORDS = frozenset(
+    {
+        "mg",
+        "g",
+        "mcg",
+        "µg",
+        "ug",
+        "mmol",
+        "meq",
+        "milligram",
+        "milligrams",
+        "gram",
+        "grams",
+        "microgram",
+        "micrograms",
+    }
+)
+
+
+def _split_amount_hint(args: list[str]) -> str:
+    """'500 mg' unquoted is two arguments: say to quote it or write 500mg."""
+    for before, word in itertools.pairwise(args):
+        if word.lower() in _UNIT_WORDS and re.fullmatch(r"[\d.,]+", before):
+            return (
+                f'; an amount and its unit are one argument: write "{literal(before)} {literal(word)}" '
+                f"in quotes, or {literal(before)}{literal(word)}"
+            )
+    return ""
+
+
 def _single(name: str, args: list[str]) -> int:
     """Run one command as an app of its own.
 
@@ -1473,6 +1505,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(_message(e))
     except typer.TyperException as e:  # click usage errors (vendored click)
         message = e.format_message() if hasattr(e, "format_message") else str(e)
+        if "unexpected extra argument" in message:
+            message += _split_amount_hint(args)
         _fail(message, getattr(e, "exit_code", 2) or 2)
     except typer.Abort:
         _fail("aborted", ExitStatus.INTERRUPTED)
