@@ -1,10 +1,11 @@
-"""Re-run the README's console examples and write their real output under each command.
+"""Re-run the console examples of README.md and docs/**/*.md and write their real output under each command.
 
-Usage: python scripts/refresh_readme.py   (mgcalc on PATH; jq for the jq examples)
+Usage: python scripts/refresh_readme.py [PAGE ...]   (mgcalc on PATH; jq for the jq examples)
 
-Each ```console block is run in a scratch folder in order, `$ cat FILE` lines
-first recreating FILE from the lines that follow them, so the examples are
-always what mgcalc prints. tests/test_readme_console.py checks them.
+With no PAGE, every page holding a ```console block is refreshed. Each block
+is run in a scratch folder (one per page) in order, `$ cat FILE` lines first
+recreating FILE from the lines that follow them, so the examples are always
+what mgcalc prints. tests/test_readme_console.py checks them.
 """
 
 from __future__ import annotations
@@ -12,14 +13,29 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPO = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
-    lines = README.read_text(encoding="utf-8").split("\n")
+def pages() -> list[Path]:
+    """README.md and every page of docs/ (the pages tests/test_readme_console.py runs)."""
+    return [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+
+
+def main(argv: list[str]) -> None:
+    chosen = [Path(a).resolve() for a in argv] or pages()
+    for page in chosen:
+        if "```console" in page.read_text(encoding="utf-8"):
+            refresh(page)
+            print(f"refreshed {page.relative_to(REPO)}")
+
+
+def refresh(page: Path) -> None:
+    """Run the page's console examples and write it back with their output."""
+    lines = page.read_text(encoding="utf-8").split("\n")
     out: list[str] = []
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
@@ -48,8 +64,8 @@ def main() -> None:
                 r = subprocess.run(cmd[2:], shell=True, cwd=tmp, env=env, capture_output=True, text=True)
                 text = (r.stdout + r.stderr).rstrip("\n")
                 out.extend(text.split("\n") if text else [])
-    README.write_text("\n".join(out), encoding="utf-8")
+    page.write_text("\n".join(out), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

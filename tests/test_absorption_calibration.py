@@ -84,3 +84,16 @@ def test_at_least_three_independent_studies_are_compared() -> None:
     compared = {r["source"] for r in ROWS if r["comparable"] == "yes" and r["source"] != "fine1991"}
     assert len(compared) >= 2
     assert sum(r["comparable"] == "yes" for r in ROWS) >= 4
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in CHECKED if r["intakes"] == 1], ids=[r["id"] for r in CHECKED if r["intakes"] == 1]
+)
+def test_label_gives_the_same_fasting_range_for_one_intake(row: dict[str, Any]) -> None:
+    """``label`` (one intake, no meal) agrees with ``absorb``: the table holds for both."""
+    lab = mgcalc.label(row["dose_mg"], row["mgcalc_form"], elemental=True)
+    ab = mgcalc.absorb(row["dose_mg"], row["mgcalc_form"], elemental=True, splits=1)
+    assert lab.absorbed_mg == pytest.approx(ab.absorbed_mg)
+    assert lab.absorbed_mg_min == pytest.approx(ab.absorbed_mg_min)
+    assert lab.absorbed_mg_max == pytest.approx(ab.absorbed_mg_max)
+    assert lab.absorption_model is not None and lab.absorption_model.quantity is not None

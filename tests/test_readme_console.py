@@ -1,6 +1,7 @@
-"""The README's ```console examples print what the README says they print.
+"""The console examples of the README and of docs/ print what they say they print.
 
-Each ``$ mgcalc ...`` line of a ```console block is run in-process (through
+Each ``$ mgcalc ...`` line of a ```console block (in README.md and every
+docs/**/*.md page) is run in-process (through
 ``mgcalc.cli.app.main``, as the console script runs it, stdout not a
 terminal) and its stdout and stderr, together as on a screen, are compared
 with the lines that follow it in the block, up to the next ``$`` line or the
@@ -28,17 +29,21 @@ from mgcalc.cli.terminal import Environment, use
 
 from .test_golden import approx_diff
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+#: Every page whose console examples run as tests (and that scripts/refresh_readme.py refreshes).
+PAGES = [README, *sorted((REPO / "docs").rglob("*.md"))]
 SHELL = re.compile(r"[|<>;&`]|\$\(")
 
 
 @dataclass(frozen=True)
 class Example:
     block: int  # 1-based number of the ```console block
-    line: int  # line of the $ command in README.md
+    line: int  # line of the $ command in its page
     command: str
     expected: str
     files: tuple[tuple[str, str], ...] = ()  # files shown earlier in the block with `$ cat FILE`
+    page: str = "README.md"  # the page, relative to the repository
 
 
 def console_blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -59,7 +64,7 @@ def console_blocks(text: str) -> list[tuple[int, list[str]]]:
 
 
 def cat_files(text: str) -> dict[str, str]:
-    """The files the README writes with ``$ cat FILE`` (the lines after it, up to the next ``$``)."""
+    """The files a page writes with ``$ cat FILE`` (the lines after it, up to the next ``$``)."""
     files: dict[str, str] = {}
     for _, body in console_blocks(text):
         for n, line in enumerate(body):
@@ -71,8 +76,8 @@ def cat_files(text: str) -> dict[str, str]:
     return files
 
 
-def examples(text: str) -> tuple[list[Example], int]:
-    """The runnable examples, and how many blocks there are in all."""
+def examples(text: str, page: str = "README.md") -> tuple[list[Example], int]:
+    """The runnable examples of one page, and how many blocks there are in all."""
     found = []
     blocks = console_blocks(text)
     for number, (start, body) in enumerate(blocks, start=1):
@@ -87,7 +92,9 @@ def examples(text: str) -> tuple[list[Example], int]:
                 continue
             if SHELL.search(command) or not command.startswith("mgcalc "):
                 continue
-            found.append(Example(number, start + n, command, "\n".join(body[n + 1 : end]), tuple(files)))
+            found.append(
+                Example(number, start + n, command, "\n".join(body[n + 1 : end]), tuple(files), page)
+            )
     return found, len(blocks)
 
 
@@ -123,7 +130,7 @@ def run(command: str) -> tuple[int, str]:
 
 
 def mismatch(example: Example) -> str | None:
-    """Why the command's output differs from the README (None if it does not)."""
+    """Why the command's output differs from its page (None if it does not)."""
     _, screen = run(example.command)
     expected, actual = normalise(example.expected), normalise(screen)
     try:
@@ -134,32 +141,41 @@ def mismatch(example: Example) -> str | None:
         try:
             return approx_diff(data, json.loads(actual))
         except ValueError:
-            return "the README shows JSON, the command does not print JSON"
+            return "the page shows JSON, the command does not print JSON"
     if expected == actual:
         return None
     exp, act = expected.splitlines(), actual.splitlines()
     for n, (e, a) in enumerate(zip(exp, act, strict=False)):
         if e != a:
-            return f"output line {n + 1}: README has {e!r}, mgcalc prints {a!r}"
-    return f"README shows {len(exp)} lines, mgcalc prints {len(act)}"
+            return f"output line {n + 1}: the page has {e!r}, mgcalc prints {a!r}"
+    return f"the page shows {len(exp)} lines, mgcalc prints {len(act)}"
 
 
-EXAMPLES, BLOCKS = examples(README.read_text(encoding="utf-8"))
+def _all_examples() -> tuple[list[Example], int]:
+    found: list[Example] = []
+    blocks = 0
+    for path in PAGES:
+        page = path.relative_to(REPO).as_posix()
+        more, n = examples(path.read_text(encoding="utf-8"), page)
+        found += more
+        blocks += n
+    return found, blocks
+
+
+EXAMPLES, BLOCKS = _all_examples()
 
 
 @pytest.fixture(autouse=True)
-def _packaged_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The packaged data, in a scratch folder holding the README's ``$ cat`` files (as the refresh
-    script runs the examples)."""
+def _packaged_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The packaged data (the examples' scratch folder is set up by each test)."""
     monkeypatch.delenv("MGCALC_CATALOGUE", raising=False)
-    for name, body in cat_files(README.read_text(encoding="utf-8")).items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
     yield
 
 
-def test_the_readme_has_runnable_console_examples() -> None:
+def test_the_readme_and_the_docs_have_runnable_console_examples() -> None:
     assert BLOCKS >= 1 and EXAMPLES, "no ```console block with a plain '$ mgcalc ...' line"
+    pages = {e.page for e in EXAMPLES}
+    assert "README.md" in pages and any(p.startswith("docs/") for p in pages), pages
 
 
 def test_parser_splits_commands_and_skips_shell() -> None:
@@ -178,11 +194,19 @@ def test_parser_splits_commands_and_skips_shell() -> None:
 
 
 @pytest.mark.parametrize(
-    "example", EXAMPLES, ids=lambda e: f"block{e.block}-line{e.line}-{shlex.split(e.command)[1]}"
+    "example",
+    EXAMPLES,
+    ids=lambda e: f"{e.page}-block{e.block}-line{e.line}-{shlex.split(e.command)[1]}",
 )
 def test_readme_console_example(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a scratch folder holding the page's ``$ cat`` files (as the refresh script runs them)."""
+    for name, body in cat_files((REPO / example.page).read_text(encoding="utf-8")).items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     for name, content in example.files:
         (tmp_path / name).write_text(content, encoding="utf-8")
     problem = mismatch(example)
-    assert problem is None, f"README.md line {example.line}: $ {example.command}\n{problem}"
+    assert problem is None, (
+        f"{example.page} line {example.line}: $ {example.command}\n{problem}\n"
+        "(python scripts/refresh_readme.py rewrites the examples with what mgcalc prints)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import itertools
 import os
 import re
 import sys
@@ -44,7 +45,27 @@ Examples:
 Exit codes: 0 ok, 1 records failed, 2 bad input, 3 --fail-on triggered,
 4 output failed, 70 internal error, 130 interrupted.
 Completion (bash): eval "$(_MGCALC_COMPLETE=source_bash mgcalc)"
-(zsh: source_zsh, fish: source_fish; see the README)."""
+(zsh: source_zsh, fish: source_fish; see docs/output.md).
+
+\b
+Docs: README.md and docs/ in the mgcalc repository (every option: docs/reference.md)."""
+
+#: Each command's page in the repository's docs/ (the last line of its -h; docs/reference.md).
+DOCS_PAGES = {
+    "label": "docs/guide/read-a-bottle.md",
+    "dose": "docs/guide/read-a-bottle.md",
+    "absorb": "docs/absorption.md",
+    "compare": "docs/absorption.md",
+    "curve": "docs/absorption.md",
+    "check": "docs/guide/check-medicines.md",
+    "intake": "docs/guide/check-medicines.md",
+    "parse": "docs/guide/read-a-bottle.md",
+    "batch": "docs/guide/batch.md",
+    "panel": "docs/guide/read-a-bottle.md",
+    "convert": "docs/guide/read-a-bottle.md",
+    "plan": "docs/guide/plan-a-day.md",
+    "forms": "docs/guide/read-a-bottle.md",
+}
 
 
 class Command(TyperCommand):
@@ -275,7 +296,9 @@ def command(
         run.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in params}
         lines = "\n".join(f"  {e}" for e in examples)
-        options.setdefault("epilog", f"\b\nExamples:\n{lines}")
+        page = DOCS_PAGES.get(func.__name__)
+        docs = f"\n\n\b\nSee {page} in the mgcalc repository." if page else ""
+        options.setdefault("epilog", f"\b\nExamples:\n{lines}{docs}")
         options["cls"] = Command
         options.setdefault("short_help", (func.__doc__ or "").strip().split("\n")[0])
         options["context_settings"] = {**HELP_NAMES, **options.get("context_settings", {})}
@@ -343,7 +366,7 @@ FieldsOpt = Annotated[
     typer.Option(
         "--fields",
         metavar="a,b,c",
-        help="Only these fields in each JSON record, after line and id (names in the README).",
+        help="Only these fields in each JSON record, after line and id (names in docs/guide/batch.md).",
         show_default=False,
     ),
 ]
@@ -1172,7 +1195,9 @@ def convert(
     ],
 )
 def plan(
-    regimen: Annotated[Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see the README).")],
+    regimen: Annotated[
+        Path, typer.Argument(metavar="REGIMEN", help="A regimen YAML file (see docs/guide/plan-a-day.md).")
+    ],
     html: Annotated[
         Path | None,
         typer.Option(
@@ -1297,7 +1322,14 @@ def forms(
             show_default=False,
         ),
     ] = None,
-    json_: JsonOpt = False,
+    json_: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: an array of every catalogue entry; with FORM, one object "
+            "(the entry in full); with --check, one object (file, ok, problems).",
+        ),
+    ] = False,
     catalogue: CatalogueOpt = None,
 ) -> int:
     """The form catalogue as a table, one entry in full, or --check a catalogue file."""
@@ -1406,6 +1438,37 @@ def _message(e: MgcalcError) -> str:
     return text
 
 
+#: Unit words that, written apart from their number ("500 mg"), become an extra argument.
+_UNIT_WORDS = frozenset(
+    {
+        "mg",
+        "g",
+        "mcg",
+        "µg",
+        "ug",
+        "mmol",
+        "meq",
+        "milligram",
+        "milligrams",
+        "gram",
+        "grams",
+        "microgram",
+        "micrograms",
+    }
+)
+
+
+def _split_amount_hint(args: list[str]) -> str:
+    """'500 mg' unquoted is two arguments: say to quote it or write 500mg."""
+    for before, word in itertools.pairwise(args):
+        if word.lower() in _UNIT_WORDS and re.fullmatch(r"[\d.,]+", before):
+            return (
+                f'; an amount and its unit are one argument: write "{literal(before)} {literal(word)}" '
+                f"in quotes, or {literal(before)}{literal(word)}"
+            )
+    return ""
+
+
 def _single(name: str, args: list[str]) -> int:
     """Run one command as an app of its own.
 
@@ -1464,6 +1527,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(_message(e), e.exit_code)
     except typer.TyperException as e:  # click usage errors (vendored click)
         message = e.format_message() if hasattr(e, "format_message") else str(e)
+        if "unexpected extra argument" in message:
+            message += _split_amount_hint(args)
         _fail(message, getattr(e, "exit_code", 2) or 2)
     except typer.Abort:
         _fail("aborted", ExitStatus.INTERRUPTED)

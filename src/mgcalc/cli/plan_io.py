@@ -120,16 +120,63 @@ def read_regimen(path: Path) -> Regimen:
     try:
         return Regimen.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = tuple(err["loc"])
-        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
-        where = ".".join(str(x) for x in loc) or "regimen"
-        msg = err["msg"].removeprefix("Value error, ")
-        more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        at = f" line {line}:" if line else ""
-        raise MgcalcError(
-            f"{literal(path)}:{at} {where}: {literal(msg, 300)}{more}", field="regimen"
-        ) from None
+        found = dict.fromkeys(_problem(err, lines) for err in e.errors())
+        problems = [text for _, text in sorted(found, key=lambda p: p[0] if p[0] is not None else 1 << 30)]
+        if len(problems) == 1:
+            raise MgcalcError(f"{literal(path)}:{problems[0]}", field="regimen") from None
+        listed = " ".join(f"({n}){p}" for n, p in enumerate(problems, start=1))
+        raise MgcalcError(f"{literal(path)}: {len(problems)} problems: {listed}", field="regimen") from None
+
+
+def _problem(err: Any, lines: dict[tuple[Any, ...], int]) -> tuple[int | None, str]:
+    """One validation problem: its line and ' line N: where: what' (an unknown key names the key meant)."""
+    loc = tuple(err["loc"])
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    where = ".".join(str(x) for x in loc) or "regimen"
+    msg = literal(err["msg"].removeprefix("Value error, "), 300)
+    if err.get("type") == "extra_forbidden" and loc:
+        from difflib import get_close_matches
+
+        key = literal(loc[-1], 60)
+        known = _keys_at(loc[:-1])
+        close = get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            msg = f"unknown key '{key}'; did you mean '{close[0]}'?"
+        elif known:
+            msg = f"unknown key '{key}' (the keys here: {', '.join(known)})"
+        else:
+            msg = f"unknown key '{key}'"
+    at = f" line {line}:" if line else ""
+    return line, f"{at} {where}: {msg}"
+
+
+def _keys_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys a regimen accepts at ``loc`` (from the Regimen model's JSON Schema), or []."""
+    try:
+        root = Regimen.model_json_schema()
+    except Exception:  # a schema that cannot be drawn: no suggestion, the error still stands
+        return []
+
+    def resolve(node: dict[str, Any], want: str) -> dict[str, Any]:
+        for _ in range(10):
+            if "$ref" in node:
+                node = root.get("$defs", {}).get(str(node["$ref"]).rsplit("/", 1)[-1], {})
+            elif "anyOf" in node:
+                node = next((o for o in node["anyOf"] if want in o or "$ref" in o), {})
+            else:
+                break
+        return node
+
+    node: dict[str, Any] = root
+    for part in loc:
+        if isinstance(part, int):
+            node = resolve(node, "items").get("items", {})
+        else:
+            props = resolve(node, "properties").get("properties", {})
+            if part not in props:
+                return []
+            node = props[part]
+    return list(resolve(node, "properties").get("properties", {}))
 
 
 # ---------------------------------------------------------------- panel files beside the regimen
