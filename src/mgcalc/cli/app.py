@@ -1220,6 +1220,16 @@ def plan(
     ics_medicines: Annotated[
         bool, typer.Option("--ics-medicines", help="Put the medicine times in the --ics calendar too.")
     ] = False,
+    fhir: Annotated[
+        Path | None,
+        typer.Option(
+            "--fhir",
+            metavar="FILE",
+            help="Also write the plan as a FHIR R4 Bundle of MedicationStatements, with their codes "
+            "('-': to stdout, the report to stderr).",
+            show_default=False,
+        ),
+    ] = None,
     allow_outside_panels: Annotated[
         bool,
         typer.Option(
@@ -1246,6 +1256,7 @@ def plan(
     from mgcalc.cli.plan_io import (
         STDOUT,
         check_outputs,
+        fhir_bytes,
         handout_html,
         ics_bytes,
         panel_paths,
@@ -1260,7 +1271,8 @@ def plan(
     m = mode(json_)
     if ics_medicines and ics is None:
         raise MgcalcError("--ics-medicines needs --ics FILE")
-    to_stdout = [flag for flag, p in (("--html", html), ("--ics", ics)) if p is not None and str(p) == STDOUT]
+    outputs = {"--html": html, "--ics": ics, "--fhir": fhir}
+    to_stdout = [flag for flag, p in outputs.items() if p is not None and str(p) == STDOUT]
     if to_stdout and m is Mode.JSON:
         raise MgcalcError(f"{to_stdout[0]} - and --json both write to standard output: choose one")
     ref = reference(catalogue)
@@ -1268,13 +1280,15 @@ def plan(
     inputs = [regimen, *panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels).values()]
     if catalogue is not None:
         inputs.append(catalogue)
-    check_outputs({"--html": html, "--ics": ics}, inputs)
+    check_outputs(outputs, inputs)
     r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels))
     files: list[tuple[str, Path, Callable[[], bytes]]] = []
     if html is not None:
         files.append(("--html", html, lambda: handout_html(r, reg, __version__).encode("utf-8")))
     if ics is not None:
         files.append(("--ics", ics, lambda: ics_bytes(r, medicines=ics_medicines, regimen=reg)[0]))
+    if fhir is not None:
+        files.append(("--fhir", fhir, lambda: fhir_bytes(r, ref.catalogue)))
     for flag, path, data in files:
         try:
             write_output(path, data())
@@ -1301,7 +1315,7 @@ def plan(
     if m is Mode.HUMAN:
         for flag, path, _ in files:
             if str(path) != STDOUT:
-                what = "handout" if flag == "--html" else "reminders"
+                what = {"--html": "handout", "--ics": "reminders", "--fhir": "FHIR bundle"}[flag]
                 print(f"{what} saved to {literal(path)}", file=sys.stderr)
     if (r.no_timetable_reason or r.conflicts) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED

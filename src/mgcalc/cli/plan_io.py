@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -18,7 +19,7 @@ from mgcalc.cli.terminal import current
 from mgcalc.core.panel import PanelInput
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
-from mgcalc.schema.data import Reference
+from mgcalc.schema.data import Catalogue, Reference
 from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable, minutes
 from mgcalc.schema.results import Caution
 
@@ -812,3 +813,11 @@ def write_ics(
     data, n = ics_bytes(r, today, medicines=medicines, regimen=regimen)
     write_output(path, data)
     return n
+
+
+def fhir_bytes(r: PlanResult, catalogue: Catalogue) -> bytes:
+    """The plan as a FHIR R4 Bundle (``mgcalc.core.fhir.plan_bundle``), as JSON (UTF-8, indented,
+    a final newline), for ``write_output``."""
+    from mgcalc.core.fhir import plan_bundle
+
+    return (json.dumps(plan_bundle(r, catalogue), indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,201 @@
+"""The plan as a FHIR R4 Bundle of MedicationStatement resources (``plan --fhir``): pure, no I/O.
+
+mgcalc records what a person takes and when; it prescribes nothing, so each medicine and magnesium
+product is a MedicationStatement ("a medication that is being consumed by a patient"), not a
+MedicationRequest (an order to supply and administer it). See docs/codes.md, "FHIR".
+
+One resource per medicine and per magnesium product; where the product's times differ between
+patterns of days (a weekly medicine, a course) there is one per set of times, with the days
+(``dayOfWeek``) and dates (``boundsPeriod``) it holds for. Codes: the form's FDA UNII where the
+catalogue has one, the RxNorm ingredient codes of the drug rules a medicine falls under; always a
+``text``.
+"""
+
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from mgcalc.schema.data import Catalogue
+from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Timetable
+
+UNII_SYSTEM = "http://fdasis.nlm.nih.gov"
+RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+#: Names the entries' ``urn:uuid:`` full URLs (uuid5 of their content: the same plan, the same ids).
+NAMESPACE = uuid.UUID("6f0c3f4e-2d7a-5b7e-9c1a-6d6763616c63")
+
+_DOSE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+(\S.*?)\s*$")
+_OPEN_LO, _OPEN_HI = date.min, date.max
+
+
+def _urn(*parts: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
+
+
+def _patterns(r: PlanResult) -> list[Timetable]:
+    """The plan's timetables, or the one every day has."""
+    if r.timetables:
+        return list(r.timetables)
+    return [Timetable(days=list(WEEKDAYS), label="every day", schedule=r.schedule)]
+
+
+Span = tuple[date, date]
+
+
+def _merge(spans: Iterable[Span]) -> list[Span]:
+    """Date spans joined where they meet or overlap (``date.min``/``date.max``: open)."""
+    out: list[Span] = []
+    for lo, hi in sorted(spans):
+        if out and (out[-1][1] == _OPEN_HI or lo <= out[-1][1] + timedelta(days=1)):
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _uses(r: PlanResult) -> dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str], Span]]]:
+    """For each (kind, item) of the timetables: its times, the days and the dates they hold for,
+    merged (the same times on days or dates that meet are one use)."""
+    seen: dict[tuple[str, str], dict[tuple[tuple[str, ...], Span], set[str]]] = {}
+    for tt in _patterns(r):
+        span = (
+            date.fromisoformat(tt.from_) if tt.from_ else _OPEN_LO,
+            date.fromisoformat(tt.until) if tt.until else _OPEN_HI,
+        )
+        by_item: dict[tuple[str, str], list[PlanItem]] = {}
+        for item in tt.schedule:
+            if item.kind != "meal":
+                by_item.setdefault((item.kind, item.item), []).append(item)
+        for key, items in by_item.items():
+            times = tuple(sorted({i.time for i in items}))
+            seen.setdefault(key, {}).setdefault((times, span), set()).update(tt.days or WEEKDAYS)
+    out: dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str], Span]]] = {}
+    for key, uses in seen.items():
+        by_days: dict[tuple[tuple[str, ...], frozenset[str]], list[Span]] = {}
+        for (times, span), days in uses.items():
+            by_days.setdefault((times, frozenset(days)), []).append(span)
+        # the same times and dates on different days: one use on all those days
+        joined: dict[tuple[tuple[str, ...], tuple[Span, ...]], set[str]] = {}
+        for (times, days_), spans in by_days.items():
+            joined.setdefault((times, tuple(_merge(spans))), set()).update(days_)
+        out[key] = [
+            (times, frozenset(days), span) for (times, spans), days in joined.items() for span in spans
+        ]
+    return out
+
+
+def _dose(take: str | None) -> dict[str, Any] | None:
+    """``doseAndRate`` of "2 capsules": the number and the unit as the label says it."""
+    m = _DOSE.match(take or "")
+    if m is None:
+        return None
+    value = float(m.group(1))
+    return {"doseQuantity": {"value": int(value) if value.is_integer() else value, "unit": m.group(2)}}
+
+
+def _repeat(times: tuple[str, ...], days: frozenset[str], span: Span) -> dict[str, Any]:
+    repeat: dict[str, Any] = {"timeOfDay": [f"{t}:00" for t in times]}
+    if days != frozenset(WEEKDAYS):
+        repeat["dayOfWeek"] = [d for d in WEEKDAYS if d in days]
+    if span != (_OPEN_LO, _OPEN_HI):
+        period: dict[str, str] = {}
+        if span[0] != _OPEN_LO:
+            period["start"] = span[0].isoformat()
+        if span[1] != _OPEN_HI:
+            period["end"] = span[1].isoformat()
+        repeat["boundsPeriod"] = period
+    return repeat
+
+
+def _when(times: tuple[str, ...], days: frozenset[str], span: Span) -> str:
+    words = "at " + ", ".join(times)
+    if days != frozenset(WEEKDAYS):
+        words += " on " + ", ".join(d.capitalize() for d in WEEKDAYS if d in days)
+    else:
+        words += " every day"
+    if span[0] != _OPEN_LO:
+        words += f" from {span[0].isoformat()}"
+    if span[1] != _OPEN_HI:
+        words += f" until {span[1].isoformat()}"
+    return words
+
+
+def _as_needed_dosage(text: str, max_per_day: int) -> dict[str, Any]:
+    return {
+        "text": text,
+        "patientInstruction": text,
+        "asNeededBoolean": True,
+        "timing": {"repeat": {"frequency": max_per_day, "period": 1, "periodUnit": "d"}},
+        "maxDosePerPeriod": {
+            "numerator": {"value": max_per_day},
+            "denominator": {"value": 1, "unit": "day", "system": UCUM, "code": "d"},
+        },
+    }
+
+
+def plan_bundle(r: PlanResult, catalogue: Catalogue) -> dict[str, Any]:
+    """The plan ``r`` as a FHIR R4 Bundle (type ``collection``) of one Patient (the person the plan
+    is for, with nothing about them: the receiving system links its own) and MedicationStatement
+    resources, as a JSON-ready dict. The same plan gives the same bundle (ids are uuid5 of the content)."""
+    forms = {f.id: f for f in catalogue.forms}
+    patient = _urn("patient")
+    codes: dict[tuple[str, str], dict[str, Any]] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for p in r.products:
+        coding = []
+        form = forms.get(p.form) if p.form is not None else None
+        if form is not None and form.unii:
+            coding.append({"system": UNII_SYSTEM, "code": form.unii, "display": form.name})
+        codes[("magnesium", p.name)] = {**({"coding": coding} if coding else {}), "text": p.name}
+        lo, hi = p.elemental_mg_min, p.elemental_mg_max
+        mg = f"{lo:g} mg" if lo == hi else f"{lo:g}-{hi:g} mg"
+        notes[("magnesium", p.name)] = f"{mg} elemental magnesium a serving ({p.basis})"
+    for m in r.medicines:
+        coding = [{"system": RXNORM_SYSTEM, "code": c} for c in m.rxcui]
+        codes[("medicine", m.name)] = {**({"coding": coding} if coding else {}), "text": m.name}
+
+    def statement(kind: str, item: str, n: int, dosage: list[dict[str, Any]]) -> dict[str, Any]:
+        res: dict[str, Any] = {
+            "resourceType": "MedicationStatement",
+            "status": "active",
+            "category": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/medication-statement-category",
+                        "code": "patientspecified",
+                        "display": "Patient Specified",
+                    }
+                ]
+            },
+            "medicationCodeableConcept": codes.get((kind, item), {"text": item}),
+            "subject": {"reference": patient},
+            "dosage": dosage,
+        }
+        if (kind, item) in notes:
+            res["note"] = [{"text": notes[(kind, item)]}]
+        return {"fullUrl": _urn(kind, item, str(n)), "resource": res}
+
+    entries: list[dict[str, Any]] = [{"fullUrl": patient, "resource": {"resourceType": "Patient"}}]
+    takes: dict[tuple[str, str], str] = {
+        (i.kind, i.item): i.take
+        for tt in _patterns(r)
+        for i in tt.schedule
+        if i.kind == "magnesium" and i.take
+    }
+    for (kind, item), uses in _uses(r).items():
+        for n, (times, days, span) in enumerate(uses):
+            words = _when(times, days, span)
+            take = takes.get((kind, item))
+            dosage: dict[str, Any] = {
+                "text": f"{take} {words}" if take else words,
+                "timing": {"repeat": _repeat(times, days, span)},
+            }
+            dose = _dose(take)
+            if dose is not None:
+                dosage["doseAndRate"] = [dose]
+            entries.append(statement(kind, item, n, [dosage]))
+    for a in r.as_needed:
+        entries.append(statement(a.kind, a.item, 0, [_as_needed_dosage(a.rule, a.max_per_day)]))
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
