@@ -221,6 +221,39 @@ def test_an_unknown_medicine_and_a_label_product_have_text_only() -> None:
             assert "coding" not in concept
 
 
+def test_a_product_with_no_time_is_on_hold_with_the_reason_not_left_out() -> None:
+    data = {
+        "day": {"wake": "07:00", "sleep": "09:00"},
+        "medicines": [{"name": "ciprofloxacin", "times": ["07:30", "08:30"]}],
+        "magnesium": [{"form": "glycinate", "amount": "200 mg", "elemental": True, "servings": 2}],
+    }
+    r = plan(REF, Regimen.model_validate(data))
+    assert r.no_timetable_reason is not None
+    b = plan_bundle(r, REF.catalogue, Regimen.model_validate(data))
+    _valid(b)
+    (mg,) = _statements(b, "Magnesium bisglycinate")
+    assert mg["status"] == "on-hold" and "ciprofloxacin" in mg["statusReason"][0]["text"]
+    (dosage,) = mg["dosage"]
+    assert dosage["timing"]["repeat"] == {"frequency": 2, "period": 1, "periodUnit": "d"}
+    assert dosage["text"].startswith("no time found every day: ")
+    (cipro,) = _statements(b, "ciprofloxacin")
+    assert cipro["status"] == "active"
+
+
+def test_a_product_blocked_on_one_pattern_only_is_on_hold_for_those_days() -> None:
+    data = {
+        "day": {"wake": "07:00", "sleep": "10:00"},
+        "medicines": [{"name": "ciprofloxacin", "times": ["07:30", "09:30"], "days": ["sun"]}],
+        "magnesium": [{"form": "glycinate", "amount": "200 mg", "elemental": True}],
+    }
+    b = _bundle(data)
+    _valid(b)
+    mg = {s["status"]: s for s in _statements(b, "Magnesium bisglycinate")}
+    assert set(mg) == {"active", "on-hold"}
+    assert mg["on-hold"]["dosage"][0]["timing"]["repeat"]["dayOfWeek"] == ["sun"]
+    assert "sun" not in mg["active"]["dosage"][0]["timing"]["repeat"]["dayOfWeek"]
+
+
 # ---------------------------------------------------------------- the command
 
 

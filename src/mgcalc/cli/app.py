@@ -1288,7 +1288,7 @@ def plan(
     if ics is not None:
         files.append(("--ics", ics, lambda: ics_bytes(r, medicines=ics_medicines, regimen=reg)[0]))
     if fhir is not None:
-        files.append(("--fhir", fhir, lambda: fhir_bytes(r, ref.catalogue)))
+        files.append(("--fhir", fhir, lambda: fhir_bytes(r, ref.catalogue, reg)))
     for flag, path, data in files:
         try:
             write_output(path, data())

@@ -815,9 +815,10 @@ def write_ics(
     return n
 
 
-def fhir_bytes(r: PlanResult, catalogue: Catalogue) -> bytes:
+def fhir_bytes(r: PlanResult, catalogue: Catalogue, regimen: Regimen | None = None) -> bytes:
     """The plan as a FHIR R4 Bundle (``mgcalc.core.fhir.plan_bundle``), as JSON (UTF-8, indented,
     a final newline), for ``write_output``."""
     from mgcalc.core.fhir import plan_bundle
 
-    return (json.dumps(plan_bundle(r, catalogue), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    bundle = plan_bundle(r, catalogue, regimen)
+    return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from mgcalc.schema.data import Catalogue
-from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Timetable
+from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable
 
 UNII_SYSTEM = "http://fdasis.nlm.nih.gov"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -55,9 +55,32 @@ def _merge(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def _uses(r: PlanResult) -> dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str], Span]]]:
+def _blocked(r: PlanResult, tt: Timetable, span: Span, regimen: Regimen | None) -> list[str]:
+    """The magnesium products a pattern with no timetable leaves without times: those of the
+    pattern (by the regimen's days and dates; without it, every product taken at fixed times)."""
+    if tt.no_timetable_reason is None:
+        return []
+    fixed = {a.item for a in r.as_needed if a.kind == "magnesium"}
+    out = []
+    for n, p in enumerate(r.products):
+        if p.name in fixed:
+            continue
+        if regimen is not None and n < len(regimen.magnesium):
+            c = regimen.magnesium[n]
+            if c.days is not None and not set(c.days) & set(tt.days or WEEKDAYS):
+                continue
+            if (c.from_ is not None and c.from_ > span[1]) or (c.until is not None and c.until < span[0]):
+                continue
+        out.append(p.name)
+    return out
+
+
+def _uses(
+    r: PlanResult, regimen: Regimen | None = None
+) -> dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str], Span]]]:
     """For each (kind, item) of the timetables: its times, the days and the dates they hold for,
-    merged (the same times on days or dates that meet are one use)."""
+    merged (the same times on days or dates that meet are one use). A product a pattern could not
+    place has a use with no times on that pattern's days."""
     seen: dict[tuple[str, str], dict[tuple[tuple[str, ...], Span], set[str]]] = {}
     for tt in _patterns(r):
         span = (
@@ -68,6 +91,8 @@ def _uses(r: PlanResult) -> dict[tuple[str, str], list[tuple[tuple[str, ...], fr
         for item in tt.schedule:
             if item.kind != "meal":
                 by_item.setdefault((item.kind, item.item), []).append(item)
+        for name in _blocked(r, tt, span, regimen):
+            by_item.setdefault(("magnesium", name), [])
         for key, items in by_item.items():
             times = tuple(sorted({i.time for i in items}))
             seen.setdefault(key, {}).setdefault((times, span), set()).update(tt.days or WEEKDAYS)
@@ -96,7 +121,7 @@ def _dose(take: str | None) -> dict[str, Any] | None:
 
 
 def _repeat(times: tuple[str, ...], days: frozenset[str], span: Span) -> dict[str, Any]:
-    repeat: dict[str, Any] = {"timeOfDay": [f"{t}:00" for t in times]}
+    repeat: dict[str, Any] = {"timeOfDay": [f"{t}:00" for t in times]} if times else {}
     if days != frozenset(WEEKDAYS):
         repeat["dayOfWeek"] = [d for d in WEEKDAYS if d in days]
     if span != (_OPEN_LO, _OPEN_HI):
@@ -110,7 +135,7 @@ def _repeat(times: tuple[str, ...], days: frozenset[str], span: Span) -> dict[st
 
 
 def _when(times: tuple[str, ...], days: frozenset[str], span: Span) -> str:
-    words = "at " + ", ".join(times)
+    words = "at " + ", ".join(times) if times else "no time found"
     if days != frozenset(WEEKDAYS):
         words += " on " + ", ".join(d.capitalize() for d in WEEKDAYS if d in days)
     else:
@@ -135,10 +160,15 @@ def _as_needed_dosage(text: str, max_per_day: int) -> dict[str, Any]:
     }
 
 
-def plan_bundle(r: PlanResult, catalogue: Catalogue) -> dict[str, Any]:
+def plan_bundle(r: PlanResult, catalogue: Catalogue, regimen: Regimen | None = None) -> dict[str, Any]:
     """The plan ``r`` as a FHIR R4 Bundle (type ``collection``) of one Patient (the person the plan
     is for, with nothing about them: the receiving system links its own) and MedicationStatement
-    resources, as a JSON-ready dict. The same plan gives the same bundle (ids are uuid5 of the content)."""
+    resources, as a JSON-ready dict. The same plan gives the same bundle (ids are uuid5 of the content).
+
+    A magnesium product for which no time keeps every rule (on some or all days) is not left out:
+    its statement for those days is ``on-hold``, with the reason, how many a day, and no times.
+    ``regimen`` (the plan's own) tells which products a pattern with no timetable holds; without
+    it, every product taken at fixed times."""
     forms = {f.id: f for f in catalogue.forms}
     patient = _urn("patient")
     codes: dict[tuple[str, str], dict[str, Any]] = {}
@@ -156,10 +186,13 @@ def plan_bundle(r: PlanResult, catalogue: Catalogue) -> dict[str, Any]:
         coding = [{"system": RXNORM_SYSTEM, "code": c} for c in m.rxcui]
         codes[("medicine", m.name)] = {**({"coding": coding} if coding else {}), "text": m.name}
 
-    def statement(kind: str, item: str, n: int, dosage: list[dict[str, Any]]) -> dict[str, Any]:
+    def statement(
+        kind: str, item: str, n: int, dosage: list[dict[str, Any]], held: str | None = None
+    ) -> dict[str, Any]:
         res: dict[str, Any] = {
             "resourceType": "MedicationStatement",
-            "status": "active",
+            "status": "active" if held is None else "on-hold",
+            **({"statusReason": [{"text": held}]} if held is not None else {}),
             "category": {
                 "coding": [
                     {
@@ -184,7 +217,20 @@ def plan_bundle(r: PlanResult, catalogue: Catalogue) -> dict[str, Any]:
         for i in tt.schedule
         if i.kind == "magnesium" and i.take
     }
-    for (kind, item), uses in _uses(r).items():
+    servings = {p.name: p.servings for p in r.products}
+    blocked: dict[str, list[str]] = {}  # why a product has no times: its own blocks, else the pattern's
+    for tt in _patterns(r):
+        if tt.no_timetable_reason is None:
+            continue
+        for name in servings:
+            whys = [u.why for u in tt.unsatisfied if u.product == name] or [
+                tt.no_timetable_reason,
+                *(u.why for u in tt.unsatisfied),
+            ]
+            for why in whys:
+                if why not in blocked.setdefault(name, []):
+                    blocked[name].append(why)
+    for (kind, item), uses in _uses(r, regimen).items():
         for n, (times, days, span) in enumerate(uses):
             words = _when(times, days, span)
             take = takes.get((kind, item))
@@ -195,7 +241,12 @@ def plan_bundle(r: PlanResult, catalogue: Catalogue) -> dict[str, Any]:
             dose = _dose(take)
             if dose is not None:
                 dosage["doseAndRate"] = [dose]
-            entries.append(statement(kind, item, n, [dosage]))
+            held = None
+            if not times:
+                held = "; ".join(blocked.get(item, [])) or "no time in the waking day keeps every rule"
+                dosage["text"] = f"{words}: {held}"
+                dosage["timing"]["repeat"].update(frequency=servings.get(item, 1), period=1, periodUnit="d")
+            entries.append(statement(kind, item, n, [dosage], held))
     for a in r.as_needed:
         entries.append(statement(a.kind, a.item, 0, [_as_needed_dosage(a.rule, a.max_per_day)]))
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
