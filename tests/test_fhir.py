@@ -254,6 +254,38 @@ def test_a_product_blocked_on_one_pattern_only_is_on_hold_for_those_days() -> No
     assert "sun" not in mg["active"]["dosage"][0]["timing"]["repeat"]["dayOfWeek"]
 
 
+def test_a_night_shift_dose_after_midnight_is_on_the_next_weekday_and_date() -> None:
+    """A waking day 14:00-06:00: a weekly Sunday medicine at 02:00 is taken early on Monday."""
+    data = {
+        "day": {"wake": "14:00", "sleep": "06:00"},
+        "medicines": [
+            {
+                "name": "alendronate 70 mg",
+                "times": ["15:00", "02:00"],
+                "days": ["sun"],
+                "until": "2026-12-13",
+            },
+            {"name": "levothyroxine", "times": ["13:30"], "days": ["sat"]},
+        ],
+        "magnesium": [{"form": "glycinate", "amount": "200 mg", "elemental": True}],
+    }
+    reg = Regimen.model_validate(data)
+    b = plan_bundle(plan(REF, reg), REF.catalogue, reg)
+    _valid(b)
+    (alendronate,) = _statements(b, "alendronate")
+    got = [d["timing"]["repeat"] for d in alendronate["dosage"]]
+    assert got == [
+        {"timeOfDay": ["15:00:00"], "dayOfWeek": ["sun"], "boundsPeriod": {"end": "2026-12-13"}},
+        {"timeOfDay": ["02:00:00"], "dayOfWeek": ["mon"], "boundsPeriod": {"end": "2026-12-14"}},
+    ]
+    # just before waking is the same day, not the next
+    (levo,) = _statements(b, "levothyroxine")
+    assert [d["timing"]["repeat"]["dayOfWeek"] for d in levo["dosage"]] == [["sat"]]
+    # without the regimen the builder cannot tell: the waking day's weekday
+    (plain,) = _statements(plan_bundle(plan(REF, reg), REF.catalogue), "alendronate")
+    assert [d["timing"]["repeat"]["dayOfWeek"] for d in plain["dosage"]] == [["sun"]]
+
+
 # ---------------------------------------------------------------- the command
 
 

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from mgcalc.schema.data import Catalogue
-from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable
+from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable, minutes
 
 UNII_SYSTEM = "http://fdasis.nlm.nih.gov"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -118,6 +118,33 @@ def _dose(take: str | None) -> dict[str, Any] | None:
         return None
     value = float(m.group(1))
     return {"doseQuantity": {"value": int(value) if value.is_integer() else value, "unit": m.group(2)}}
+
+
+def _calendar(
+    times: tuple[str, ...], days: frozenset[str], span: Span, regimen: Regimen | None
+) -> list[tuple[tuple[str, ...], frozenset[str], Span]]:
+    """A use in calendar days: on a waking day that crosses midnight (a night shift), the times
+    after midnight fall on the next day, so their weekdays and dates move on by one (as ``--ics``
+    does); they become a dosage of their own where the days or dates are not every day, open."""
+    if regimen is None or not times or (days == frozenset(WEEKDAYS) and span == (_OPEN_LO, _OPEN_HI)):
+        return [(times, days, span)]
+    wake, length = minutes(regimen.day.wake), regimen.day.length
+
+    def after_midnight(t: str) -> bool:
+        off = regimen.day.offset(t)
+        if off > length and 1440 - off < off - length:
+            return False  # nearer the start of the day than its end: just before waking
+        return wake + off >= 1440
+
+    late = tuple(t for t in times if after_midnight(t))
+    if not late:
+        return [(times, days, span)]
+    same = tuple(t for t in times if t not in late)
+    moved = frozenset(WEEKDAYS[(WEEKDAYS.index(d) + 1) % 7] for d in days)
+    one = timedelta(days=1)
+    lo = span[0] if span[0] == _OPEN_LO else span[0] + one
+    hi = span[1] if span[1] == _OPEN_HI else span[1] + one
+    return ([(same, days, span)] if same else []) + [(late, moved, (lo, hi))]
 
 
 def _repeat(times: tuple[str, ...], days: frozenset[str], span: Span) -> dict[str, Any]:
@@ -232,21 +259,26 @@ def plan_bundle(r: PlanResult, catalogue: Catalogue, regimen: Regimen | None = N
                     blocked[name].append(why)
     for (kind, item), uses in _uses(r, regimen).items():
         for n, (times, days, span) in enumerate(uses):
-            words = _when(times, days, span)
             take = takes.get((kind, item))
-            dosage: dict[str, Any] = {
-                "text": f"{take} {words}" if take else words,
-                "timing": {"repeat": _repeat(times, days, span)},
-            }
             dose = _dose(take)
-            if dose is not None:
-                dosage["doseAndRate"] = [dose]
             held = None
-            if not times:
-                held = "; ".join(blocked.get(item, [])) or "no time in the waking day keeps every rule"
-                dosage["text"] = f"{words}: {held}"
-                dosage["timing"]["repeat"].update(frequency=servings.get(item, 1), period=1, periodUnit="d")
-            entries.append(statement(kind, item, n, [dosage], held))
+            dosages = []
+            for part, part_days, part_span in _calendar(times, days, span, regimen):
+                words = _when(part, part_days, part_span)
+                dosage: dict[str, Any] = {
+                    "text": f"{take} {words}" if take else words,
+                    "timing": {"repeat": _repeat(part, part_days, part_span)},
+                }
+                if dose is not None:
+                    dosage["doseAndRate"] = [dose]
+                if not part:
+                    held = "; ".join(blocked.get(item, [])) or "no time in the waking day keeps every rule"
+                    dosage["text"] = f"{words}: {held}"
+                    dosage["timing"]["repeat"].update(
+                        frequency=servings.get(item, 1), period=1, periodUnit="d"
+                    )
+                dosages.append(dosage)
+            entries.append(statement(kind, item, n, dosages, held))
     for a in r.as_needed:
         entries.append(statement(a.kind, a.item, 0, [_as_needed_dosage(a.rule, a.max_per_day)]))
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
