@@ -107,6 +107,23 @@ def test_the_readme_plan_validates() -> None:
     assert dosage["timing"]["repeat"] == {"timeOfDay": ["10:30:00", "23:00:00"]}  # every day, no end
 
 
+def test_two_lines_with_one_name_are_two_entries_with_their_own_ids() -> None:
+    same = {"form": "citrate", "amount": "100 mg", "elemental": True}
+    data = {
+        "day": DAY_,
+        "medicines": [
+            {"name": "Maalox", "times": ["12:00"]},
+            {"name": "Maalox", "as_needed": True, "max_per_day": 2},
+        ],
+        "magnesium": [same, {**same, "as_needed": True, "max_per_day": 2}],
+    }
+    b = _bundle(data)
+    _valid(b)
+    fulls = [e["fullUrl"] for e in b["entry"]]
+    assert len(set(fulls)) == len(fulls)
+    assert len(_statements(b, "Maalox")) == 2 and len(_statements(b, "Magnesium citrate")) == 2
+
+
 def test_every_item_is_a_statement_the_validator_catches_a_broken_one() -> None:
     b = _bundle()
     for name in ("alendronate", "levothyroxine", "ciprofloxacin", "Maalox", "Magnesium"):

@@ -1191,6 +1191,7 @@ def convert(
         "mgcalc plan regimen.yaml",
         "mgcalc plan regimen.yaml --html plan.html --ics plan.ics",
         "mgcalc plan regimen.yaml --ics - --ics-medicines > reminders.ics",
+        "mgcalc plan regimen.yaml --fhir plan.fhir.json",
         "mgcalc plan regimen.yaml --json",
     ],
 )

@@ -235,7 +235,8 @@ def plan_bundle(r: PlanResult, catalogue: Catalogue, regimen: Regimen | None = N
         }
         if (kind, item) in notes:
             res["note"] = [{"text": notes[(kind, item)]}]
-        return {"fullUrl": _urn(kind, item, str(n)), "resource": res}
+        # the entry's place too: two regimen lines may share a name (fullUrl is unique in a bundle)
+        return {"fullUrl": _urn(kind, item, str(n), str(len(entries))), "resource": res}
 
     entries: list[dict[str, Any]] = [{"fullUrl": patient, "resource": {"resourceType": "Patient"}}]
     takes: dict[tuple[str, str], str] = {
