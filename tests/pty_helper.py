@@ -39,8 +39,11 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("MGCALC_CATALOGUE", "NO_COLOR", "FORCE_COLOR", "COLUMNS")
+        if k
+        not in ("MGCALC_CATALOGUE", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "PAGER", "MGCALC_PAGER", "LINES")
     }
+    if not {"PAGER", "MGCALC_PAGER"} & set(extra or {}):
+        env["MGCALC_PAGER"] = ""  # the tests read the screen: no pager unless a test sets one
     env.setdefault("TERM", "xterm")
     if env["TERM"] == "dumb":
         env["TERM"] = "xterm"

@@ -230,6 +230,14 @@ SourcesOpt = Annotated[
     bool, typer.Option("--sources", help="Print the sources' full citations (default: short ones).")
 ]
 BriefOpt = Annotated[bool, typer.Option("--brief", help="Print no source footnotes.")]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-pager",
+        help="Never page: by default output taller than the terminal goes through $MGCALC_PAGER, "
+        "$PAGER or less -FRX (never when piped).",
+    ),
+]
 
 
 def command(
@@ -237,8 +245,8 @@ def command(
 ) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Register a command: it returns an ExitStatus, which becomes the process exit code.
 
-    Every command gets --color (and, with ``footnotes``, --sources and
-    --brief) and its ``examples`` at the end of its help. Text arguments must
+    Every command gets --color and --no-pager (and, with ``footnotes``,
+    --sources and --brief) and its ``examples`` at the end of its help. Text arguments must
     be UTF-8 (file names may be any bytes); a closed pipe on stdout ends the
     command quietly with exit 0.
     """
@@ -255,7 +263,10 @@ def command(
         extra = [
             inspect.Parameter(
                 "color", inspect.Parameter.KEYWORD_ONLY, default=Color.auto, annotation=ColorOpt
-            )
+            ),
+            inspect.Parameter(
+                "no_pager", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=NoPagerOpt
+            ),
         ]
         if footnotes:
             extra += [
@@ -278,7 +289,10 @@ def command(
             color = kwargs.pop("color")
             if color is not Color.auto:  # auto: as the environment says (an injected one, in tests)
                 env.color = color is Color.always
+            if kwargs.pop("no_pager"):
+                env.paging = False
             if footnotes:
+                env.footnote_flags = True
                 full, brief = kwargs.pop("sources"), kwargs.pop("brief")
                 if full and brief:
                     raise MgcalcError("choose one of --sources and --brief")
@@ -1103,11 +1117,12 @@ def batch(
 
 
 @command(
+    footnotes=True,
     examples=[
         "mgcalc panel label.txt --age 70",
         "mgcalc panel record.json --json",
         "pbpaste | mgcalc panel -",
-    ]
+    ],
 )
 @with_profile()
 def panel(
@@ -1153,6 +1168,7 @@ def panel(
 
 
 @command(
+    footnotes=True,
     examples=["mgcalc convert 400 mg", "mgcalc convert 4 mmol", "mgcalc convert 2.1 mg/dL"],
     context_settings=NUMBER_ARGS,
 )

@@ -5,7 +5,8 @@ Off a terminal a view is plain aligned text, one line per item, no escape
 codes (the golden-tested form). On a terminal it is laid out to the width:
 prose wraps at spaces, tables wrap their prose columns, then hide their
 optional columns, then stack each row under its id; ids and figures are never
-cut. Colour (ANSI) only when ``use_color``. Tests inject an ``Environment``
+cut. Colour (ANSI) only when ``use_color``. Output taller than the terminal
+goes through a pager (see ``Environment.pager``), never when piped. Tests inject an ``Environment``
 (``use(env)``) to exercise the terminal path without a real terminal.
 """
 
@@ -48,6 +49,8 @@ class Environment:
     __slots__ = (
         "color",
         "environ",
+        "footnote_flags",
+        "paging",
         "sources",
         "stderr",
         "stderr_isatty",
@@ -66,6 +69,8 @@ class Environment:
         width: int | None = None,
         environ: Mapping[str, str] | None = None,
         sources: str = "short",
+        paging: bool = True,
+        footnote_flags: bool = False,
     ) -> None:
         self.stdout = stdout
         self.stderr = stderr
@@ -75,6 +80,10 @@ class Environment:
         self.color = color
         self.width = width
         self.sources = sources
+        #: False with --no-pager.
+        self.paging = paging
+        #: Whether the command accepts --sources and --brief (its footnotes then name them).
+        self.footnote_flags = footnote_flags
 
     @property
     def out(self) -> TextIO:
@@ -131,6 +140,37 @@ class Environment:
                 width = 80
         return max(width, MIN_WIDTH)
 
+    def rows(self) -> int | None:
+        """The terminal's height: $LINES (when a positive number), else the terminal's own size."""
+        try:
+            lines = int(self.environ.get("LINES", "") or 0)
+        except ValueError:
+            lines = 0
+        if lines > 0:
+            return lines
+        try:
+            return os.get_terminal_size(self.out.fileno()).lines or None
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def pager(self) -> str | None:
+        """The pager command, as git and gh choose it: $MGCALC_PAGER, else $PAGER, else ``less -FRX``
+        when less is installed; None when there is none (set to empty or ``cat``: no pager)."""
+        for name in ("MGCALC_PAGER", "PAGER"):
+            if name in self.environ:
+                command = self.environ[name].strip()
+                return None if command in ("", "cat") else command
+        import shutil
+
+        return "less -FRX" if shutil.which("less") else None
+
+    def real_terminal_out(self) -> bool:
+        """Whether stdout is a real terminal file descriptor (not an injected stream)."""
+        try:
+            return os.isatty(self.out.fileno())
+        except (OSError, ValueError, AttributeError):
+            return False
+
 
 _current = Environment()
 
@@ -148,10 +188,50 @@ def use(env: Environment) -> Environment:
 
 
 def emit(view: View, env: Environment | None = None) -> None:
-    """Write a view for people: laid out to the width on a terminal, coloured when ``use_color``."""
+    """Write a view for people: laid out to the width on a terminal, coloured when ``use_color``;
+    through the pager when it is taller than the terminal (see ``page``)."""
     e = env or current()
     width = e.columns() if e.out_is_terminal() else None
-    e.out.write(render(layout(view, width, e.sources), color=e.use_color()))
+    text = render(layout(view, width, e.sources, hint=e.footnote_flags), color=e.use_color())
+    if width is None or not page(text, e):
+        e.out.write(text)
+
+
+def page(text: str, e: Environment) -> bool:
+    """Show ``text`` through the pager when stdout is a terminal, paging is on (no --no-pager) and
+    the text is taller than the terminal; whether it did. The pager reads the text on its stdin
+    and writes to the terminal; a pager that cannot start leaves the text to be written as usual."""
+    if not e.paging or not e.real_terminal_out():
+        return False
+    rows = e.rows()
+    if rows is None or text.count("\n") < rows:
+        return False
+    command = e.pager()
+    if command is None:
+        return False
+    import subprocess
+
+    environ = dict(e.environ)
+    environ.setdefault("LESS", "FRX")  # as git: quit if one screen, keep colour, leave the screen as is
+    environ.setdefault("LV", "-c")
+    e.out.flush()
+    try:
+        proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=environ)
+    except OSError:
+        return False
+    assert proc.stdin is not None
+    encoding = getattr(e.out, "encoding", None) or "utf-8"
+    try:
+        proc.stdin.write(text.encode(encoding, "replace"))
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):  # the reader quit before the end: nothing more to show
+        pass
+    while True:
+        try:
+            proc.wait()
+            return True
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager (as in git); wait for it to end
+            continue
 
 
 def text_view(view: View, sources: str = "short", width: int | None = None) -> str:
@@ -230,8 +310,9 @@ def _prose(
     return lines
 
 
-def layout(view: View, width: int | None, sources: str = "short") -> list[Line]:
-    """A view as styled lines, fitted to ``width`` (None: no limit)."""
+def layout(view: View, width: int | None, sources: str = "short", hint: bool = True) -> list[Line]:
+    """A view as styled lines, fitted to ``width`` (None: no limit); ``hint``: end short citations
+    with the flags that change them (only for commands that accept --sources and --brief)."""
     if width is not None:
         width = max(width, MIN_WIDTH)
     lines: list[Line] = _prose(literal(view.title, 10_000), "title", width, 2)
@@ -272,7 +353,7 @@ def layout(view: View, width: int | None, sources: str = "short") -> list[Line]:
                 limit = SHORT_CITE if width is None else min(SHORT_CITE, width - len(lead))
                 text = _short(text, limit)
             lines += _prose(text, "dim", width, len(lead), lead, "dim")
-        if sources == "short":
+        if sources == "short" and hint:
             lines.append([("(full citations: --sources; none: --brief)", "dim")])
     return lines
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     )
 
 
+#: Where a caution named its subject, while cautions are compared (see View.add_cautions).
+_SUBJECT = "\ue002"
+
+
 # Plain classes rather than dataclasses: dataclass creation compiles code at
 # import, a measurable share of start-up.
 class Table:
@@ -65,7 +69,7 @@ class View:
     footnotes' full citations, numbered from 1.
     """
 
-    __slots__ = ("blocks", "cautions", "fields", "notes", "sources", "tables", "title")
+    __slots__ = ("blocks", "cautions", "fields", "notes", "sources", "subjects", "tables", "title")
 
     def __init__(
         self,
@@ -82,16 +86,59 @@ class View:
         self.blocks = blocks or []
         self.cautions: list[tuple[str, str, int]] = []  # (level, message, footnote), shown last
         self.sources: list[str] = []  # footnotes, numbered from 1
+        #: Names cautions may begin with ("Magnesium oxide is ...") and the short id to list them by:
+        #: the same caution about several of them is printed once, naming them (see add_cautions).
+        self.subjects: dict[str, str] = {}
 
     def add_cautions(self, cautions: list[Caution]) -> View:
-        """Append cautions (most severe first, each once) with their timing and a source footnote."""
+        """Append cautions (most severe first, each once) with their timing and a source footnote.
+
+        Cautions that say the same of several ``subjects`` ("X is strongly
+        laxative and ...") are merged into one naming them all, in order.
+        """
         seen = {(text, mark) for _, text, mark in self.cautions}
-        for c in sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True):
-            mark = self.footnote(c.source)
-            if (c.message, mark) not in seen:
-                seen.add((c.message, mark))
-                self.cautions.append((c.level, c.message, mark))
+        ordered = sorted(cautions, key=lambda c: ("info", "caution", "avoid").index(c.level), reverse=True)
+        for level, message, source in self._merged(ordered):
+            mark = self.footnote(source)
+            if (message, mark) not in seen:
+                seen.add((message, mark))
+                self.cautions.append((level, message, mark))
         return self
+
+    def _merged(self, cautions: list[Caution]) -> list[tuple[str, str, str]]:
+        """(level, message, source) of each caution, those differing only by their subject merged."""
+        # the longest name first: "Magnesium citrate, NOW..." before "Magnesium citrate"
+        names = sorted(self.subjects, key=len, reverse=True)
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        out: list[tuple[str, str, str]] = []
+        for c in cautions:
+            subject = next((s for s in names if s and s in c.message), None)
+            if subject is None:
+                out.append((c.level, c.message, c.source))
+                continue
+            key = (c.level, c.message.replace(subject, _SUBJECT, 1), c.source)
+            if key not in groups:
+                groups[key] = []
+                out.append(key)
+            if self.subjects[subject] not in groups[key]:
+                groups[key].append(self.subjects[subject])
+        merged = []
+        for level, text, source in out:
+            ids = groups.get((level, text, source))
+            if ids is None:
+                merged.append((level, text, source))
+                continue
+            if len(ids) == 1:
+                name = next(s for s in names if self.subjects[s] == ids[0])
+                merged.append((level, text.replace(_SUBJECT, name), source))
+                continue
+            many = f"{len(ids)} forms ({', '.join(ids)})"
+            if text.startswith(_SUBJECT + " is "):
+                text = many + " are " + text[len(_SUBJECT + " is ") :]
+            else:
+                text = text.replace(_SUBJECT, many).replace("this form", "each of these forms")
+            merged.append((level, text, source))
+        return merged
 
     def footnote(self, source: str) -> int:
         """The number of a source footnote (added once)."""
@@ -319,10 +366,12 @@ def compare_view(r: CompareResult) -> View:
             ]
         rows.append(cells)
     meal = ", each with a meal" if r.with_meal else ", one intake without food"
-    # on a narrow terminal: hide the column every row shares first, then the least needed (never the range)
+    # on a narrow terminal: hide the column every row shares first, then the price as given, the
+    # basis and %Mg; never the range, the laxative column (safety) or the cost per 100 mg absorbed
+    # (what --price asked for): rows are stacked rather than lose them
     shared = 3 if r.input_basis == "elemental" else 2
-    optional = (shared, 6, 1, 7) + ((8,) if priced else ())
-    return View(
+    optional = (shared, *((8,) if priced else ()), 6, 1)
+    v = View(
         title=f"{mg(r.amount_mg)} {what}, compared{meal}",
         tables=[Table(f"{len(rows)} forms", cols, rows, optional=optional)],
         notes=[
@@ -333,9 +382,13 @@ def compare_view(r: CompareResult) -> View:
             ESTIMATE_NOTE,
         ],
     )
+    v.subjects = {row.form_name: row.form for row in r.rows}
+    return v
 
 
 MARKS = "*o+x#@%&"
+#: The mark of a point where several series meet (none of them hides another).
+OVERLAP = "="
 
 
 def text_chart(
@@ -366,11 +419,19 @@ def text_chart(
             for row in range(r_lo, r_hi + 1):
                 if grid[height - 1 - row][col] == " ":
                     grid[height - 1 - row][col] = "."
+    overlap = False
     for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        mark = MARKS[n % len(MARKS)]
         for xv, yv in zip(x, y, strict=True):
             col = min(width - 1, round(xv / x_max * (width - 1)))
             row = min(height - 1, round(yv / y_max * (height - 1)))
-            grid[height - 1 - row][col] = MARKS[n % len(MARKS)]
+            cell = grid[height - 1 - row][col]
+            if cell in MARKS + OVERLAP and cell != mark:  # another series is here: keep both visible
+                overlap = True
+                mark_here = OVERLAP
+            else:
+                mark_here = mark
+            grid[height - 1 - row][col] = mark_here
     top = num(y_max, 1)
     pad = max(len(top), 1)
     lines = [f"{y_label}"]
@@ -379,6 +440,8 @@ def text_chart(
         lines.append(f"{label.rjust(pad)} |{''.join(cells)}")
     lines.append(" " * pad + " +" + "-" * width)
     lines.append(" " * pad + "  0" + f"{num(x_max, 0)} mg elemental per dose".rjust(width - 1))
+    if overlap:
+        lines.append(f"{OVERLAP}: several series at the same point")
     return "\n".join(lines)
 
 
@@ -407,6 +470,7 @@ def curve_view(r: CurveResult) -> View:
     ]
     fed = r.with_meal if r.with_meal is not None else bool(r.meal_mg)
     meal = " (each dose with a meal)" if fed else " (each dose without food)"
+    notes = [_coincide_note(r.series)] if len(r.series) > 1 else []
     return View(
         title=f"Absorbed magnesium against dose{meal}",
         blocks=[
@@ -426,7 +490,32 @@ def curve_view(r: CurveResult) -> View:
                 legend,
             )
         ],
-        notes=[ESTIMATE_NOTE],
+        notes=[n for n in notes if n] + [ESTIMATE_NOTE],
+    )
+
+
+def _coincide_note(series: list[CurveSeries]) -> str | None:
+    """Which series lie on the same curve (the same figures and ranges at every dose), in words."""
+
+    def key(s: CurveSeries) -> tuple[tuple[float | None, ...], ...]:
+        return tuple(
+            (p.dose_mg, round(p.absorbed_mg, 6), p.absorbed_mg_min, p.absorbed_mg_max) for p in s.points
+        )
+
+    groups: dict[tuple[tuple[float | None, ...], ...], list[int]] = {}
+    for i, s in enumerate(series):
+        groups.setdefault(key(s), []).append(i)
+    said = []
+    for members in groups.values():
+        if len(members) > 1:
+            names = [f"{series[i].form} ({MARKS[i % len(MARKS)]})" for i in members]
+            said.append(f"{', '.join(names[:-1])} and {names[-1]}")
+    if not said:
+        return None
+    return (
+        "Same curve: "
+        + "; ".join(said)
+        + f" give the same figures at every dose, so their marks coincide (drawn as {OVERLAP})."
     )
 
 
@@ -632,7 +721,10 @@ def parse_view(r: ParseResult, line: int | None = None) -> View:
 
 
 def panel_view(r: PanelResult) -> View:
-    """The human view of ``panel``."""
+    """The human view of ``panel``: the label's own words, and a per-unit amount (derived) where a
+    serving is several tablets or capsules."""
+    from mgcalc.core.panel import units_per_serving
+
     if r.kind == "dsld":
         name = " - ".join(x for x in (r.brand_name, r.full_name) if x)
         title = f"DSLD label {r.id or '?'}" + (f": {name}" if name else "")
@@ -655,6 +747,15 @@ def panel_view(r: PanelResult) -> View:
             else ""
         )
         fields.append(("a day", f"{mg(r.daily_elemental_mg_max)} at {r.per_day} servings{why}"))
+    units = units_per_serving(r.serving_size) if r.per == "serving" else None
+    if units is not None and r.elemental_mg_min is not None:
+        n, unit = units
+        each = _elemental(
+            r.elemental_mg_min / n, None if r.elemental_mg_max is None else r.elemental_mg_max / n, "source"
+        )
+        if r.elemental_mg_max is None:
+            each = f"at least {mg(r.elemental_mg_min / n)}"
+        fields.append((f"per {unit}", f"{each} (derived: per serving / {num(n, 0)})"))
     if r.dv_group not in (None, "adults"):
         fields.append(("% DV for", r.dv_group))
     v = View(title=title, fields=fields)
@@ -669,9 +770,22 @@ def panel_view(r: PanelResult) -> View:
         if x.error:
             v.notes.append(f"cannot read '{x.text}': {x.error}")
     if r.excipients:
-        v.notes.append("Excipients (not counted): " + ", ".join(r.excipients) + ".")
+        v.notes.append("Excipients (not counted): " + ", ".join(_excipient_names(r)) + ".")
     v.notes += [f"check: {c}" for c in r.checks]
     return v
+
+
+def _excipient_names(r: PanelResult) -> list[str]:
+    """The excipients as the label words them ("Vegetable Stearate"), with what they were read as
+    where that differs ("(read as magnesium stearate)")."""
+    said = list(dict.fromkeys(x.text.strip(" .;,") for x in r.lines if x.role == "excipient"))
+    if len(said) == len(r.excipients):
+        return [
+            words if words.casefold() == name.casefold() else f"{words} (read as {name})"
+            for words, name in zip(said, r.excipients, strict=True)
+        ]
+    read = [n for n in r.excipients if n.casefold() not in {w.casefold() for w in said}]
+    return said + ([f"read as {', '.join(read)}"] if said and read else read)
 
 
 def convert_view(r: ConvertResult) -> View:

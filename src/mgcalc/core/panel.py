@@ -82,6 +82,28 @@ _FOOTNOTE = re.compile(r"^[*†‡%]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
+_UNITS = re.compile(
+    r"^\s*(?P<n>\d+(?:\.\d+)?)\s+(?P<unit>tablets?|capsules?|caplets?|softgels?|vegcaps?|"
+    r"chewables?|gummies|gummy|lozenges?|pills?)\b",
+    re.IGNORECASE,
+)
+
+
+def units_per_serving(serving_size: str | None) -> tuple[float, str] | None:
+    """How many units a serving of several tablets, capsules... is ("2 Tablets": (2, "tablet")),
+    so that a per-unit amount can be derived (per serving / units); None for one unit, a measure
+    ("15 mL", "1 scoop") or text that does not start with a count."""
+    m = _UNITS.match(serving_size or "")
+    if m is None:
+        return None
+    n = float(m["n"])
+    if n <= 1:
+        return None
+    unit = m["unit"].casefold()
+    singular = {"gummies": "gummy"}.get(unit, unit.removesuffix("s"))
+    return n, singular
+
+
 def _top_level_split(text: str) -> list[str]:
     """An ingredient list split at commas and semicolons outside parentheses."""
     out: list[str] = []
