@@ -24,6 +24,8 @@ from mgcalc.schema.data import (
     Condition,
     DrugRule,
     Form,
+    LaxativeEvidence,
+    Level,
     Reference,
     bare_name,
     norm_name,
@@ -417,7 +419,7 @@ def quiet_below(ref: Reference, profile: Profile) -> float:
         quiet = profile.memo[key] = float(
             0.0
             if ul is None or _diarrhoea(profile, d) or reports_rda
-            else min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul)
+            else min(ul, d.rules.laxative_near_ul.fraction_of_ul * ul, laxative_quiet_below(ref))
         )
     assert isinstance(quiet, float)
     return quiet
@@ -461,7 +463,6 @@ def amount_cautions(
             )
         )
     if form is not None:
-        rule = d.rules.laxative_near_ul
         if _diarrhoea(profile, d) and form.laxative != "none":
             out.append(
                 make(
@@ -475,19 +476,10 @@ def amount_cautions(
                     source=ref.cite(d.condition("chronic-diarrhea").sources),
                 )
             )
-        elif form.laxative == "strong" and ul is not None and daily_mg >= rule.fraction_of_ul * ul:
-            out.append(
-                make(
-                    Caution,
-                    code="laxative",
-                    level="caution",
-                    message=(
-                        f"{form.name} is strongly laxative and {mg(daily_mg)}/day is near or above the UL "
-                        f"({mg(ul)}/day): expect loose stools; split the dose or use a gentler form."
-                    ),
-                    source=ref.cite(rule.sources),
-                )
-            )
+        else:
+            lax = laxative_caution(ref, form, daily_mg / profile.per_day)
+            if lax is not None:
+                out.append(lax)
     if profile.age is not None and (profile.sex is not None or state != "none"):
         r = reference(ref, profile.age, profile.sex, state, profile.standard)
         target = r.rda_mg or r.ai_mg
@@ -506,6 +498,111 @@ def amount_cautions(
                 )
             )
     return [*out, *_form_cautions(ref, profile, form)]
+
+
+def laxative_basis(ref: Reference, form: Form) -> tuple[float, LaxativeEvidence]:
+    """(dose, evidence): the elemental mg taken at once from which ``form`` is expected to loosen
+    stools, and the evidence that states it: the form's own source where it states a dose (per
+    intake, else its daily amount read as taken at once), else the class default its ``like``
+    names (the IOM's LOAEL); a user catalogue without that form: its lowest stated dose
+    (infinite, so no dose-based caution, where it states none)."""
+    ev = form.laxative_evidence
+    own = ev.own_dose_mg
+    if own is not None:
+        return own, ev
+    target = ref.catalogue.find(ev.like) if ev.like is not None else None
+    dose = target.laxative_evidence.own_dose_mg if target is not None else None
+    if target is not None and dose is not None:
+        return dose, target.laxative_evidence
+    return laxative_floor(ref)
+
+
+def laxative_floor(ref: Reference) -> tuple[float, LaxativeEvidence]:
+    """(dose, evidence) of the class default: the lowest dose a "no data" form is held to (the
+    IOM's LOAEL), from which every form gets at least a note. Memoised per reference."""
+    hit = _FLOOR.get(id(ref))
+    if hit is None or hit[0] is not ref:
+        forms = ref.catalogue.forms
+        likes = {k for f in forms if (k := f.laxative_evidence.like) is not None}
+        stated = [
+            (d, f.laxative_evidence) for f in forms if (d := f.laxative_evidence.own_dose_mg) is not None
+        ]
+        defaults = [
+            (d, ev) for d, ev in stated if any(f.laxative_evidence is ev and f.id in likes for f in forms)
+        ]
+        pool = defaults or stated
+        dose, ev = min(pool, key=lambda b: b[0]) if pool else (math.inf, LaxativeEvidence(read="no data"))
+        hit = _FLOOR[id(ref)] = (ref, dose, ev)
+    return hit[1], hit[2]
+
+
+_FLOOR: dict[int, tuple[Reference, float, LaxativeEvidence]] = {}
+
+
+def laxative_quiet_below(ref: Reference) -> float:
+    """The dose taken at once below which no form gets a laxative caution (not even a note)."""
+    doses = [laxative_floor(ref)[0], *(laxative_basis(ref, f)[0] for f in ref.catalogue.forms)]
+    return laxative_near(ref) * min(doses)
+
+
+def laxative_level(ref: Reference, form: Form, per_intake_mg: float) -> Level | None:
+    """The laxative caution's level for ``per_intake_mg`` elemental taken at once: "caution" from
+    the form's own evidence dose (or the class default where it has none), "info" from the class
+    default (the IOM's LOAEL, which the IOM assumes for every dissociable salt) below that, else
+    None. Non-decreasing in the dose, so splitting a dose never raises it."""
+    dose, _ = laxative_basis(ref, form)
+    if per_intake_mg >= dose:
+        return "caution"
+    if per_intake_mg >= laxative_near(ref) * min(dose, laxative_floor(ref)[0]):
+        return "info"
+    return None
+
+
+def laxative_near(ref: Reference) -> float:
+    """The fraction of a dose from which a dose counts as near it (the editorial 80% that
+    data/cautions.yaml ``laxative_near_ul`` also applies to the UL)."""
+    return ref.cautions.rules.laxative_near_ul.fraction_of_ul
+
+
+def _dose_text(dose: float, ev: LaxativeEvidence) -> str:
+    return f"{ev.describes} is {mg(dose)}" + (" at once" if ev.dose_mg is not None else " a day")
+
+
+def laxative_caution(ref: Reference, form: Form, per_intake_mg: float) -> Caution | None:
+    """The laxative caution for ``per_intake_mg`` elemental of ``form`` taken at once, against the
+    evidence (the form's laxative dose, or the IOM's LOAEL), or None below both."""
+    level = laxative_level(ref, form, per_intake_mg)
+    if level is None:
+        return None
+    dose, ev = laxative_basis(ref, form)
+    own = form.laxative_evidence
+    what = f"{mg(per_intake_mg)} of magnesium at once from {form.name}"
+    default = (
+        ""
+        if own.own_dose_mg is not None
+        else "no laxative dose is known for this form, so the class default applies: "
+    )
+    if level == "caution":
+        message = (
+            f"{what}: {default}{_dose_text(dose, ev)}; expect loose stools: split it into smaller intakes."
+        )
+        shown = ev
+    else:
+        floor, shown = laxative_floor(ref)
+        parts = [f"{_dose_text(floor, shown)}, and the IOM assumes it for every dissociable salt"]
+        if own.own_dose_mg is None:
+            parts.append("no laxative dose is known for this form")
+        elif ev is not shown:
+            parts.append(_dose_text(dose, ev))
+        message = f"{what}: {'; '.join(parts)}; splitting it keeps each intake lower."
+    return make(
+        Caution,
+        code="laxative",
+        level=level,
+        message=message,
+        source="; ".join(dict.fromkeys(ref.cite([k]) for k in (shown.source, ev.source) if k)),
+        quote=_quote(shown.quote, shown.where),
+    )
 
 
 def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[Caution]:

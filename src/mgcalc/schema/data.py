@@ -97,6 +97,50 @@ class Absorption(DataModel):
         return self
 
 
+class LaxativeEvidence(DataModel):
+    """What a form's laxative level and dose rest on: a sentence verbatim from a monograph, label or
+    trial and the dose it describes, or ``read: no data`` and the class default (``like``)."""
+
+    read: Literal["abstract", "full text", "no data"] = Field(
+        description="how much of the source was read, or 'no data' where no source was found"
+    )
+    quote: str | None = Field(default=None, min_length=1, description="verbatim from the source")
+    source: str | None = Field(default=None, min_length=1, description="key in data/sources.yaml")
+    where: str | None = Field(default=None, min_length=1, description="where the sentence is")
+    dose_mg: float | None = Field(
+        default=None, gt=0, description="elemental mg per intake the source describes (null: not stated)"
+    )
+    daily_mg: float | None = Field(
+        default=None, gt=0, description="elemental mg a day the source describes (null: not stated)"
+    )
+    describes: str | None = Field(
+        default=None,
+        min_length=1,
+        description="what the dose is, in words ('the LOAEL', 'the laxative dose')",
+    )
+    like: str | None = Field(
+        default=None, description="a form id whose dose is taken where this evidence states none"
+    )
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "LaxativeEvidence":
+        if self.read == "no data":
+            if self.quote or self.source or self.dose_mg or self.daily_mg:
+                raise ValueError("'no data' laxative evidence carries no quote, source or dose")
+        elif not (self.quote and self.source and self.where):
+            raise ValueError("laxative evidence needs quote, source and where (or read: no data)")
+        if (self.dose_mg is not None or self.daily_mg is not None) and not self.describes:
+            raise ValueError("a laxative dose needs 'describes'")
+        return self
+
+    @property
+    def own_dose_mg(self) -> float | None:
+        """The dose the source states, per intake where it says so, else its daily amount read as
+        taken at once (the conservative reading: an intake is never more than the day)."""
+        return self.dose_mg if self.dose_mg is not None else self.daily_mg
+
+
 class FormSources(DataModel):
     """Source keys for each figure of a form."""
 
@@ -122,6 +166,10 @@ class Form(DataModel):
     basis: PctBasis
     absorption: Absorption | None
     laxative: Laxative
+    laxative_evidence: LaxativeEvidence = Field(
+        default_factory=lambda: LaxativeEvidence(read="no data", note="not given in this catalogue"),
+        description="what the laxative level and dose rest on (a catalogue without it: no data, class default)",
+    )
     notes: str = ""
     evidence: list[Quote] = Field(default_factory=list)
     sources: FormSources
@@ -212,6 +260,13 @@ class Catalogue(DataModel):
                 problems.append(
                     f"forms[id={f.id}].absorption.like: {like!r} must be a form without a 'like' of its own"
                 )
+            lax = f.laxative_evidence.like
+            lax_target = by_id.get(lax) if lax is not None else None
+            # a user catalogue may leave the class default's form out (mgcalc then takes its lowest stated dose)
+            if lax_target is not None and lax_target.laxative_evidence.own_dose_mg is None:
+                problems.append(
+                    f"forms[id={f.id}].laxative_evidence.like: {lax!r} must be a form whose evidence states a dose"
+                )
         names: dict[str, str] = {}
 
         def add(key: str, form_id: str, where: str) -> "None":
@@ -259,6 +314,7 @@ class Catalogue(DataModel):
         keys = [k for c in (self.constants.mg_molar_mass, self.constants.mg_charge) for k in c.sources]
         for f in self.forms:
             keys += [*f.sources.elemental_pct, *f.sources.laxative]
+            keys += [f.laxative_evidence.source] if f.laxative_evidence.source else []
             keys += f.absorption.sources if f.absorption else []
             for q in [*f.evidence, *(f.absorption.evidence if f.absorption else [])]:
                 keys += q.sources
