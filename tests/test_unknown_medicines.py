@@ -375,3 +375,9 @@ def test_the_readme_states_todays_unknown_gap() -> None:
     assert unknown_gap(REF, []) == (before, after)  # one figure for every form today
     text = " ".join((Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8").split())
     assert f"magnesium at least {after:g} h before and {before:g} h after each dose" in text
+
+
+def test_mag_ox_is_magnesium_oxide_as_a_form_and_as_a_medicine() -> None:
+    assert REF.catalogue.resolve("Mag-Ox 400").id == "oxide"
+    found = match_drug(REF, "Mag-Ox 400")
+    assert isinstance(found, list) and found[0].magnesium_form == "oxide"
