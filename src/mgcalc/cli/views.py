@@ -974,7 +974,13 @@ def plan_view(r: PlanResult) -> View:
         spread = ""
         if r.daily_absorbed_mg_min is not None and r.daily_absorbed_mg_max is not None:
             spread = f" ({fmt(r.daily_absorbed_mg_min)} to {fmt(r.daily_absorbed_mg_max)})"
-        fields.append(("absorbed (est.)", f"{fmt(r.daily_absorbed_mg)}{spread} a day as scheduled"))
+        fields.append(
+            (
+                "absorbed (est.)",
+                f"{fmt(r.daily_absorbed_mg)}{spread} a day as scheduled (apparent absorption: "
+                "the share of each dose not recovered in stool)",
+            )
+        )
     v = View(title="Magnesium plan for the day", fields=fields)
     tables = r.timetables or [
         Timetable(
