@@ -381,3 +381,24 @@ def test_mag_ox_is_magnesium_oxide_as_a_form_and_as_a_medicine() -> None:
     assert REF.catalogue.resolve("Mag-Ox 400").id == "oxide"
     found = match_drug(REF, "Mag-Ox 400")
     assert isinstance(found, list) and found[0].magnesium_form == "oxide"
+
+
+def test_a_known_part_of_a_combination_never_hides_an_unknown_part() -> None:
+    a = check(Profile(drugs=[f"{UNKNOWN}/lisinopril"]))
+    codes = {c.code for c in a.cautions}
+    assert "unknown-drug" in codes and match_drug(REF, "lisinopril")[0].code in codes  # type: ignore[index]
+    both_known = check(Profile(drugs=["levothyroxine/liothyronine"]))
+    assert "unknown-drug" not in {c.code for c in both_known.cautions}
+    # a brand written with a slash stays one name
+    (rule,) = match_drug(REF, "Maalox 175mg/200mg")  # type: ignore[misc]
+    assert rule.magnesium_form is not None
+
+
+def test_a_plan_keeps_the_unknown_gap_for_the_unknown_part_of_a_combination() -> None:
+    r = _plan([{"name": f"lisinopril+{UNKNOWN}", "times": ["12:30"]}])
+    rule = unknown_rule(REF, [GLYCINATE])
+    b, a = _hours(rule)
+    for d in [i for i in r.schedule if i.kind == "magnesium"]:  # type: ignore[attr-defined]
+        assert Window("x", 12 * 60 + 30, rule, round(b * 60), round(a * 60)).allows(minutes(d.time))
+    cleared = _plan([{"name": f"lisinopril+{UNKNOWN}", "times": ["12:30"], "cleared": True}])
+    assert "cleared-drug" in {c.code for c in cleared.cautions}  # type: ignore[attr-defined]

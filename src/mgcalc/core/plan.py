@@ -39,6 +39,7 @@ from mgcalc.core.safety import (
     check_profile,
     is_antacid,
     match_drug,
+    match_parts,
     route_of,
     unknown_gap,
 )
@@ -160,21 +161,22 @@ def _medicines(ref: Reference, regimen: Regimen, active: set[int] | None = None)
         if active is not None and n not in active:
             continue
         try:
-            found = match_drug(ref, med.name)
+            found, parts_unknown = match_parts(ref, med.name)
         except MgcalcError as e:
             raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
         route = route_of(med.name, ref.cautions)
         times = [minutes(t) for t in med.times]
-        if not isinstance(found, list):
+        if parts_unknown:  # the medicine, or a part of a combination, mgcalc cannot identify
             if med.cleared:
                 out.cleared.append(med.name)
             elif route is None:
-                if med.as_needed:
+                if med.as_needed and not found:
                     out.as_needed.append((n, None))
                 if times:
                     out.unknown.append((med.name, times))
-            continue
-        if med.cleared:
+            if not found:
+                continue
+        elif med.cleared:
             names = ", ".join(r.name for r in found)
             raise MgcalcError(
                 f"medicines[{n}]: '{literal(med.name)}' is {names}, which mgcalc has a rule for; "
@@ -609,7 +611,9 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
                 seen.setdefault((c.code, c.message), c)
     for name in everything.cleared:
         for key, c in list(seen.items()):
-            if c.code == "unknown-drug" and c.message.startswith(f"'{literal(name)}'"):
+            if c.code == "unknown-drug" and (
+                c.message.startswith(f"'{literal(name)}'") or f"(in {literal(name)})'" in c.message
+            ):
                 seen[key] = c.model_copy(
                     update={
                         "code": "cleared-drug",

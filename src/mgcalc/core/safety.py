@@ -238,6 +238,36 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     return make(UnknownDrug, name=name, close_matches=[])
 
 
+def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[UnknownDrug]]:
+    """The rules a name falls under and the parts of it mgcalc cannot identify.
+
+    A combination written with "/" or "+" ("amlodipine/lisinopril") is matched
+    part by part, so a known part never hides an unknown one; any other name is
+    one part.
+    """
+    parts = [p.strip() for p in re.split(r"[/+]", name)]
+    parts = [p for p in parts if _words(p, ref.cautions)]
+    if len(parts) < 2:
+        found = match_drug(ref, name)
+        return (found, []) if isinstance(found, list) else ([], [found])
+    rules: dict[str, DrugRule] = {}
+    unknown: list[UnknownDrug] = []
+    for part in parts:
+        found = match_drug(ref, part)
+        if isinstance(found, list):
+            for r in found:
+                rules.setdefault(r.code, r)
+        else:
+            unknown.append(make(UnknownDrug, name=f"{part} (in {name})", close_matches=[]))
+    return list(rules.values()), unknown
+
+
+def _words(name: str, d: CautionData) -> list[str]:
+    """The words of a name that are not salts, dosage forms, routes or strengths."""
+    ignore = set(d.ignore_words) | set(d.dosage_words) | set(d.route_words)
+    return [w for w in norm_name(name).split() if w not in ignore and not STRENGTH.fullmatch(w)]
+
+
 def unknown_gap(ref: Reference, forms: list[Form] | None) -> tuple[float, float]:
     """(drug_before_hours, drug_after_hours) kept between a medicine mgcalc cannot identify and
     magnesium: the longest separation, each way, that any rule in the data asks for and that
@@ -347,9 +377,9 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
     unknown: list[UnknownDrug] = []
     seen: set[tuple[str, str]] = set()
     for name in profile.drugs:
-        found = match_drug(ref, name)
-        if isinstance(found, UnknownDrug):
-            unknown.append(found)
+        found, parts_unknown = match_parts(ref, name)
+        unknown += parts_unknown
+        if not found:
             continue
         route = route_of(name, d)
         for rule in found:
