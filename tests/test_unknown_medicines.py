@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mgcalc import MgcalcError, Profile, check, label
 from mgcalc.core.plan import DAY, STEP, Window, plan, unknown_rule
-from mgcalc.core.safety import distance, match_drug, near_misses, unknown_gap
+from mgcalc.core.safety import distance, match_drug, match_parts, near_misses, unknown_gap
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.data import DrugRule, bare_name, norm_name
 from mgcalc.schema.plan import Regimen, minutes
@@ -402,3 +402,107 @@ def test_a_plan_keeps_the_unknown_gap_for_the_unknown_part_of_a_combination() ->
         assert Window("x", 12 * 60 + 30, rule, round(b * 60), round(a * 60)).allows(minutes(d.time))
     cleared = _plan([{"name": f"lisinopril+{UNKNOWN}", "times": ["12:30"], "cleared": True}])
     assert "cleared-drug" in {c.code for c in cleared.cautions}  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- one step off (review cases)
+
+
+def test_an_oral_antacid_gel_is_not_a_route() -> None:
+    assert [c.level for c in check(Profile(drugs=[f"{UNKNOWN} gel"])).cautions] == ["caution"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "form"),
+    [
+        ("magnesium carbonate", "carbonate"),
+        ("Mag oxide 400 mg", "oxide"),
+        ("aluminum hydroxide and magnesium hydroxide oral suspension", "hydroxide"),
+        ("Magnesium 400 mg", None),
+    ],
+)
+def test_a_medicine_that_names_magnesium_is_a_magnesium_product(typed: str, form: str | None) -> None:
+    rules, _ = match_parts(REF, typed)
+    mg = [r for r in rules if r.magnesium_form is not None]
+    assert mg, typed
+    if form is not None:
+        assert REF.catalogue.get(mg[0].magnesium_form).family == form  # type: ignore[arg-type]
+    r = _plan([{"name": typed, "times": ["08:00"]}, {"name": "Tivicay", "times": ["08:00"]}])
+    assert "dolutegravir" in [c.rule for c in r.conflicts]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("joiner", [" and ", ", ", " with ", "; "])
+def test_any_joiner_splits_a_combination(joiner: str) -> None:
+    a = check(Profile(drugs=[f"{UNKNOWN}{joiner}esomeprazole magnesium"]))
+    assert "unknown-drug" in {c.code for c in a.cautions}
+
+
+def test_a_known_name_with_a_joiner_stays_whole() -> None:
+    for name in ("Zegerid with Magnesium Hydroxide", "Actonel with Calcium", "Maalox 175mg/200mg"):
+        assert "unknown-drug" not in {c.code for c in check(Profile(drugs=[name])).cautions}, name
+
+
+def test_other_prefix_on_a_known_drug_is_an_error() -> None:
+    with pytest.raises(MgcalcError, match="knows"):
+        match_drug(REF, "other: Cipro 500 mg")
+
+
+def test_buffered_glycinate_is_an_antacid_form() -> None:
+    rule = _rule_named("atazanavir")
+    assert rule.code in {
+        c.code for c in label(200, "glycinate-buffered", profile=Profile(drugs=["atazanavir"])).cautions
+    }
+
+
+def _rule_named(name: str) -> DrugRule:
+    found = match_drug(REF, name)
+    assert isinstance(found, list)
+    return found[0]
+
+
+def test_a_weekly_dose_bounds_the_day_before() -> None:
+    """Saturday's 06:30 moxifloxacin needs magnesium 8 h before: Friday's late dose keeps it."""
+    reg = Regimen.model_validate(
+        {
+            "day": DAY_,
+            "medicines": [{"name": "moxifloxacin", "times": ["06:30"], "days": ["sat"]}],
+            "magnesium": [{"form": "glycinate", "amount": "100 mg", "elemental": True, "servings": 2}],
+        }
+    )
+    r = plan(REF, reg)
+    rule = _rule_named("moxifloxacin")
+    b, a = _hours(rule)
+    at = 6 * 60 + 30
+    for t in r.timetables:  # type: ignore[attr-defined]
+        for d in [i for i in t.schedule if i.kind == "magnesium"]:
+            m = minutes(d.time)
+            if "fri" in t.days:  # Saturday's dose is tomorrow: at least A h before it
+                assert (at + DAY) - m >= a * 60, (t.days, d.time)
+            if "sat" in t.days:
+                assert Window("moxi", at, rule, round(b * 60), round(a * 60)).allows(m), (t.days, d.time)
+            if "sun" in t.days:  # Saturday's dose was yesterday: at least B h after it
+                assert m + DAY - at >= b * 60, (t.days, d.time)
+    fri = next(t for t in r.timetables if "fri" in t.days)  # type: ignore[attr-defined]
+    assert all("0.5 h before" not in i.why for i in fri.schedule)
+
+
+def test_a_blocked_pattern_exits_1(tmp_path: Path) -> None:
+    reg = {
+        "day": DAY_,
+        "medicines": [{"name": "moxifloxacin", "times": ["08:00", "14:00", "20:00"], "days": ["mon"]}],
+        "magnesium": [{"form": "glycinate", "amount": "100 mg", "elemental": True}],
+    }
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(reg), encoding="utf-8")
+    assert run_cli("plan", str(path)).returncode == 1
+
+
+def test_an_as_needed_magnesium_medicine_beside_an_avoid_drug_is_told_not_to() -> None:
+    r = _plan(
+        [{"name": "Isentress", "times": ["08:00"]}, {"name": "Maalox", "as_needed": True, "max_per_day": 4}]
+    )
+    assert "do not take it" in r.as_needed[0].rule  # type: ignore[attr-defined]
+
+
+def test_an_antacid_only_avoid_rule_does_not_stop_a_non_antacid_product() -> None:
+    r = _plan([{"name": "Lumakras", "times": ["08:00"]}])
+    assert [i for i in r.schedule if i.kind == "magnesium"]  # type: ignore[attr-defined]

@@ -1334,7 +1334,8 @@ def plan(
             if str(path) != STDOUT:
                 what = {"--html": "handout", "--ics": "reminders", "--fhir": "FHIR bundle"}[flag]
                 print(f"{what} saved to {literal(path)}", file=sys.stderr)
-    if (r.no_timetable_reason or r.conflicts) and status == ExitStatus.OK:
+    blocked = any(t.no_timetable_reason or t.unsatisfied for t in r.timetables)
+    if (r.no_timetable_reason or r.conflicts or blocked) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED
     return status
 

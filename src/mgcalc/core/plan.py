@@ -79,9 +79,14 @@ class Window:
     rule: DrugRule
     before: int  # minutes magnesium must wait after the drug dose
     after: int  # minutes magnesium must come before the next drug dose
+    shift: int = 0  # -DAY: a dose of the day before only; +DAY: of the day after only; 0: every day
 
     def allows(self, t: int) -> bool:
-        """Whether magnesium at minute ``t`` keeps this rule (the day repeats)."""
+        """Whether magnesium at minute ``t`` keeps this rule (the day repeats; a shifted window is
+        one dose on the day before or after, taken at ``at`` on that day)."""
+        if self.shift:
+            at = self.at + self.shift
+            return not at - self.after < t < at + self.before
         return (t - self.at) % DAY >= self.before and (self.at - t) % DAY >= self.after
 
 
@@ -217,8 +222,9 @@ def unknown_rule(ref: Reference, forms: list[Form]) -> DrugRule:
     )
 
 
-def _windows(ref: Reference, meds: Medicines, forms: list[Form]) -> list[Window]:
-    """Every window the medicines close to magnesium of these forms."""
+def _windows(ref: Reference, meds: Medicines, forms: list[Form], shift: int = 0) -> list[Window]:
+    """Every window the medicines close to magnesium of these forms (``shift``: their doses on the
+    day before, -DAY, or after, +DAY, only)."""
     out = []
     unknown = unknown_rule(ref, forms)
     pairs = [*((m, t, r) for m, t, r in meds.rules), *((m, t, unknown) for m, t in meds.unknown)]
@@ -226,7 +232,7 @@ def _windows(ref: Reference, meds: Medicines, forms: list[Form]) -> list[Window]
         timing = _timing(rule)
         if timing is None or rule.level == "avoid" or not _applies(ref, rule, forms):
             continue
-        out += [Window(medicine, t, rule, timing[0], timing[1]) for t in times]
+        out += [Window(medicine, t, rule, timing[0], timing[1], shift) for t in times]
     return out
 
 
@@ -476,6 +482,17 @@ def _why(t: int, windows: list[Window], meals: dict[int, str]) -> str:
     for w in windows:
         after = (t - w.at) % DAY
         before = (w.at - t) % DAY
+        if w.shift:  # one dose the day before or after: its real distance, and which day
+            at = w.at + w.shift
+            day = "the day before" if w.shift < 0 else "the next day"
+            gap, need, side = (t - at, w.before, "after") if t >= at else (at - t, w.after, "before")
+            near.append(
+                (
+                    gap - need,
+                    f"{hours(gap / 60)} {side} {w.medicine} ({hhmm(w.at)} {day}; needs {hours(need / 60)})",
+                )
+            )
+            continue
         if after <= before:
             near.append(
                 (
@@ -504,6 +521,10 @@ class Pattern:
     end: date | None
     medicines: set[int]
     products: set[int]
+    #: the medicines of the day before and the day after (a Saturday 06:30 dose also bounds
+    #: Friday's late magnesium); at a course's edge, those of the neighbouring span too
+    yesterday: set[int] = field(default_factory=set)
+    tomorrow: set[int] = field(default_factory=set)
 
 
 def patterns(regimen: Regimen) -> list[Pattern]:
@@ -519,16 +540,35 @@ def patterns(regimen: Regimen) -> list[Pattern]:
     for a, b in pairwise(bounds):
         spans.append((a, None if b is None else b - timedelta(days=1)))
     out: list[Pattern] = []
-    for a, b in spans:
-        probe = a if a is not None else (b if b is not None else None)
-        groups: dict[tuple[frozenset[int], frozenset[int]], list[str]] = {}
-        for wd in WEEKDAYS:
-            meds = frozenset(n for n, m in enumerate(regimen.medicines) if m.active(probe, wd))
+    probes = [a if a is not None else b for a, b in spans]
+
+    def meds_on(probe: date | None, wd: str) -> frozenset[int]:
+        return frozenset(n for n, m in enumerate(regimen.medicines) if m.active(probe, wd))
+
+    for i, (a, b) in enumerate(spans):
+        probe = probes[i]
+        # this span's probe and its neighbours': a course starting tomorrow bounds today
+        near = [
+            q for q in (probes[i - 1] if i else None, probe, probes[i + 1] if i + 1 < len(spans) else None)
+        ]
+        near = [q for q in near if q is not None] or [probe]
+        Key = tuple[frozenset[int], frozenset[int], frozenset[int], frozenset[int]]
+        groups: dict[Key, list[str]] = {}
+        for k, wd in enumerate(WEEKDAYS):
+            meds = meds_on(probe, wd)
             prods = frozenset(n for n, p in enumerate(regimen.magnesium) if p.active(probe, wd))
-            groups.setdefault((meds, prods), []).append(wd)
-        for (meds, prods), days in groups.items():
+            before = frozenset().union(*(meds_on(q, WEEKDAYS[(k - 1) % 7]) for q in near))
+            after = frozenset().union(*(meds_on(q, WEEKDAYS[(k + 1) % 7]) for q in near))
+            groups.setdefault((meds, prods, before, after), []).append(wd)
+        for (meds, prods, before, after), days in groups.items():
             prev = next(
-                (p for p in out if p.days == days and p.medicines == meds and p.products == prods), None
+                (
+                    p
+                    for p in out
+                    if (p.days, p.medicines, p.products, p.yesterday, p.tomorrow)
+                    == (days, set(meds), set(prods), set(before), set(after))
+                ),
+                None,
             )
             if (
                 prev is not None
@@ -538,7 +578,7 @@ def patterns(regimen: Regimen) -> list[Pattern]:
             ):
                 prev.end = b  # the same pattern goes on across a course boundary that does not touch it
                 continue
-            out.append(Pattern(days, a, b, set(meds), set(prods)))
+            out.append(Pattern(days, a, b, set(meds), set(prods), set(before), set(after)))
     return out
 
 
@@ -718,11 +758,20 @@ def _day(
 ) -> tuple[Timetable, Absorbed]:
     """One pattern's timetable and absorbed estimate."""
     meds = _medicines(ref, regimen, pat.medicines)
+    before = _medicines(ref, regimen, pat.yesterday)
+    after = _medicines(ref, regimen, pat.tomorrow)
     meals = _meals(regimen)
     slots = waking_slots(regimen)
     active = [n for n in sorted(pat.products) if not regimen.magnesium[n].as_needed]
     day_readings = [readings[n] for n in active]
-    windows = [_windows(ref, meds, r.forms) for r in day_readings]
+    windows = [
+        [
+            *_windows(ref, meds, r.forms),
+            *_windows(ref, before, r.forms, -DAY),
+            *_windows(ref, after, r.forms, DAY),
+        ]
+        for r in day_readings
+    ]
     allowed = [[t for t in slots if all(w.allows(t) for w in ws)] for ws in windows]
     sleep = minutes(regimen.day.sleep)
     schedule = [make(PlanItem, time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)] + [
@@ -735,6 +784,9 @@ def _day(
     reason = None
     gap = None
     absorbed: Absorbed = (None, None, None)
+    forms_today = [f for r in day_readings for f in r.forms]
+    antacid_today = not forms_today or any(is_antacid(ref, f) for f in forms_today)
+    stop = [c for c in stop if c.applies_to_forms != "antacid" or antacid_today]
     if stop and day_readings:
         reason = "no magnesium times: " + "; ".join(f"{c.level.upper()}: {c.message}" for c in stop)
     elif day_readings:
@@ -811,8 +863,13 @@ def _as_needed(
             assert mg_rule.magnesium_form is not None
             form = ref.catalogue.get(mg_rule.magnesium_form)
             avoid = _clear_of(_windows(ref, fixed, [form]))
+            barred = _barred(ref, fixed, [form])
             rule = f"{med.name} contains magnesium: " + (
-                "take it " + _not_between(avoid) if avoid else "no fixed medicine limits when it is taken"
+                f"do not take it ({barred})"
+                if barred
+                else "take it " + _not_between(avoid)
+                if avoid
+                else "no fixed medicine limits when it is taken"
             )
             out.append(
                 make(
@@ -848,8 +905,13 @@ def _as_needed(
             continue
         assert p.max_per_day is not None
         avoid = _clear_of(_windows(ref, fixed, readings[n].forms))
+        barred = _barred(ref, fixed, readings[n].forms)
         rule = f"{readings[n].name}, at most {p.max_per_day} a day: " + (
-            "take it " + _not_between(avoid) if avoid else "no medicine limits when it is taken"
+            f"do not take it ({barred})"
+            if barred
+            else "take it " + _not_between(avoid)
+            if avoid
+            else "no medicine limits when it is taken"
         )
         out.append(
             make(
@@ -862,6 +924,16 @@ def _as_needed(
             )
         )
     return out
+
+
+def _barred(ref: Reference, meds: Medicines, forms: list[Form]) -> str:
+    """The avoid-level rules of the fixed medicines that concern these forms, in words ("" if none)."""
+    found = [
+        f"{name}: {rule.name}, {rule.advice}"
+        for name, _, rule in meds.rules
+        if rule.level == "avoid" and _applies(ref, rule, forms)
+    ]
+    return "; ".join(dict.fromkeys(found))
 
 
 def _clear_of(windows: list[Window]) -> list[str]:

@@ -66,7 +66,7 @@ def check_profile(ref: Reference, profile: Profile) -> Profile:
 
 def is_antacid(ref: Reference, form: Form) -> bool:
     """Whether a form is one of the acid-neutralising (antacid) forms."""
-    return form.family in ref.cautions.antacid_families
+    return form.family in ref.cautions.antacid_families or form.id in ref.cautions.antacid_forms
 
 
 def _quote(q: str | None, where: str | None) -> str | None:
@@ -203,7 +203,16 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     comes back as UnknownDrug: never a clearance.
     """
     d = ref.cautions
-    if re.match(r"\s*other\s*:", name, re.IGNORECASE):
+    other = re.match(r"\s*other\s*:", name, re.IGNORECASE)
+    if other:
+        rest = name[other.end() :]
+        same = _exact_rules(rest, d) if rest.strip() else []
+        if same:
+            raise MgcalcError(
+                f"'{literal(rest.strip())}' is {same[0].name}, a medicine mgcalc knows: 'other:' is for a "
+                "different medicine; write the name without it",
+                field="drug",
+            )
         return make(UnknownDrug, name=name, close_matches=[])
     if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it
         by_code = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
@@ -225,6 +234,9 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
             by_class.setdefault(rule.drug_class or rule.code, rule)
     if by_class:
         return list({r.code: r for r in by_class.values()}.values())
+    named = _magnesium_named(ref, name)
+    if named is not None:
+        return [named]
     known = [*d.drug_names, *(norm_name(a) for a in d.abbreviations)]
     for key in keys:
         close = near_misses(key, known)
@@ -238,16 +250,63 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     return make(UnknownDrug, name=name, close_matches=[])
 
 
+def _exact_rules(name: str, d: CautionData) -> list[DrugRule]:
+    """The rules a name is, whole: as typed, or without its dosage words, routes and strengths."""
+    full = norm_name(name).replace("/", " ")
+    bare = bare_name(full, set(d.dosage_words) | set(d.route_words))
+    return [r for k in dict.fromkeys((full, bare)) for r in d.rules_named(k)]
+
+
+_MAGNESIUM_WORD = re.compile(r"\b(?:magnesium|mag)\b")
+
+
+def _magnesium_named(ref: Reference, name: str) -> DrugRule | None:
+    """A medicine no rule names that names magnesium ("magnesium carbonate", "Mag oxide 400 mg",
+    "aluminum hydroxide and magnesium hydroxide suspension", "Magnesium 400 mg") is a magnesium
+    product: of the catalogue form it names, else of the magnesium-product class's default form
+    (an antacid form: every rule holds against it, the conservative reading)."""
+    text = norm_name(name)
+    if not _MAGNESIUM_WORD.search(text):
+        return None
+    text = _MAGNESIUM_WORD.sub("magnesium", text)
+    try:
+        base = ref.cautions.rule("magnesium-product")
+    except KeyError:
+        return None
+    form = None
+    for m in re.finditer(r"magnesium(?:\s+[a-z-]+){1,2}", text):
+        for candidate in (m[0], " ".join(m[0].split()[:2])):
+            try:
+                form = ref.catalogue.resolve(candidate)
+                break
+            except (MgcalcError, KeyError, LookupError):
+                continue
+        if form is not None:
+            break
+    return base.model_copy(
+        update={
+            "code": "magnesium-named",
+            "name": f"a medicine that names magnesium ({form.name if form else 'form not named'})",
+            "magnesium_form": form.id if form is not None else base.magnesium_form,
+            "effect": "the medicine names magnesium"
+            + ("" if form is not None else "; its form is not named, so it is taken as an antacid form"),
+        }
+    )
+
+
 def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[UnknownDrug]]:
     """The rules a name falls under and the parts of it mgcalc cannot identify.
 
-    A combination written with "/" or "+" ("amlodipine/lisinopril") is matched
-    part by part, so a known part never hides an unknown one; any other name is
-    one part.
+    A combination ("amlodipine/lisinopril", "naproxen and esomeprazole
+    magnesium", "levothyroxine, metformin") is matched part by part, so a known
+    part never hides an unknown one; a name that is itself a known name
+    ("Zegerid with Magnesium Hydroxide", "Maalox 175mg/200mg") stays whole.
     """
-    parts = [p.strip() for p in re.split(r"[/+]", name)]
-    parts = [p for p in parts if _words(p, ref.cautions)]
-    if len(parts) < 2:
+    d = ref.cautions
+    exact = _exact_rules(name, d)
+    parts = [p.strip() for p in re.split(r"[/+,;]|\band\b|\bwith\b", name, flags=re.IGNORECASE)]
+    parts = [p for p in parts if _words(p, d)]
+    if exact or len(parts) < 2:
         found = match_drug(ref, name)
         return (found, []) if isinstance(found, list) else ([], [found])
     rules: dict[str, DrugRule] = {}

@@ -858,6 +858,10 @@ class CautionData(DataModel):
     )
     route_words: list[str] = Field(default_factory=list)
     antacid_families: list[str] = Field(default_factory=list)
+    antacid_forms: list[str] = Field(
+        default_factory=list,
+        description="forms outside those families that carry an antacid (buffered glycinate)",
+    )
     abbreviations: dict[str, str] = Field(
         default_factory=dict, description="a short form people write -> the drug name it stands for"
     )
