@@ -64,7 +64,7 @@ from mgcalc.schema.plan import (
     hhmm,
     minutes,
 )
-from mgcalc.schema.results import Caution
+from mgcalc.schema.results import Caution, UnknownDrug
 
 STEP = 5  # minutes
 DAY = 1440
@@ -159,16 +159,30 @@ class Medicines:
     as_needed: list[tuple[int, list[DrugRule] | None]] = field(default_factory=list)
 
 
-def _medicines(ref: Reference, regimen: Regimen, active: set[int] | None = None) -> Medicines:
+#: each medicine of a regimen as ``match_parts`` reads it, by index
+Matches = list[tuple[list[DrugRule], list[UnknownDrug]]]
+
+
+def identify(ref: Reference, regimen: Regimen) -> Matches:
+    """Every medicine's rules and unidentified parts, read once (errors name the medicine)."""
+    out = []
+    for n, med in enumerate(regimen.medicines):
+        try:
+            out.append(match_parts(ref, med.name))
+        except MgcalcError as e:
+            raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
+    return out
+
+
+def _medicines(
+    ref: Reference, regimen: Regimen, matches: Matches, active: set[int] | None = None
+) -> Medicines:
     """The medicines (those in ``active``, by index; all by default) with their rules."""
     out = Medicines()
     for n, med in enumerate(regimen.medicines):
         if active is not None and n not in active:
             continue
-        try:
-            found, parts_unknown = match_parts(ref, med.name)
-        except MgcalcError as e:
-            raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
+        found, parts_unknown = matches[n]
         route = route_of(med.name, ref.cautions)
         times = [minutes(t) for t in med.times]
         if parts_unknown:  # the medicine, or a part of a combination, mgcalc cannot identify
@@ -615,7 +629,8 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
     """
     profile = check_profile(ref, _profile(regimen))
-    everything = _medicines(ref, regimen)  # every name checked once, whatever the day
+    matches = identify(ref, regimen)  # every name checked once, whatever the day
+    everything = _medicines(ref, regimen, matches)
     got = panels or {}
     readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
     person = regimen.person
@@ -669,7 +684,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
                 )
     conflicts: list[PlanConflict] = []
     for pat in pats:
-        for cf in _conflicts(ref, _medicines(ref, regimen, pat.medicines)):
+        for cf in _conflicts(ref, _medicines(ref, regimen, matches, pat.medicines)):
             if all(cf.why != x.why for x in conflicts):
                 conflicts.append(cf)
     for cf in conflicts:
@@ -683,7 +698,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         seen.setdefault((c.code, c.message), c)
     cautions = sorted(seen.values(), key=lambda c: -severity(c.level))
     stop = [c for c in cautions if c.level == "avoid"]
-    tables = [_day(ref, regimen, readings, pat, stop) for pat in pats]
+    tables = [_day(ref, regimen, matches, readings, pat, stop) for pat in pats]
     # the day's absorbed estimate: the pattern with the most magnesium, as for the total
     heaviest = max(range(len(pats)), key=lambda i: totals[i][1]) if pats else None
     absorbed = (None, None, None) if heaviest is None else tables[heaviest][1]
@@ -723,7 +738,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
         unknown_drugs=base.unknown_drugs,
         conflicts=conflicts,
         timetables=[t for t, _ in tables],
-        as_needed=_as_needed(ref, regimen, readings, pats),
+        as_needed=_as_needed(ref, regimen, matches, everything, readings),
         medicines=[_identified(ref, m.name, m.cleared) for m in regimen.medicines],
     )
 
@@ -752,14 +767,15 @@ Absorbed = tuple[float | None, float | None, float | None]
 def _day(
     ref: Reference,
     regimen: Regimen,
+    matches: Matches,
     readings: list[Reading],
     pat: Pattern,
     stop: list[Caution],
 ) -> tuple[Timetable, Absorbed]:
     """One pattern's timetable and absorbed estimate."""
-    meds = _medicines(ref, regimen, pat.medicines)
-    before = _medicines(ref, regimen, pat.yesterday)
-    after = _medicines(ref, regimen, pat.tomorrow)
+    meds = _medicines(ref, regimen, matches, pat.medicines)
+    before = _medicines(ref, regimen, matches, pat.yesterday)
+    after = _medicines(ref, regimen, matches, pat.tomorrow)
     meals = _meals(regimen)
     slots = waking_slots(regimen)
     active = [n for n in sorted(pat.products) if not regimen.magnesium[n].as_needed]
@@ -848,13 +864,12 @@ def _day(
 
 
 def _as_needed(
-    ref: Reference, regimen: Regimen, readings: list[Reading], pats: list[Pattern]
+    ref: Reference, regimen: Regimen, matches: Matches, everything: Medicines, readings: list[Reading]
 ) -> list[AsNeeded]:
     """The rule to keep for each as-needed medicine and magnesium product, against the fixed times."""
     out = []
     every = set(range(len(regimen.medicines)))
-    fixed = _medicines(ref, regimen, {n for n in every if not regimen.medicines[n].as_needed})
-    everything = _medicines(ref, regimen)
+    fixed = _medicines(ref, regimen, matches, {n for n in every if not regimen.medicines[n].as_needed})
     for n, rules in everything.as_needed:
         med = regimen.medicines[n]
         assert med.max_per_day is not None

@@ -167,26 +167,23 @@ def near_misses(key: str, names: list[str]) -> list[str]:
 _DELAYED = re.compile(r"\b(?:dr|delayed[ -]release|gastro[ -]resistant)\b")
 
 
+def _words(name: str, d: CautionData) -> list[str]:
+    """The words of a name that are not salts, dosage forms, routes or strengths."""
+    ignore = set(d.ignore_words) | set(d.dosage_words) | set(d.route_words)
+    return [w for w in norm_name(name).split() if w not in ignore and not STRENGTH.fullmatch(w)]
+
+
 def _name_keys(name: str, d: CautionData) -> list[str]:
     """The keys a drug name is looked up by, most specific first: the whole name; without salts,
     strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
     risedronate); without route words, dosage forms and strengths ("magnesium hydroxide
     injection", "Maalox 20 mL"); without all of them; each word. Data names are indexed whole
     and without their dosage words too ("Envarsus XR" also as "envarsus")."""
-    dropped = set(d.dosage_words) | set(d.route_words)
-    ignore = set(d.ignore_words) | dropped
     full = norm_name(name).replace("/", " ")
-    bare = bare_name(full, dropped)
-
-    def kept(text: str, keep: str = "") -> list[str]:
-        return [w for w in text.split() if (w == keep or w not in ignore) and not STRENGTH.fullmatch(w)]
-
-    words = kept(full)
-    release = (
-        " ".join(kept(_DELAYED.sub("delayed-release", full), "delayed-release"))
-        if _DELAYED.search(full)
-        else full
-    )
+    bare = bare_name(full, set(d.dosage_words) | set(d.route_words))
+    words = _words(full, d)
+    # "delayed-release" (one word) is not a dosage word, so it survives where "dr" would not
+    release = " ".join(_words(_DELAYED.sub("delayed-release", full), d)) if _DELAYED.search(full) else full
     return list(dict.fromkeys((full, release, bare, " ".join(words), *words)))
 
 
@@ -319,12 +316,6 @@ def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[Unknown
         else:
             unknown.append(make(UnknownDrug, name=f"{part} (in {name})", close_matches=[]))
     return list(rules.values()), unknown
-
-
-def _words(name: str, d: CautionData) -> list[str]:
-    """The words of a name that are not salts, dosage forms, routes or strengths."""
-    ignore = set(d.ignore_words) | set(d.dosage_words) | set(d.route_words)
-    return [w for w in norm_name(name).split() if w not in ignore and not STRENGTH.fullmatch(w)]
 
 
 def unknown_gap(ref: Reference, forms: list[Form] | None) -> tuple[float, float]:
