@@ -41,8 +41,45 @@ def test_every_form_says_why_it_has_no_code() -> None:
 
 
 def test_codes_are_unique_to_one_substance() -> None:
-    codes = [f.unii for f in FORMS if f.unii]
-    assert len(codes) == len(set(codes))
+    """One code names one substance: a second form may carry it only if its note names the first form."""
+    seen: dict[str, str] = {}
+    for f in FORMS:
+        if not f.unii:
+            continue
+        if f.unii in seen:
+            assert seen[f.unii] in (f.unii_note or ""), (f.id, f.unii, "also on", seen[f.unii])
+        seen.setdefault(f.unii, f.id)
+
+
+def test_a_null_form_with_a_coded_twin_points_to_its_code() -> None:
+    """A product or brand entry of a coded substance (same formula) stays null and names the code it defers to."""
+    coded = {f.formula: f for f in FORMS if f.unii and f.formula}
+    twins = [f for f in FORMS if f.unii is None and f.formula in coded]
+    assert twins
+    for f in twins:
+        assert coded[f.formula].unii in (f.unii_note or ""), (f.id, coded[f.formula].id)
+
+
+def _docs_unii_rows() -> list[tuple[str, str, str, str]]:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "codes.md").read_text(encoding="utf-8")
+    table = text.split("| form | formula | UNII | checked against |", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.strip().splitlines()[1:]:
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        rows.append((cells[0].strip("`"), cells[1], cells[2], cells[3]))
+    return rows
+
+
+def test_docs_unii_table_and_coverage_match_the_data() -> None:
+    from pathlib import Path
+
+    want = [(f.id, f.formula, f.unii, f.unii_note) for f in FORMS if f.unii]
+    assert _docs_unii_rows() == want
+    text = (Path(__file__).parents[1] / "docs" / "codes.md").read_text(encoding="utf-8")
+    m = re.search(r"Coverage today: (\d+) of (\d+) forms have a UNII", text)
+    assert m and (int(m[1]), int(m[2])) == (len(want), len(FORMS))
 
 
 def test_unii_in_label_json_forms_json_and_batch_fields(tmp_path: object) -> None:
