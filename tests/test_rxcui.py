@@ -1,0 +1,88 @@
+"""RxCUI per drug rule (issue 23): the data's codes, the documented list of generics without one, and
+`check --drug <RxCUI>` finding the rule."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from mgcalc.reference import packaged_reference
+
+from .conftest import run_cli
+
+REF = packaged_reference()
+RULES = REF.cautions.all_rules()
+DOC = (Path(__file__).parents[1] / "docs" / "codes.md").read_text(encoding="utf-8")
+
+
+def _table(heading: str) -> list[list[str]]:
+    """The rows (cells, backticks dropped) of the first table after a docs/codes.md heading."""
+    part = DOC[DOC.index(heading) :]
+    rows = []
+    for line in part.splitlines()[1:]:
+        if line.startswith("#"):
+            break
+        if line.startswith("| ") and not line.startswith("|---"):
+            rows.append([c.strip().strip("`") for c in line.strip().strip("|").split("|")])
+    return rows[1:]  # without the header row
+
+
+def test_documented_generics_without_a_code_are_the_datas() -> None:
+    data = {(r.code, g) for r in RULES for g in r.generics if g not in r.rxcui}
+    documented = [(row[0], row[1]) for row in _table("### Generic names without a code")]
+    assert len(documented) == len(set(documented))
+    assert set(documented) == data
+    assert all(row[2] for row in _table("### Generic names without a code"))  # each says why
+
+
+def test_documented_codes_are_the_datas() -> None:
+    data = {(r.code, g, cui) for r in RULES for g, cui in r.rxcui.items()}
+    documented = {(row[0], row[1], row[2]) for row in _table("## RxCUI per drug rule")}
+    assert documented == data
+    for row in _table("## RxCUI per drug rule"):
+        assert re.search(r"\S+/\S+ \S+ \(commit [0-9a-f]{40}\)", row[3]), row  # where it was read
+
+
+def test_codes_are_digit_strings() -> None:
+    for rule in RULES:
+        for generic, cui in rule.rxcui.items():
+            assert re.fullmatch(r"[1-9][0-9]{0,8}", cui), (rule.code, generic, cui)
+
+
+def test_one_ingredient_never_gets_two_codes() -> None:
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for rule in RULES:
+        for generic, cui in rule.rxcui.items():
+            by_name[generic].add(cui)
+    assert {g: c for g, c in by_name.items() if len(c) > 1} == {}
+
+
+def test_one_code_never_names_two_ingredients() -> None:
+    # the same RxCUI under two generic names is one ingredient written two ways (Atelvia's
+    # "risedronate delayed-release" is risedronate); anything else would be a misread code
+    by_code: dict[str, set[str]] = defaultdict(set)
+    for rule in RULES:
+        for generic, cui in rule.rxcui.items():
+            by_code[cui].add(generic.removesuffix(" delayed-release"))
+    assert {c: g for c, g in by_code.items() if len(g) > 1} == {}
+
+
+def test_brand_only_rules_are_listed() -> None:
+    part = DOC[DOC.index("### Rules without a generic name") : DOC.index("DSLD records keep their ids")]
+    listed = set(re.findall(r"`([a-z0-9-]+)`", part))
+    assert listed == {r.code for r in RULES if not r.generics}
+
+
+@pytest.mark.parametrize(
+    ("rxcui", "rule"),
+    [("3640", "tetracycline"), ("7646", "ppi"), ("139462", "moxifloxacin"), ("6581", "magnesium-product")],
+)
+def test_check_drug_accepts_an_rxcui(rxcui: str, rule: str) -> None:
+    out = json.loads(run_cli("check", "--drug", rxcui, "--json").stdout)
+    assert [c["code"] for c in out["cautions"]] == [rule]
+    assert rxcui in out["cautions"][0]["rxcui"]
+    assert out["unknown_drugs"] == []
