@@ -86,3 +86,44 @@ def test_check_drug_accepts_an_rxcui(rxcui: str, rule: str) -> None:
     assert [c["code"] for c in out["cautions"]] == [rule]
     assert rxcui in out["cautions"][0]["rxcui"]
     assert out["unknown_drugs"] == []
+
+
+# A medicine's code is its own ingredient's, never its class's: doxycycline under the tetracycline
+# rule is 3640's ingredient only, not minocycline's too (an EHR joining on it would be misled).
+
+CODED = [(r, g) for r in RULES for g in r.rxcui]
+
+
+@pytest.mark.parametrize(("rule", "generic"), CODED, ids=lambda v: getattr(v, "code", v))
+def test_a_generic_carries_its_own_code_only(rule: object, generic: str) -> None:
+    from mgcalc.core.safety import ingredient_codes, match_drug
+    from mgcalc.schema.data import DrugRule
+
+    assert isinstance(rule, DrugRule)
+    found = match_drug(REF, generic)
+    assert isinstance(found, list)
+    codes = {c for r in found for c in ingredient_codes(REF, generic, r)}
+    assert codes == {rule.rxcui[generic]}
+
+
+def test_a_name_that_is_no_one_ingredient_gets_no_code() -> None:
+    from mgcalc.core.safety import ingredient_codes
+
+    for rule in RULES:
+        if len(set(rule.rxcui.values())) > 1:  # a class: its brands and class words name no one ingredient
+            for brand in rule.brands:
+                assert ingredient_codes(REF, brand, rule) == [], (rule.code, brand)
+
+
+def test_check_and_plan_give_the_medicine_its_own_code(tmp_path: Path) -> None:
+    checked = json.loads(run_cli("check", "--drug", "doxycycline", "--json").stdout)
+    assert [c["rxcui"] for c in checked["cautions"] if c["code"] == "tetracycline"] == [["3640"]]
+    regimen = tmp_path / "r.yaml"
+    regimen.write_text(
+        'day:\n  wake: "07:00"\n  sleep: "23:00"\nmedicines:\n  - name: doxycycline 100 mg\n'
+        '    times: ["08:00"]\nmagnesium:\n  - label: "Magnesium (as magnesium glycinate) 200 mg"\n',
+        encoding="utf-8",
+    )
+    planned = run_cli("plan", str(regimen), "--json")
+    medicines = json.loads(planned.stdout)["medicines"]
+    assert [m["rxcui"] for m in medicines] == [["3640"]]

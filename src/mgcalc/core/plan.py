@@ -37,6 +37,7 @@ from mgcalc.core.safety import (
     amount_cautions,
     assess,
     check_profile,
+    ingredient_codes,
     is_antacid,
     match_drug,
     match_parts,
@@ -757,7 +758,7 @@ def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
         status="rule",
         rules=[r.code for r in found],
         drug_classes=list(dict.fromkeys(r.drug_class or r.code for r in found)),
-        rxcui=list(dict.fromkeys(c for r in found for c in r.rxcui.values())),
+        rxcui=list(dict.fromkeys(c for r in found for c in ingredient_codes(ref, name, r))),
     )
 
 

@@ -116,10 +116,31 @@ def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) 
         applies_to_forms=rule.applies_to_forms,
         drug_class=rule.drug_class,
         magnesium_form=rule.magnesium_form,
-        rxcui=list(dict.fromkeys(rule.rxcui.values())),
+        rxcui=ingredient_codes(ref, given, rule),
         source=ref.cite(rule.sources),
         quote=_quote(rule.quote, rule.where),
     )
+
+
+def ingredient_codes(ref: Reference, name: str, rule: DrugRule) -> list[str]:
+    """The RxCUI of the ingredient a medicine name denotes under one rule, or none.
+
+    The code of the generic name the medicine was matched by; for a brand or any other name,
+    the rule's code only when every generic of the rule carries that one code (a class rule's
+    brand, or a rule with an uncoded generic, names no one ingredient: no code, never a guess).
+    An RxCUI typed as the name is its own code.
+    """
+    if name.strip().isdigit():
+        return [name.strip()] if name.strip() in rule.rxcui.values() else []
+    d = ref.cautions
+    by_generic = {norm_name(g): code for g, code in rule.rxcui.items()}
+    for key in _name_keys(name, d):
+        code = by_generic.get(norm_name(d.abbreviations.get(key, key)))
+        if code is not None:
+            return [code]
+    codes = set(rule.rxcui.values())
+    every = rule.generics and all(g in rule.rxcui for g in rule.generics)
+    return list(codes) if every and len(codes) == 1 else []
 
 
 def route_of(name: str, d: CautionData) -> str | None:

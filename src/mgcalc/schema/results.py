@@ -56,7 +56,9 @@ class Caution(Result):
         default=None, description="the medicine itself contains magnesium, as this catalogue form"
     )
     rxcui: list[str] = Field(
-        default_factory=list, description="RxNorm ingredient codes (RxCUI, term type IN) of the drug rule"
+        default_factory=list,
+        description="RxNorm ingredient code (RxCUI, term type IN) of the medicine as named: the generic it was "
+        "matched by; none where the name (a class word, a brand of a class rule) names no one ingredient",
     )
 
 
