@@ -103,9 +103,9 @@ def test_rxcui_resolves_to_its_rule_and_back() -> None:
             found = match_drug(REF, cui)
             assert isinstance(found, list) and rule.code in {x.code for x in found}
     r = run_cli("check", "--drug", "levothyroxine", "--json")
-    assert json.loads(r.stdout)["cautions"][0]["rxcui"] == list(
-        REF.cautions.rule("levothyroxine").rxcui.values()
-    )
+    assert json.loads(r.stdout)["cautions"][0]["rxcui"] == [
+        REF.cautions.rule("levothyroxine").rxcui["levothyroxine"]
+    ]
 
 
 def test_dsld_label_and_ingredient_ids_pass_through() -> None:

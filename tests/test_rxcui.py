@@ -44,7 +44,7 @@ def test_documented_codes_are_the_datas() -> None:
     documented = {(row[0], row[1], row[2]) for row in _table("## RxCUI per drug rule")}
     assert documented == data
     for row in _table("## RxCUI per drug rule"):
-        assert re.search(r"\S+/\S+ \S+ \(commit [0-9a-f]{40}\)", row[3]), row  # where it was read
+        assert re.search(r"\S+/\S+ \S+ \(commit [0-9a-f]{40}\)", row[4]), row  # where it was read
 
 
 def test_codes_are_digit_strings() -> None:
@@ -62,13 +62,13 @@ def test_one_ingredient_never_gets_two_codes() -> None:
 
 
 def test_one_code_never_names_two_ingredients() -> None:
-    # the same RxCUI under two generic names is one ingredient written two ways (Atelvia's
-    # "risedronate delayed-release" is risedronate); anything else would be a misread code
-    by_code: dict[str, set[str]] = defaultdict(set)
-    for rule in RULES:
-        for generic, cui in rule.rxcui.items():
-            by_code[cui].add(generic.removesuffix(" delayed-release"))
-    assert {c: g for c, g in by_code.items() if len(g) > 1} == {}
+    # two generic names may share a code only as two spellings of one RxNorm ingredient (frusemide
+    # and furosemide): each row names RxNorm's own name for its code, and one code has one name
+    names: dict[str, set[str]] = defaultdict(set)
+    for row in _table("## RxCUI per drug rule"):
+        assert row[3], row
+        names[row[2]].add(row[3])
+    assert {c: n for c, n in names.items() if len(n) > 1} == {}
 
 
 def test_brand_only_rules_are_listed() -> None:
