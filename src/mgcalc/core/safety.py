@@ -232,8 +232,9 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 field="drug",
             )
         return make(UnknownDrug, name=name, close_matches=[])
-    if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it
-        by_code = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
+    if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it (else whose brands do)
+        carrying = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
+        by_code = [r for r in carrying if r.generics] or carrying
         return by_code or make(UnknownDrug, name=name, close_matches=[])
     keys = _name_keys(name, d)
     for key in keys:

@@ -696,8 +696,9 @@ class DrugRule(Evidence):
     )
     rxcui: dict[str, str] = Field(
         default_factory=dict,
-        description="RxNorm ingredient (IN) codes of the rule's own generics, generic -> RxCUI, each checked "
-        "against the evidence in docs/codes.md",
+        description="RxNorm codes of the rule's own generics, generic -> ingredient RxCUI (IN); for a rule naming "
+        "brands only, brand -> the code of the product's ingredients (IN, MIN for a combination, else the brand's BN); "
+        "each checked against the evidence in docs/codes.md",
     )
 
     @model_validator(mode="after")
@@ -927,7 +928,8 @@ class CautionData(DataModel):
                         codes.append(rule.code)
         for code, rule in rules.items():
             for generic, cui in rule.rxcui.items():
-                if _norm(generic) not in {_norm(g) for g in rule.generics}:
+                # a rule naming brands only keys its codes to its brands
+                if _norm(generic) not in {_norm(g) for g in rule.generics or rule.brands}:
                     problems.append(f"{code}: rxcui for {generic!r}, which is not one of its generics")
                 if not re.fullmatch(r"[1-9][0-9]{0,8}", cui):
                     problems.append(f"{code}: {cui!r} is not an RxCUI")
