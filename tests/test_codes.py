@@ -103,7 +103,9 @@ def test_rxcui_resolves_to_its_rule_and_back() -> None:
             found = match_drug(REF, cui)
             assert isinstance(found, list)
             # an ingredient's code finds the ingredient's rule; a brand's, when no ingredient rule has it
-            assert rule.code in {x.code for x in found} or (not rule.generics and all(x.generics for x in found))
+            assert rule.code in {x.code for x in found} or (
+                not rule.generics and all(x.generics for x in found)
+            )
     r = run_cli("check", "--drug", "levothyroxine", "--json")
     assert json.loads(r.stdout)["cautions"][0]["rxcui"] == [
         REF.cautions.rule("levothyroxine").rxcui["levothyroxine"]
