@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.absorption import AbsorptionModel
 from mgcalc.schema.build import make
-from mgcalc.schema.data import AbsorptionModel, Catalogue, Form
+from mgcalc.schema.data import Catalogue, Form
 from mgcalc.schema.results import ModelUsed, RelativeBasis
 
 #: Largest number of equal doses a day that splits accepts.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from mgcalc.core.units import NUMBER, UNITS_TEXT, read_amount, read_number
+from mgcalc.core.units import NUMBER, UNITS_TEXT, normalise, read_amount, read_number
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import num
 from mgcalc.schema.build import make
@@ -35,8 +35,6 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
     An amount (mg, g, mcg, mmol, mEq) is of elemental magnesium; a concentration
     (mg/dL, mmol/L, mEq/L) is of serum magnesium, placed against the reference range.
     """
-    from mgcalc.core.units import normalise
-
     text = normalise(f"{value_text} {unit or ''}").strip()
     m = _VALUE.match(text)
     if m is None:

@@ -6,7 +6,7 @@ Pure: every function takes the Reference bundle explicitly.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mgcalc.core.absorption import (
     Bounds,
@@ -25,10 +25,7 @@ from mgcalc.errors import MgcalcError
 from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import Caution, LabelResult, RelativeBasis
-
-if TYPE_CHECKING:
-    from mgcalc.schema.dose import DoseResult
+from mgcalc.schema.results import Caution, DoseResult, LabelResult, RelativeBasis
 
 
 def resolve(ref: Reference, form: str | Form) -> Form:
@@ -299,8 +296,6 @@ def dose(
     With ``tablet_mg`` (compound weight per tablet), also the whole numbers of
     tablets just below and just above the target, and what each delivers.
     """
-    from mgcalc.schema.dose import DoseResult
-
     cat = ref.catalogue
     f = resolve(ref, form)
     check_mg(target_mg, "target")

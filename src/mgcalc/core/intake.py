@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 from mgcalc.errors import MgcalcError
+from mgcalc.schema.base import Sex, Standard, State
 from mgcalc.schema.build import make
-from mgcalc.schema.data import IntakeData, Reference, Sex, Standard, State
+from mgcalc.schema.data import Reference
+from mgcalc.schema.intake import IntakeData
 from mgcalc.schema.results import IntakeReference
 
 STANDARDS: tuple[Standard, ...] = ("us", "eu")

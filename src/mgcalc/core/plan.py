@@ -46,8 +46,10 @@ from mgcalc.core.safety import (
 from mgcalc.core.units import parse_amount
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
+from mgcalc.schema.base import severity
 from mgcalc.schema.build import make
-from mgcalc.schema.data import DrugRule, Form, Reference, severity
+from mgcalc.schema.cautions import DrugRule
+from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.plan import (
     WEEKDAYS,

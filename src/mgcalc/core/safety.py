@@ -15,22 +15,19 @@ from typing import Any
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
+from mgcalc.schema.base import Level, severity
 from mgcalc.schema.build import make
-from mgcalc.schema.data import (
+from mgcalc.schema.cautions import (
     CKD_STAGES,
     STRENGTH,
     Advice,
     CautionData,
     Condition,
     DrugRule,
-    Form,
-    LaxativeEvidence,
-    Level,
-    Reference,
     bare_name,
     norm_name,
-    severity,
 )
+from mgcalc.schema.data import Form, LaxativeEvidence, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.results import Assessment, Caution, UnknownDrug
 
