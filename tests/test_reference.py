@@ -17,6 +17,7 @@ from mgcalc.reference.files import (
     check_catalogue,
     validate_raw,
 )
+from mgcalc.schema.base import Source
 
 from .conftest import REPO, run_cli
 
@@ -48,6 +49,31 @@ def test_packaged_bundle_equals_a_full_validation_of_the_yaml() -> None:
     assert {k: [f.id for f in v] for k, v in loaded.catalogue.__pydantic_private__["_members"].items()} == {
         k: [f.id for f in v] for k, v in validated.catalogue.__pydantic_private__["_members"].items()
     }
+
+
+def _typed(model: Any) -> str:
+    """A model's values as JSON written from Python's own types (4 and 4.0 differ)."""
+    import json
+
+    return json.dumps(model.model_dump(), sort_keys=True)
+
+
+def test_constructing_the_packaged_data_equals_validating_it() -> None:
+    """What an installed wheel does (construct from the JSON, no validation) gives the same models,
+    value for value and type for type (a float field holds 4.0, not the 4 JSON wrote), as validation."""
+    import json
+
+    from mgcalc.schema.build import construct
+
+    raw = json.loads(json.dumps(_yaml_raw()))  # the JSON copy the wheel carries
+    validated = validate_raw(_yaml_raw())
+    for field, (_, model) in DATA_FILES.items():
+        if field == "sources":
+            continue  # the bundle keeps the mapping, checked below
+        built = construct(model, raw[field])
+        assert _typed(built) == _typed(getattr(validated, field)), field
+    sources = {k: construct(Source, v) for k, v in raw["sources"]["sources"].items()}
+    assert {k: _typed(v) for k, v in sources.items()} == {k: _typed(v) for k, v in validated.sources.items()}
 
 
 def test_installed_json_matches_the_yaml_when_present() -> None:

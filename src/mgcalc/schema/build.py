@@ -47,6 +47,8 @@ def _builder(tp: Any) -> Builder:
         return _same if item is _same else (lambda v: {k: item(x) for k, x in v.items()})
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return lambda v: v if isinstance(v, BaseModel) else construct(tp, v)
+    if tp is float:  # JSON writes 4.0 as 4: a float field holds a float, as validation makes it
+        return lambda v: float(v) if v.__class__ is int else v
     return _same
 
 
