@@ -1,4 +1,4 @@
-"""Build hook: the packaged data as JSON (and marshal), validated by mgcalc's own models at build time.
+"""Build hook: the packaged data as JSON, validated by mgcalc's own models at build time.
 
 data/*.yaml stays the single source of truth. The wheel also carries a JSON
 copy of each file, written here after the whole bundle has validated, so that
@@ -50,12 +50,3 @@ class DataHook(BuildHookInterface):  # type: ignore[misc]
         index = out / "forms.index.json"
         index.write_text(json.dumps(bundle.catalogue.name_index(), ensure_ascii=False), encoding="utf-8")
         build_data["force_include"][str(index)] = "mgcalc/data/forms.index.json"
-        # the same data once more, in the form the interpreter reads fastest (marshal: no parser,
-        # no module to import); mgcalc reads the JSON when this Python cannot read it
-        import marshal
-
-        packed = {stem: raw[field] for field, (stem, _model) in DATA_FILES.items()}
-        packed["forms.index"] = bundle.catalogue.name_index()
-        blob = out / "packaged.marshal"
-        blob.write_bytes(marshal.dumps(packed))
-        build_data["force_include"][str(blob)] = "mgcalc/data/packaged.marshal"

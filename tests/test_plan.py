@@ -19,7 +19,7 @@ from mgcalc.cli.plan_io import handout_html, read_regimen, write_ics
 from mgcalc.core.plan import DAY, STEP, Window, brute_force, plan, solve
 from mgcalc.core.safety import match_drug
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.data import DrugRule
+from mgcalc.schema.cautions import DrugRule
 from mgcalc.schema.plan import Regimen, minutes
 
 from .conftest import run_cli

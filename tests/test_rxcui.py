@@ -108,7 +108,7 @@ CODED = [(r, g) for r in RULES for g in r.rxcui]
 @pytest.mark.parametrize(("rule", "generic"), CODED, ids=lambda v: getattr(v, "code", v))
 def test_a_generic_carries_its_own_code_only(rule: object, generic: str) -> None:
     from mgcalc.core.safety import ingredient_codes, match_drug
-    from mgcalc.schema.data import DrugRule
+    from mgcalc.schema.cautions import DrugRule
 
     assert isinstance(rule, DrugRule)
     found = match_drug(REF, generic)

@@ -17,7 +17,8 @@ from mgcalc import MgcalcError, Profile, check, intake, label
 from mgcalc.core.safety import match_drug
 from mgcalc.numbers import hours
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.data import DrugRule, norm_name, severity
+from mgcalc.schema.base import severity
+from mgcalc.schema.cautions import DrugRule, norm_name
 from mgcalc.schema.results import UnknownDrug
 
 from .conftest import run_cli

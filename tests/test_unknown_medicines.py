@@ -17,7 +17,7 @@ from mgcalc import MgcalcError, Profile, check, label
 from mgcalc.core.plan import DAY, STEP, Window, plan, unknown_rule
 from mgcalc.core.safety import distance, match_drug, match_parts, near_misses, unknown_gap
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.data import DrugRule, bare_name, norm_name
+from mgcalc.schema.cautions import DrugRule, bare_name, norm_name
 from mgcalc.schema.plan import Regimen, minutes
 from mgcalc.schema.results import UnknownDrug
 

@@ -8,7 +8,11 @@ Layers: ``mgcalc.schema`` (pydantic models: data files, inputs, results),
 ``mgcalc.core`` (pure functions, given a ``Reference`` bundle explicitly),
 ``mgcalc.reference`` (the only code that reads data files), ``mgcalc.api``
 (the core with the packaged data filled in) and ``mgcalc.cli`` (the shell).
-Names are imported on first use (PEP 562).
+Names are imported on first use (PEP 562), the one lazy module attribute in mgcalc: this module
+runs for every ``mgcalc`` command too (``mgcalc.cli`` is inside the package). Measured with
+callgrind on an installed wheel: ``import mgcalc`` runs 39.4 M instructions, and 715.0 M if it
+imported ``mgcalc.api`` at once; loading the command line with the API as well costs 820.1 M
+instead of 655.1 M (+25 %).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mgcalc.core import dosing, estimates, labels, safety
+from mgcalc.core import convert as convert_core
+from mgcalc.core import dosing, dsld, estimates, labels, panel, safety, units
 from mgcalc.core import intake as intake_core
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.data import Form, Reference, Sex, Standard
@@ -127,8 +128,6 @@ def read_panel(
     reference: Reference | None = None,
 ) -> PanelResult:
     """A whole panel: pasted Supplement Facts or Drug Facts text, or a DSLD label record (a dict)."""
-    from mgcalc.core import dsld, panel
-
     ref = _ref(reference)
     prof = safety.check_profile(ref, profile) if profile is not None else None
     if isinstance(text_or_record, dict):
@@ -138,8 +137,6 @@ def read_panel(
 
 def convert(value: str, unit: str | None = None, *, reference: Reference | None = None) -> ConvertResult:
     """Elemental magnesium mg <-> mmol <-> mEq, or serum mg/dL <-> mmol/L <-> mEq/L with the range."""
-    from mgcalc.core import convert as convert_core
-
     return convert_core.convert(_ref(reference), value, unit)
 
 
@@ -147,9 +144,7 @@ def parse_amount(
     text: str | float | int, what: str = "amount", *, reference: Reference | None = None
 ) -> float:
     """An amount in mg by the one amount grammar, mmol and mEq of magnesium included."""
-    from mgcalc.core.units import parse_amount as parse
-
-    return parse(text, what, _ref(reference).catalogue.constants)
+    return units.parse_amount(text, what, _ref(reference).catalogue.constants)
 
 
 def check(profile: Profile, *, reference: Reference | None = None) -> Assessment:

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError
-from mgcalc.schema.build import make
-from mgcalc.schema.data import AbsorptionModel, Catalogue, Form
+from mgcalc.schema.absorption import AbsorptionModel
+from mgcalc.schema.data import Catalogue, Form
 from mgcalc.schema.results import ModelUsed, RelativeBasis
 
 #: Largest number of equal doses a day that splits accepts.
@@ -237,8 +237,7 @@ def _model_used(m: AbsorptionModel, r: Bounds, basis: RelativeBasis, meal: float
     fit = m.fit_meal_mg
     km = km_range(m)
     s = study_spread(m)
-    return make(
-        ModelUsed,
+    return ModelUsed.model_construct(
         equation="A(d) = r*f*(vmax_mg*d/(km_mg+d) + linear_fraction*d)",
         vmax_mg=m.vmax_mg.value,
         km_mg=km.central,

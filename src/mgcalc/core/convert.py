@@ -8,11 +8,11 @@ data/intake.yaml's, with the sentence it rests on.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from mgcalc.core.units import NUMBER, UNITS_TEXT, read_amount, read_number
+from mgcalc.core.units import NUMBER, UNITS_TEXT, normalise, read_amount, read_number
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import num
-from mgcalc.schema.build import make
 from mgcalc.schema.data import Reference
 from mgcalc.schema.records import ConvertResult, SerumRangeUsed
 
@@ -35,8 +35,6 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
     An amount (mg, g, mcg, mmol, mEq) is of elemental magnesium; a concentration
     (mg/dL, mmol/L, mEq/L) is of serum magnesium, placed against the reference range.
     """
-    from mgcalc.core.units import normalise
-
     text = normalise(f"{value_text} {unit or ''}").strip()
     m = _VALUE.match(text)
     if m is None:
@@ -67,8 +65,7 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
             ) from None
         raise
     mmol = amount.mg / molar_mass
-    return make(
-        ConvertResult,
+    return ConvertResult.model_construct(
         quantity="amount",
         value=read_number(m["num"]),
         unit=u,
@@ -93,10 +90,9 @@ def _serum(ref: Reference, value: float, unit: str, molar_mass: float, charge: f
         )
     serum = ref.intake.serum
     used = None
-    position = None
+    position: Literal["below", "within", "above"] | None = None
     if serum is not None:
-        used = make(
-            SerumRangeUsed,
+        used = SerumRangeUsed.model_construct(
             low_mmol_l=serum.low_mmol_l,
             high_mmol_l=serum.high_mmol_l,
             low_mg_dl=serum.low_mmol_l * molar_mass / 10,
@@ -107,8 +103,7 @@ def _serum(ref: Reference, value: float, unit: str, molar_mass: float, charge: f
         position = (
             "below" if mmol_l < serum.low_mmol_l else "above" if mmol_l > serum.high_mmol_l else "within"
         )
-    return make(
-        ConvertResult,
+    return ConvertResult.model_construct(
         quantity="serum",
         value=value,
         unit=unit,

@@ -6,7 +6,7 @@ Pure: every function takes the Reference bundle explicitly.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mgcalc.core.absorption import (
     Bounds,
@@ -22,13 +22,9 @@ from mgcalc.core.safety import assess, estimate_cautions, quiet_below, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
-from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import Caution, LabelResult, RelativeBasis
-
-if TYPE_CHECKING:
-    from mgcalc.schema.dose import DoseResult
+from mgcalc.schema.results import Caution, DoseResult, LabelResult, RelativeBasis, Spread, VariantAmount
 
 
 def resolve(ref: Reference, form: str | Form) -> Form:
@@ -53,9 +49,18 @@ def label(
     The absorbed estimate is for the whole amount taken at once without food.
     Cautions are for ``profile`` taking it ``profile.per_day`` times a day.
     """
-    return make(
-        LabelResult, **label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile)
-    )
+    fields = label_fields(ref, amount_mg, form, count=count, elemental=elemental, profile=profile)
+    return LabelResult.model_construct(**_family_models(fields))
+
+
+def _family_models(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with its ``variants`` and ``spread`` (plain data, as a batch writes them) as models."""
+    spread = fields["spread"]
+    return {
+        **fields,
+        "variants": [VariantAmount.model_construct(**v) for v in fields["variants"]],
+        "spread": None if spread is None else Spread.model_construct(**spread),
+    }
 
 
 #: form, compound mg, elemental mg, relative bioavailability and its basis, absorbed range
@@ -299,8 +304,6 @@ def dose(
     With ``tablet_mg`` (compound weight per tablet), also the whole numbers of
     tablets just below and just above the target, and what each delivers.
     """
-    from mgcalc.schema.dose import DoseResult
-
     cat = ref.catalogue
     f = resolve(ref, form)
     check_mg(target_mg, "target")
@@ -321,8 +324,7 @@ def dose(
             "elemental_mg_below": below * tablet_mg * f.fraction,
             "elemental_mg_above": above * tablet_mg * f.fraction,
         }
-    return make(
-        DoseResult,
+    fields = dict(
         form=f.id,
         form_name=f.name,
         formula=f.formula_text,
@@ -336,3 +338,4 @@ def dose(
         **tablets,
         **safety(ref, profile, target_mg, f),
     )
+    return DoseResult.model_construct(**_family_models(fields))

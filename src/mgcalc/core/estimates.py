@@ -6,6 +6,8 @@ healthy adult.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mgcalc.core.absorption import (
     MAX_SPLITS,
     MODEL_ID,
@@ -21,7 +23,6 @@ from mgcalc.core.dosing import _with_estimate_note, resolve
 from mgcalc.core.safety import amount_cautions, assess, estimate_cautions, safety
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
-from mgcalc.schema.build import make
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.estimates import (
     AbsorbResult,
@@ -65,8 +66,7 @@ def absorb(
         total = absorbed(el / n, r, with_meal, m).scaled(n)
         pct = percent(total, el)
         rows.append(
-            make(
-                SplitRow,
+            SplitRow.model_construct(
                 doses=n,
                 per_dose_mg=el / n,
                 absorbed_mg=total.central,
@@ -75,8 +75,7 @@ def absorb(
             )
         )
     first = rows[0]
-    return make(
-        AbsorbResult,
+    return AbsorbResult.model_construct(
         form=f.id,
         form_name=f.name,
         compound_mg=el / f.fraction,
@@ -94,7 +93,7 @@ def absorb(
     )
 
 
-def _range_fields(ab: Bounds, pct: Bounds) -> dict[str, float]:
+def _range_fields(ab: Bounds, pct: Bounds) -> dict[str, Any]:
     return {
         "absorbed_mg_min": ab.low,
         "absorbed_mg_max": ab.high,
@@ -145,8 +144,7 @@ def compare(
         pct = percent(ab, el)
         form_price = priced.get(f.id)
         rows.append(
-            make(
-                CompareRow,
+            CompareRow.model_construct(
                 form=f.id,
                 form_name=f.name,
                 elemental_pct=f.elemental_pct,
@@ -169,8 +167,7 @@ def compare(
         )
     if not forms:
         rows.sort(key=lambda row: -row.absorbed_mg)
-    return make(
-        CompareResult,
+    return CompareResult.model_construct(
         amount_mg=amount_mg,
         input_basis="elemental" if elemental else "compound",
         with_meal=with_meal,
@@ -210,8 +207,7 @@ def curve(
             d = max_mg * i / points
             ab = absorbed(d, r, with_meal, m)
             pts.append(
-                make(
-                    CurvePoint,
+                CurvePoint.model_construct(
                     dose_mg=d,
                     absorbed_mg=ab.central,
                     fraction=ab.central / d,
@@ -222,8 +218,7 @@ def curve(
                 )
             )
         series.append(
-            make(
-                CurveSeries,
+            CurveSeries.model_construct(
                 form=f.id,
                 form_name=f.name,
                 relative_bioavailability=r.central,
@@ -233,8 +228,7 @@ def curve(
                 relative_bioavailability_max=r.high,
             )
         )
-    return make(
-        CurveResult,
+    return CurveResult.model_construct(
         max_mg=max_mg,
         meal_mg=meal,
         series=series,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 from mgcalc.errors import MgcalcError
-from mgcalc.schema.build import make
-from mgcalc.schema.data import IntakeData, Reference, Sex, Standard, State
+from mgcalc.schema.base import Sex, Standard, State
+from mgcalc.schema.data import Reference
+from mgcalc.schema.intake import IntakeData
 from mgcalc.schema.results import IntakeReference
 
 STANDARDS: tuple[Standard, ...] = ("us", "eu")
@@ -76,8 +77,7 @@ def _reference(
         )
         if fb_band is not None and fb_band.ul_supplemental_mg is not None:
             ul, ul_std, ul_sources = fb_band.ul_supplemental_mg, fb.name, fb_band.sources
-    return make(
-        IntakeReference,
+    return IntakeReference.model_construct(
         standard=standard,
         standard_name=info.name,
         life_stage=b.life_stage,

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
+from typing import Literal
 
 from mgcalc.core.absorption import Bounds, relative_range
 from mgcalc.core.absorption import absorbed as est
@@ -47,8 +48,9 @@ from mgcalc.core.safety import (
 from mgcalc.core.units import parse_amount
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
-from mgcalc.schema.build import make
-from mgcalc.schema.data import DrugRule, Form, Reference, severity
+from mgcalc.schema.base import severity
+from mgcalc.schema.cautions import DrugRule
+from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.plan import (
     WEEKDAYS,
@@ -270,8 +272,7 @@ def _conflicts(ref: Reference, meds: Medicines) -> list[PlanConflict]:
                     else (f"{hours(before / 60)} before", hours(w.after / 60))
                 )
                 out.append(
-                    make(
-                        PlanConflict,
+                    PlanConflict.model_construct(
                         medicine=w.medicine,
                         medicine_time=hhmm(w.at),
                         magnesium_medicine=name,
@@ -689,8 +690,7 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
             if all(cf.why != x.why for x in conflicts):
                 conflicts.append(cf)
     for cf in conflicts:
-        c = make(
-            Caution,
+        c = Caution.model_construct(
             code="medicine-conflict",
             level="caution",
             message=f"{cf.why}: move one of them, or ask the pharmacist.",
@@ -705,11 +705,9 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     absorbed = (None, None, None) if heaviest is None else tables[heaviest][1]
     one = tables[0][0] if len(tables) == 1 else None
     diet = regimen.diet_mg
-    return make(
-        PlanResult,
+    return PlanResult.model_construct(
         products=[
-            make(
-                PlanProduct,
+            PlanProduct.model_construct(
                 name=r.name,
                 form=r.forms[0].id if len(r.forms) == 1 else None,
                 servings=servings(n),
@@ -748,12 +746,11 @@ def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
     """A medicine as mgcalc identified it (names were checked by ``_medicines`` already)."""
     found = match_drug(ref, name)
     if not isinstance(found, list):
-        status = (
+        status: Literal["no-rule-route", "unknown", "cleared"] = (
             "cleared" if cleared else "unknown" if route_of(name, ref.cautions) is None else "no-rule-route"
         )
-        return make(PlanMedicine, name=name, status=status, rules=[], drug_classes=[], rxcui=[])
-    return make(
-        PlanMedicine,
+        return PlanMedicine.model_construct(name=name, status=status, rules=[], drug_classes=[], rxcui=[])
+    return PlanMedicine.model_construct(
         name=name,
         status="rule",
         rules=[r.code for r in found],
@@ -791,8 +788,10 @@ def _day(
     ]
     allowed = [[t for t in slots if all(w.allows(t) for w in ws)] for ws in windows]
     sleep = minutes(regimen.day.sleep)
-    schedule = [make(PlanItem, time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)] + [
-        make(PlanItem, time=hhmm(t), item=med.name, kind="medicine", why="fixed time")
+    schedule = [
+        PlanItem.model_construct(time=hhmm(t), item=meals[t], kind="meal", why="") for t in sorted(meals)
+    ] + [
+        PlanItem.model_construct(time=hhmm(t), item=med.name, kind="medicine", why="fixed time")
         for n, med in enumerate(regimen.medicines)
         if n in pat.medicines
         for t in (minutes(x) for x in med.times)
@@ -823,8 +822,7 @@ def _day(
                 ranges = [relative_range(f, ref.absorption, ref.catalogue)[0] for f in r.forms]
                 fed = t in meals
                 schedule.append(
-                    make(
-                        PlanItem,
+                    PlanItem.model_construct(
                         time=hhmm(t),
                         item=r.name,
                         kind="magnesium",
@@ -850,8 +848,7 @@ def _day(
     order = {"medicine": 0, "meal": 1, "magnesium": 2}
     # the listing starts just after sleep, so a night shift reads in the order it is lived
     schedule.sort(key=lambda i: ((minutes(i.time) - sleep - 1) % DAY, order[i.kind]))
-    table = make(
-        Timetable,
+    table = Timetable.model_construct(
         days=list(pat.days),
         from_=None if pat.start is None else pat.start.isoformat(),
         until=None if pat.end is None else pat.end.isoformat(),
@@ -888,8 +885,7 @@ def _as_needed(
                 else "no fixed medicine limits when it is taken"
             )
             out.append(
-                make(
-                    AsNeeded,
+                AsNeeded.model_construct(
                     item=med.name,
                     kind="medicine",
                     max_per_day=med.max_per_day,
@@ -914,7 +910,9 @@ def _as_needed(
         if rules is None:
             rule += ": mgcalc cannot identify it, so this is the precaution for an unknown medicine"
         out.append(
-            make(AsNeeded, item=med.name, kind="medicine", max_per_day=med.max_per_day, avoid=[], rule=rule)
+            AsNeeded.model_construct(
+                item=med.name, kind="medicine", max_per_day=med.max_per_day, avoid=[], rule=rule
+            )
         )
     for n, p in enumerate(regimen.magnesium):
         if not p.as_needed:
@@ -930,8 +928,7 @@ def _as_needed(
             else "no medicine limits when it is taken"
         )
         out.append(
-            make(
-                AsNeeded,
+            AsNeeded.model_construct(
                 item=readings[n].name,
                 kind="magnesium",
                 max_per_day=p.max_per_day,
@@ -1003,8 +1000,7 @@ def _blocked(
                 unblock.append(f"at most {len(r_slots)} dose(s) of this product fit: take fewer servings")
             unblock.append("ask the prescriber or pharmacist whether the medicine times can change")
             out.append(
-                make(
-                    Unsatisfied,
+                Unsatisfied.model_construct(
                     product=r.name,
                     rule=rule.code,
                     medicine=med,
@@ -1017,8 +1013,7 @@ def _blocked(
     if not out:
         total = sum(counts)
         out.append(
-            make(
-                Unsatisfied,
+            Unsatisfied.model_construct(
                 product=", ".join(r.name for r in readings),
                 rule="spacing",
                 medicine="",

@@ -15,22 +15,18 @@ from typing import Any
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
-from mgcalc.schema.build import make
-from mgcalc.schema.data import (
+from mgcalc.schema.base import Level, severity
+from mgcalc.schema.cautions import (
     CKD_STAGES,
     STRENGTH,
     Advice,
     CautionData,
     Condition,
     DrugRule,
-    Form,
-    LaxativeEvidence,
-    Level,
-    Reference,
     bare_name,
     norm_name,
-    severity,
 )
+from mgcalc.schema.data import Form, LaxativeEvidence, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.results import Assessment, Caution, UnknownDrug
 
@@ -91,8 +87,7 @@ ANTACID_NOTE = " (with antacid forms of magnesium: oxide, hydroxide, carbonate, 
 
 def advice_caution(ref: Reference, code: str, advice: Advice, message: str | None = None) -> Caution:
     """The caution a whole data entry states (a kidney band, a condition, an age rule)."""
-    return make(
-        Caution,
+    return Caution.model_construct(
         code=code,
         level=advice.level,
         message=advice.message if message is None else message,
@@ -105,8 +100,7 @@ def drug_caution(ref: Reference, given: str, rule: DrugRule, form: Form | None) 
     """The caution one drug rule gives for a drug name as the person typed it."""
     antacid_note = ANTACID_NOTE if rule.applies_to_forms == "antacid" and form is None else ""
     who = literal(given) if norm_name(given) == norm_name(rule.name) else f"{literal(given)} ({rule.name})"
-    return make(
-        Caution,
+    return Caution.model_construct(
         code=rule.code,
         level=rule.level,
         message=f"{who}{antacid_note}: {rule.effect}; {rule.advice}.",
@@ -231,11 +225,11 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 "different medicine; write the name without it",
                 field="drug",
             )
-        return make(UnknownDrug, name=name, close_matches=[])
+        return UnknownDrug.model_construct(name=name, close_matches=[])
     if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it (else whose brands do)
         carrying = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
         by_code = [r for r in carrying if r.generics] or carrying
-        return by_code or make(UnknownDrug, name=name, close_matches=[])
+        return by_code or UnknownDrug.model_construct(name=name, close_matches=[])
     keys = _name_keys(name, d)
     for key in keys:
         if key in d.ambiguous_abbreviations:
@@ -266,7 +260,7 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 f"exact name, or 'other: {literal(name)}' if it is a different medicine",
                 field="drug",
             )
-    return make(UnknownDrug, name=name, close_matches=[])
+    return UnknownDrug.model_construct(name=name, close_matches=[])
 
 
 def _exact_rules(name: str, d: CautionData) -> list[DrugRule]:
@@ -336,7 +330,7 @@ def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[Unknown
             for r in found:
                 rules.setdefault(r.code, r)
         else:
-            unknown.append(make(UnknownDrug, name=f"{part} (in {name})", close_matches=[]))
+            unknown.append(UnknownDrug.model_construct(name=f"{part} (in {name})", close_matches=[]))
     return list(rules.values()), unknown
 
 
@@ -363,8 +357,7 @@ def unknown_caution(ref: Reference, name: str) -> Caution:
     rule = ref.cautions.unknown_medicine
     b, a = unknown_gap(ref, None)
     note = rule.message if rule is not None else "ask a pharmacist"
-    return make(
-        Caution,
+    return Caution.model_construct(
         code="unknown-drug",
         level=rule.level if rule is not None else "caution",
         message=(
@@ -460,8 +453,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             seen.add((rule.code, norm_name(name)))
             if route is not None and rule.oral_chelation:
                 cautions.append(
-                    make(
-                        Caution,
+                    Caution.model_construct(
                         code=f"{rule.code}-route",
                         level="info",
                         message=(
@@ -486,8 +478,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
             cautions.append(unknown_caution(ref, u.name))
         else:
             cautions.append(
-                make(
-                    Caution,
+                Caution.model_construct(
                     code="unknown-drug-route",
                     level="info",
                     message=(
@@ -499,7 +490,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
                 )
             )
     cautions.sort(key=lambda c: -severity(c.level))
-    return make(Assessment, cautions=cautions, unknown_drugs=unknown)
+    return Assessment.model_construct(cautions=cautions, unknown_drugs=unknown)
 
 
 def _diarrhoea(profile: Profile, d: CautionData) -> bool:
@@ -542,8 +533,7 @@ def amount_cautions(
     infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
     if ul is None and not infant:
         out.append(
-            make(
-                Caution,
+            Caution.model_construct(
                 code="upper-limit",
                 level=d.rules.upper_limit.level,
                 message=f"{mg(daily_mg)}/day supplemental magnesium for {ul_ref.life_stage}: {ul_ref.ul_note}.",
@@ -553,8 +543,7 @@ def amount_cautions(
     elif ul is not None and daily_mg > ul:
         whose = ul_ref.ul_standard or ul_ref.standard_name
         out.append(
-            make(
-                Caution,
+            Caution.model_construct(
                 code="upper-limit",
                 level=d.rules.upper_limit.level,
                 message=(
@@ -567,8 +556,7 @@ def amount_cautions(
     if form is not None:
         if _diarrhoea(profile, d) and form.laxative != "none":
             out.append(
-                make(
-                    Caution,
+                Caution.model_construct(
                     code="laxative",
                     level="caution",
                     message=(
@@ -588,8 +576,7 @@ def amount_cautions(
         if target:
             kind = "RDA" if r.rda_mg else "adequate intake"
             out.append(
-                make(
-                    Caution,
+                Caution.model_construct(
                     code="reference-intake",
                     level="info",
                     message=(
@@ -697,8 +684,7 @@ def laxative_caution(ref: Reference, form: Form, per_intake_mg: float) -> Cautio
         elif ev is not shown:
             parts.append(_dose_text(dose, ev))
         message = f"{what}: {'; '.join(parts)}; splitting it keeps each intake lower."
-    return make(
-        Caution,
+    return Caution.model_construct(
         code="laxative",
         level=level,
         message=message,
@@ -755,14 +741,14 @@ def _assess(ref: Reference, profile: Profile, daily_mg: float | None, form: Form
         return (
             base
             if cautions is base.cautions
-            else make(Assessment, cautions=cautions, unknown_drugs=base.unknown_drugs)
+            else Assessment.model_construct(cautions=cautions, unknown_drugs=base.unknown_drugs)
         )
     extra = amount_cautions(ref, profile, daily_mg, form)
     if not extra and cautions is base.cautions:
         return base
     merged = [*cautions, *extra]
     merged.sort(key=lambda c: -severity(c.level))
-    return make(Assessment, cautions=merged, unknown_drugs=base.unknown_drugs)
+    return Assessment.model_construct(cautions=merged, unknown_drugs=base.unknown_drugs)
 
 
 def safety(
@@ -786,8 +772,7 @@ def estimate_cautions(ref: Reference, profile: Profile | None) -> list[Caution]:
     if profile is None or profile.age is None or profile.age >= 18 or note is None:
         return []
     return [
-        make(
-            Caution,
+        Caution.model_construct(
             code="child-estimate",
             level="info",
             message=f"age {profile.age:g}: {note}.",

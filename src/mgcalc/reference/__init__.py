@@ -8,9 +8,8 @@ anything, reads the environment, or keeps a cache outside the process.
 
 from __future__ import annotations
 
-from typing import Any
-
 from mgcalc.reference.files import (
+    DATA_FILES,
     MAX_FILE_BYTES,
     check_catalogue,
     load_catalogue,
@@ -30,12 +29,3 @@ __all__ = [
     "packaged_reference",
     "read_yaml",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``DATA_FILES`` imports every data-file model: only when asked for."""
-    if name == "DATA_FILES":
-        from mgcalc.reference import files
-
-        return files.DATA_FILES
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -10,36 +11,30 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
+from mgcalc.core.stoichiometry import (
+    STOICHIOMETRY_TOLERANCE_PP,
+    formula_pct,
+    manufacturer_problem,
+    stoichiometry_problems,
+)
 from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.absorption import AbsorptionModel
 from mgcalc.schema.build import construct
+from mgcalc.schema.cautions import CautionData
 from mgcalc.schema.data import Catalogue, Reference, Source
+from mgcalc.schema.intake import IntakeData
+from mgcalc.schema.labels import LabelData
+from mgcalc.schema.sources import SourceData
 
-#: The packaged data files by the Reference section they fill: file stem, and the module and
-#: name of the file's model (imported when the file is read: see DATA_FILES).
-DATA_STEMS: dict[str, tuple[str, str, str]] = {
-    "catalogue": ("forms", "data", "Catalogue"),
-    "absorption": ("absorption", "data", "AbsorptionModel"),
-    "cautions": ("cautions", "data", "CautionData"),
-    "intake": ("intake", "data", "IntakeData"),
-    "labels": ("labels", "labels", "LabelData"),
-    "sources": ("sources", "sources", "SourceData"),
+#: The packaged data files by the Reference section they fill: file stem and the file's model.
+DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "catalogue": ("forms", Catalogue),
+    "absorption": ("absorption", AbsorptionModel),
+    "cautions": ("cautions", CautionData),
+    "intake": ("intake", IntakeData),
+    "labels": ("labels", LabelData),
+    "sources": ("sources", SourceData),
 }
-
-
-def data_model(field: str) -> type[BaseModel]:
-    """The model of the data file that fills Reference section ``field``."""
-    import importlib
-
-    _, module, name = DATA_STEMS[field]
-    model: type[BaseModel] = getattr(importlib.import_module(f"mgcalc.schema.{module}"), name)
-    return model
-
-
-def __getattr__(name: str) -> Any:
-    """``DATA_FILES``: section -> (file stem, model), every model imported."""
-    if name == "DATA_FILES":
-        return {field: (stem, data_model(field)) for field, (stem, _, _) in DATA_STEMS.items()}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: Largest catalogue file read: a real one is well under 1 MB.
@@ -143,8 +138,6 @@ def describe(err: Any, data: Any) -> str:
 
 def catalogue_problems(data: Any) -> list[str]:
     """Every problem in raw catalogue data: structure, cross references, stoichiometry."""
-    from mgcalc.core.stoichiometry import stoichiometry_problems
-
     if not isinstance(data, dict):
         return [
             "the catalogue must be a mapping (schema, constants, families, forms, sources), "
@@ -163,8 +156,6 @@ def catalogue_problems(data: Any) -> list[str]:
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
     """Formula problems in entries read as plain data (so one structural error hides nothing else)."""
-    from mgcalc.core.stoichiometry import STOICHIOMETRY_TOLERANCE_PP, formula_pct, manufacturer_problem
-
     out = []
     forms = data.get("forms")
     for f in forms if isinstance(forms, list) else []:
@@ -213,29 +204,11 @@ def _built_json(stem: str) -> Path:
     return _package_dir() / "data" / f"{stem}.json"
 
 
-@lru_cache(maxsize=1)
-def _marshalled() -> dict[str, Any] | None:
-    """Every packaged data file as plain data, from the marshal copy the wheel carries (made with
-    the JSON at build time); None without it, or when this Python cannot read it."""
-    import marshal
-
-    try:
-        data = marshal.loads((_package_dir() / "data" / "packaged.marshal").read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _packaged_raw(stem: str) -> Any:
-    """A packaged data file as plain data: the marshal or JSON copy made at build time, else the
-    YAML. (Shared: the sections built from it are never changed.)"""
-    packed = _marshalled()
-    if packed is not None and stem in packed:
-        return packed[stem]
+    """A packaged data file as plain data: the JSON copy made at build time, else the YAML.
+    (Shared: the sections built from it are never changed.)"""
     built = _built_json(stem)
     if built.is_file():
-        import json
-
         return json.loads(built.read_text(encoding="utf-8"))
     import yaml
 
@@ -246,10 +219,10 @@ def _packaged_raw(stem: str) -> Any:
 def validate_raw(raw: dict[str, Any]) -> Reference:
     """Validate every data file (raw data by Reference field) into a bundle; MgcalcError on any problem."""
     parts: dict[str, Any] = {}
-    for field, (stem, _, _) in DATA_STEMS.items():
+    for field, (stem, model) in DATA_FILES.items():
         data = raw[field]
         try:
-            parts[field] = data_model(field).model_validate(data)
+            parts[field] = model.model_validate(data)
         except ValidationError as e:
             first = describe(e.errors()[0], data)
             raise MgcalcError(f"invalid packaged data file '{stem}': {first}") from None
@@ -265,20 +238,15 @@ def validate_raw(raw: dict[str, Any]) -> Reference:
 
 def _constructed(field: str) -> Any:
     """One section of the packaged data, from the JSON validated at build time."""
-    stem = DATA_STEMS[field][0]
+    stem, model = DATA_FILES[field]
     if field == "sources":  # the bundle keeps the mapping: no model for the file's wrapper
         return {k: construct(Source, v) for k, v in _packaged_raw(stem)["sources"].items()}
     if field != "catalogue":
-        return construct(data_model(field), _packaged_raw(stem))
+        return construct(model, _packaged_raw(stem))
     cat = construct(Catalogue, _packaged_raw(stem))
     # the catalogue's name index ships beside the JSON (forms.index.json)
     index = _built_json("forms.index")
-    packed = _marshalled()
-    if packed is not None and "forms.index" in packed:
-        cat.use_name_index(dict(packed["forms.index"]))
-    elif index.is_file():
-        import json
-
+    if index.is_file():
         cat.use_name_index(json.loads(index.read_text(encoding="utf-8")))
     else:
         cast(Any, cat)._cross_check()  # the validator, run on constructed data
@@ -294,9 +262,9 @@ def packaged_reference() -> Reference:
     command builds only what it reads; cautions index on first lookup too). A
     source checkout validates the YAML, every file at once.
     """
-    if not all(_built_json(stem).is_file() for stem, _, _ in DATA_STEMS.values()):
-        return validate_raw({field: _packaged_raw(stem) for field, (stem, _, _) in DATA_STEMS.items()})
-    return Reference(check=False, **{field: functools.partial(_constructed, field) for field in DATA_STEMS})
+    if not all(_built_json(stem).is_file() for stem, _ in DATA_FILES.values()):
+        return validate_raw({field: _packaged_raw(stem) for field, (stem, _) in DATA_FILES.items()})
+    return Reference(check=False, **{field: functools.partial(_constructed, field) for field in DATA_FILES})
 
 
 def load_reference(catalogue: str | os.PathLike[str] | None = None) -> Reference:

@@ -1,10 +1,11 @@
 """Input models: who takes the magnesium (Profile) and one batch input record."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from mgcalc.schema.data import Sex, Standard
+from mgcalc.schema.base import Sex, Standard
+from mgcalc.schema.batch_record import BatchRecord
 
 
 class Profile(BaseModel):
@@ -35,14 +36,4 @@ class Profile(BaseModel):
         return memo
 
 
-if TYPE_CHECKING:
-    from mgcalc.schema.batch_record import BatchRecord as BatchRecord
-
-
-def __getattr__(name: str) -> Any:
-    """``BatchRecord`` lives in mgcalc.schema.batch_record (defined only when a batch reads records)."""
-    if name == "BatchRecord":
-        from mgcalc.schema.batch_record import BatchRecord
-
-        return BatchRecord
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["BatchRecord", "Profile"]

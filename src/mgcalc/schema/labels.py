@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mgcalc.schema.data import DataModel, FormId, Sex, SourceKeys, Standard
+from mgcalc.schema.base import DataModel, FormId, Sex, SourceKeys, Standard
 
 
 class DvGroup(DataModel):

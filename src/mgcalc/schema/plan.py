@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mgcalc.schema.data import Sex, Standard
+from mgcalc.schema.base import Sex, Standard
 from mgcalc.schema.results import Caution, Result, UnknownDrug
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

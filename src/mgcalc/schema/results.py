@@ -8,11 +8,11 @@ holds a JSON-Schema snapshot of each, so a change to a contract is a visible
 diff. Fields are only ever added.
 """
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mgcalc.schema.data import Laxative, Level, Sex, Standard, State
+from mgcalc.schema.base import Laxative, Level, Sex, Standard, State
 
 Basis = Literal["elemental", "compound", "unknown"]
 RelativeBasis = Literal["reference", "measured", "assumed"]
@@ -211,14 +211,21 @@ class LabelResult(SafetyFields):
     absorbed_pct_max: float | None = None
 
 
-if TYPE_CHECKING:
-    from mgcalc.schema.dose import DoseResult as DoseResult
+class DoseResult(SafetyFields):
+    """Compound weight that delivers a target of elemental magnesium (``dose``)."""
 
-
-def __getattr__(name: str) -> Any:
-    """``DoseResult`` lives in mgcalc.schema.dose (defined only when ``dose`` runs)."""
-    if name == "DoseResult":
-        from mgcalc.schema.dose import DoseResult
-
-        return DoseResult
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    form: str
+    form_name: str
+    formula: str
+    elemental_pct: float
+    target_elemental_mg: float
+    target_elemental_mmol: float
+    compound_mg: float
+    tablet_mg: float | None = None
+    tablets_below: int | None = None
+    tablets_above: int | None = None
+    elemental_mg_below: float | None = None
+    elemental_mg_above: float | None = None
+    laxative: Laxative
+    variants: list[VariantAmount]
+    spread: Spread | None = None

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from mgcalc.schema.data import DataModel, Source
+from mgcalc.schema.base import DataModel, Source
 
 
 class SourceData(DataModel):
