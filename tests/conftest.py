@@ -66,10 +66,13 @@ def cli_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def run_process(
-    *args: str, env: dict[str, str] | None = None, input: str | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m mgcalc ARGS`` as a real process: stdout and stderr pipes, stdin ``input``
-    (else /dev/null)."""
+    """Run ``python -m mgcalc ARGS`` as a real process (in ``cwd``): stdout and stderr pipes,
+    stdin ``input`` (else /dev/null)."""
     return subprocess.run(
         [sys.executable, "-m", "mgcalc", *args],
         capture_output=True,
@@ -77,18 +80,22 @@ def run_process(
         env=cli_env(env),
         input=input,
         stdin=subprocess.DEVNULL if input is None else None,
+        cwd=cwd,
         timeout=PROCESS_TIMEOUT,
     )
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, input: str | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``mgcalc ARGS`` as ``python -m mgcalc ARGS`` with stdout and stderr pipes would run it
     (see run_in_process), or as that real process under MGCALC_TEST_PROCESS=1."""
     if os.environ.get("MGCALC_TEST_PROCESS") == "1":
-        return run_process(*args, env=env, input=input)
-    return run_in_process(*args, env=env, input=input)
+        return run_process(*args, env=env, input=input, cwd=cwd)
+    return run_in_process(*args, env=env, input=input, cwd=cwd)
 
 
 # ---------------------------------------------------------------- in-process runs
@@ -163,12 +170,16 @@ def process_state() -> dict[str, object]:
 
 
 def run_in_process(
-    *args: str, env: dict[str, str] | None = None, input: str | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``mgcalc.cli.main(list(ARGS))`` in this process, as a fresh ``python -m mgcalc ARGS`` with
     pipes would run it: stdout and stderr bytes behind text streams with a pipe's encoding,
     newline and error handler (stderr: backslashreplace), not terminals; stdin ``input`` (else
-    empty); os.environ as run_process's child gets it; a new terminal environment. What main()
+    empty); os.environ as run_process's child gets it; the working folder ``cwd`` (else this
+    process's); a new terminal environment. What main()
     may change in the process (os.environ, the SIGINT handler, the collector, the cwd, the
     streams) is put back afterwards. The result: a CompletedProcess, exit code as the process's
     (SystemExit's code; a traceback and 1 for an exception that escapes; os._exit's code).
@@ -197,6 +208,8 @@ def run_in_process(
     code: int
     try:
         with _environ(full_env), _fresh_terminal_environment():
+            if cwd is not None:
+                os.chdir(cwd)
             sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
             os._exit = no_exit  # type: ignore[assignment]
             try:

@@ -57,8 +57,9 @@ def _big_csv(tmp_path: Path, rows: int = 3000) -> Path:
 
 # ---------------------------------------------------------------- nothing read or written in the home folder
 
+#: Every command in one process (``main(argv)`` for each in turn) under an audit hook.
 AUDIT = """
-import os, sys
+import json, os, sys
 watched = tuple(os.path.realpath(os.environ[k]) for k in ("HOME", "XDG_CACHE_HOME"))
 def hook(event, args):
     if event in ("open", "os.listdir", "os.scandir", "os.mkdir", "os.remove", "os.rename") and args:
@@ -68,30 +69,36 @@ def hook(event, args):
             if path.startswith(watched):
                 os.write(2, ("TOUCHED " + path + "\\n").encode())
 sys.addaudithook(hook)
-sys.argv = ["mgcalc", *ARGS]
 from mgcalc.cli import main
-main()
+codes = []
+for argv in ARGVS:
+    os.write(2, ("RUN " + " ".join(argv) + "\\n").encode())
+    try:
+        main(argv)
+        codes.append(0)
+    except SystemExit as e:
+        codes.append(e.code)
+    sys.stdout.flush()
+os.write(2, ("CODES " + json.dumps(codes) + "\\n").encode())
 """
+
+AUDITED = [
+    *EVERY_COMMAND,
+    ["batch", "{tmp}/in.csv"],
+    ["batch", "{tmp}/in.csv", "--output-format", "csv"],
+    ["label", "500", "--form", "citrate", "--catalogue", "{forms}"],
+    ["--version"],
+]
 
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"" for p in sorted(root.rglob("*"))}
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        *EVERY_COMMAND,
-        ["batch", "{tmp}/in.csv"],
-        ["batch", "{tmp}/in.csv", "--output-format", "csv"],
-        ["label", "500", "--form", "citrate", "--catalogue", "{forms}"],
-        ["--version"],
-    ],
-    ids=lambda a: " ".join(a)[:40],
-)
-def test_cli_reads_and_writes_nothing_in_home_or_cache(tmp_path: Path, args: list[str]) -> None:
+def test_cli_reads_and_writes_nothing_in_home_or_cache(tmp_path: Path) -> None:
     """HOME and XDG_CACHE_HOME are read-only folders holding a planted cache file: no command
-    opens, lists or writes anything there (an audit hook sees every open), and nothing changes."""
+    opens, lists or writes anything there (an audit hook, set before mgcalc is imported, sees
+    every open), and nothing changes."""
     from mgcalc.reference import packaged_path
 
     home, cache, work = tmp_path / "home", tmp_path / "cache", tmp_path / "work"
@@ -102,17 +109,22 @@ def test_cli_reads_and_writes_nothing_in_home_or_cache(tmp_path: Path, args: lis
         (d / "reference.pickle").write_bytes(planted)
     (work / "in.csv").write_text("id,amount,form\na,500,citrate\n", encoding="utf-8")
     before = [_tree(home), _tree(cache)]
-    argv = [a.replace("{tmp}", str(work)).replace("{forms}", str(packaged_path("forms.yaml"))) for a in args]
+    argvs = [
+        [a.replace("{tmp}", str(work)).replace("{forms}", str(packaged_path("forms.yaml"))) for a in args]
+        for args in AUDITED
+    ]
     env = {k: v for k, v in os.environ.items() if k not in ("MGCALC_CATALOGUE", "MGCALC_CACHE_DIR")}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(cache), PYTHONDONTWRITEBYTECODE="1")
     for d in (home, cache):
         d.chmod(0o500)
     try:
         r = subprocess.run(
-            [sys.executable, "-c", AUDIT.replace("ARGS", repr(argv))],
+            [sys.executable, "-c", AUDIT.replace("ARGVS", repr(argvs))],
             cwd=work,
             env=env,
-            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
             timeout=60,
         )
@@ -120,7 +132,14 @@ def test_cli_reads_and_writes_nothing_in_home_or_cache(tmp_path: Path, args: lis
         for d in (home, cache):
             d.chmod(0o700)
     assert r.returncode == 0, r.stderr
-    assert "TOUCHED" not in r.stderr, r.stderr
+    touched, command = [], ""
+    for line in r.stderr.splitlines():
+        if line.startswith("RUN "):
+            command = line[4:]
+        elif line.startswith("TOUCHED "):
+            touched.append(f"mgcalc {command}: {line}")
+    assert not touched, touched
+    assert r.stderr.splitlines()[-1] == "CODES " + json.dumps([0] * len(argvs)), r.stderr
     assert not (tmp_path / "pwned").exists()
     assert [_tree(home), _tree(cache)] == before
 
@@ -169,7 +188,7 @@ def test_a_full_stdout_is_one_line_and_exit_4(tmp_path: Path, args: list[str]) -
     argv = [a.replace("{big}", str(_big_csv(tmp_path))) for a in args]
     with open("/dev/full", "wb") as full:
         r = subprocess.run(
-            [*MGCALC, *argv], stdout=full, stderr=subprocess.PIPE, text=True, env=environment()
+            [*MGCALC, *argv], stdout=full, stderr=subprocess.PIPE, text=True, env=environment(), timeout=60
         )
     assert r.returncode == 4, r.stderr
     assert _one_line(r.stderr) == "mgcalc: error: cannot write the output: No space left on device"
@@ -179,7 +198,7 @@ def test_a_full_stdout_is_one_line_and_exit_4(tmp_path: Path, args: list[str]) -
 def test_a_closed_stdout_is_one_line_and_exit_4(tmp_path: Path, args: list[str]) -> None:
     argv = [a.replace("{big}", str(_big_csv(tmp_path))) for a in args]
     r = subprocess.run(
-        ["bash", "-c", 'exec "$@" >&-', "-", *MGCALC, *argv], capture_output=False, stderr=subprocess.PIPE
+        ["bash", "-c", 'exec "$@" >&-', "-", *MGCALC, *argv], stderr=subprocess.PIPE, timeout=60
     )
     assert r.returncode == 4
     assert "standard output is closed" in _one_line(r.stderr.decode())
@@ -187,7 +206,9 @@ def test_a_closed_stdout_is_one_line_and_exit_4(tmp_path: Path, args: list[str])
 
 @pytest.mark.parametrize("args", [["batch"], ["batch", "-"], ["parse"], ["parse", "--json"]])
 def test_a_closed_stdin_is_one_line_and_exit_2(args: list[str]) -> None:
-    r = subprocess.run(["bash", "-c", 'exec "$@" <&-', "-", *MGCALC, *args], capture_output=True, text=True)
+    r = subprocess.run(
+        ["bash", "-c", 'exec "$@" <&-', "-", *MGCALC, *args], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and r.stdout == ""
     assert "standard input is closed" in _one_line(r.stderr)
 
@@ -196,9 +217,9 @@ def test_a_closed_stderr_changes_nothing_but_the_messages() -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["bash", "-c", 'exec "$@" 2>&-', "-", *MGCALC, *args],
-            capture_output=False,
             stdout=subprocess.PIPE,
             text=True,
+            timeout=60,
         )
 
     assert run("label", "500", "--form", "unobtainium").returncode == 2
@@ -404,28 +425,23 @@ def test_reading_from_a_terminal_prints_a_hint(tmp_path: Path, args: list[str], 
 
 
 def test_arguments_that_are_not_utf8() -> None:
+    """Python gives such an argument to mgcalc as os.fsdecode does (surrogate escapes)."""
     for args in (
         [b"parse", b"\xffMagnesium citrate 500 mg", b"--json"],
         [b"label", b"500", b"--form", b"citr\xe9te", b"--json"],
         [b"label", b"500", b"--form", b"citrate", b"--drug", b"\xfe"],
     ):
-        r = subprocess.run(
-            [os.fsencode(sys.executable), b"-m", b"mgcalc", *args], capture_output=True, env=environment()
-        )
-        assert r.returncode == 2 and r.stdout == b""
-        assert b"not valid UTF-8" in r.stderr and b"\\x" in r.stderr
-        _one_line(r.stderr.decode())
+        r = run_cli(*map(os.fsdecode, args))
+        assert r.returncode == 2 and r.stdout == ""
+        assert "not valid UTF-8" in r.stderr and "\\x" in r.stderr
+        _one_line(r.stderr)
 
 
 def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
     name = os.fsencode(tmp_path) + b"/in\xff.csv"
     with open(name, "wb") as fh:
         fh.write(b"id,amount,form\na,500,citrate\n")
-    r = subprocess.run(
-        [os.fsencode(sys.executable), b"-m", b"mgcalc", b"batch", name],
-        capture_output=True,
-        env=environment(),
-    )
+    r = run_cli("batch", os.fsdecode(name))
     assert r.returncode == 0 and json.loads(r.stdout)["id"] == "a"
 
 
@@ -444,6 +460,7 @@ def test_output_encodes_under_any_locale(tmp_path: Path, encoding: str) -> None:
         [*MGCALC, "label", "500", "--form", "citrate", "--drug", "Düsseldorf-€"],
         capture_output=True,
         env=environment(env),
+        timeout=60,
     )
     assert human.returncode == 0 and human.stderr == b""
     assert "Düsseldorf-".encode(encoding, "backslashreplace") in human.stdout
@@ -452,12 +469,8 @@ def test_output_encodes_under_any_locale(tmp_path: Path, encoding: str) -> None:
 def test_csv_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     f = tmp_path / "in.csv"
     f.write_text("id,amount,form\né€,500,citrate\n", encoding="utf-8")
-    r = subprocess.run(
-        [*MGCALC, "batch", str(f), "--output-format", "csv"],
-        capture_output=True,
-        env=environment({"PYTHONIOENCODING": "latin-1"}),
-    )
-    assert "é€".encode() in r.stdout
+    r = run_cli("batch", str(f), "--output-format", "csv", env={"PYTHONIOENCODING": "latin-1"})
+    assert r.returncode == 0 and "é€" in r.stdout  # read back as UTF-8
 
 
 def test_a_bad_global_option_is_exit_2_before_any_record(tmp_path: Path) -> None:
