@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -93,9 +94,17 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``mgcalc ARGS`` as ``python -m mgcalc ARGS`` with stdout and stderr pipes would run it
     (see run_in_process), or as that real process under MGCALC_TEST_PROCESS=1."""
-    if os.environ.get("MGCALC_TEST_PROCESS") == "1":
+    if os.environ.get("MGCALC_TEST_PROCESS") == "1" or any(map(_process_only, env or {})):
         return run_process(*args, env=env, input=input, cwd=cwd)
     return run_in_process(*args, env=env, input=input, cwd=cwd)
+
+
+def _process_only(name: str) -> bool:
+    """Whether a variable changes how Python itself starts (the locale, the interpreter's
+    options): only a new process shows its effect. PYTHONIOENCODING run_in_process applies."""
+    if name in ("PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"):
+        return False
+    return name.startswith(("PYTHON", "LC_")) or name == "LANG"
 
 
 # ---------------------------------------------------------------- in-process runs
@@ -158,6 +167,37 @@ def _fresh_terminal_environment() -> contextlib.AbstractContextManager[object]:
     return fresh()
 
 
+#: Python's own warning filters (no -W, no PYTHONWARNINGS, not -X dev), most specific first.
+DEFAULT_WARNING_FILTERS: list[tuple[str, type[Warning], str]] = [
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+]
+
+
+def _show_on_stderr(message: warnings.WarningMessage) -> None:
+    """Python's own way of showing a warning (warnings._showwarnmsg_impl): its text on sys.stderr
+    as it is now (the run's), not into pytest's record."""
+    file = message.file if message.file is not None else sys.stderr
+    if file is not None:
+        with contextlib.suppress(OSError):
+            file.write(warnings._formatwarnmsg(message))  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _process_warnings() -> Iterator[None]:
+    """Warnings filtered and shown as in a fresh interpreter, not as pytest's run sets them."""
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        for action, category, module in reversed(DEFAULT_WARNING_FILTERS):
+            warnings.filterwarnings(action, category=category, module=module)  # type: ignore[arg-type]
+        warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]
+        warnings._showwarnmsg_impl = _show_on_stderr  # type: ignore[attr-defined]
+        yield
+
+
 def process_state() -> dict[str, object]:
     """What a run of main() could leave behind in this process: compared before and after."""
     return {
@@ -179,7 +219,8 @@ def run_in_process(
     pipes would run it: stdout and stderr bytes behind text streams with a pipe's encoding,
     newline and error handler (stderr: backslashreplace), not terminals; stdin ``input`` (else
     empty); os.environ as run_process's child gets it; the working folder ``cwd`` (else this
-    process's); a new terminal environment. What main()
+    process's); a new terminal environment; Python's own warning filters, warnings shown on
+    stderr. What main()
     may change in the process (os.environ, the SIGINT handler, the collector, the cwd, the
     streams) is put back afterwards. The result: a CompletedProcess, exit code as the process's
     (SystemExit's code; a traceback and 1 for an exception that escapes; os._exit's code).
@@ -207,7 +248,7 @@ def run_in_process(
 
     code: int
     try:
-        with _environ(full_env), _fresh_terminal_environment():
+        with _environ(full_env), _fresh_terminal_environment(), _process_warnings():
             if cwd is not None:
                 os.chdir(cwd)
             sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
