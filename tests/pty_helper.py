@@ -121,6 +121,7 @@ def run_pty(
     fed = False
     interrupted = False
     deadline = time.monotonic() + timeout
+    hung = False
     while time.monotonic() < deadline:
         if feed is not None and not fed and b"Ctrl-D" in screen:
             os.write(master, feed)
@@ -146,9 +147,16 @@ def run_pty(
         elif proc.poll() is not None:
             break
     else:
+        hung = True
+    if not hung:  # the terminal is closed (or was never mgcalc's): the process may still be working
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            hung = True
+    if hung:
         proc.kill()
         _hangs[0] += 1
-    proc.wait(timeout=TIMEOUT)
+        proc.wait()
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
     os.close(master)
     return PtyRun(proc.returncode, screen.decode("utf-8", "replace").replace("\r\n", "\n"), err)
