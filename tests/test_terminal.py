@@ -15,7 +15,7 @@ import pytest
 from mgcalc.cli.terminal import Environment, layout, render
 from mgcalc.cli.views import Table, View
 
-from .conftest import run_cli
+from .conftest import run_cli, run_in_process
 from .pty_helper import ANSI, run_pty
 
 COMPARE_ALL = ["compare", "500", "--price", "citrate=5", "--price", "oxide=3"]
@@ -267,9 +267,9 @@ def test_completion_costs_nothing_when_not_asked_for(monkeypatch: pytest.MonkeyP
         raise SystemExit("the whole app was built")
 
     monkeypatch.setattr(typer.main, "get_group", refuse)
-    r = run_cli("label", "500", "--form", "citrate")
+    r = run_in_process("label", "500", "--form", "citrate")
     assert r.returncode == 0 and "80.8 mg" in r.stdout, r.stderr
-    assert "the whole app was built" in run_cli("--help").stderr  # the check can fail
+    assert "the whole app was built" in run_in_process("--help").stderr  # the check can fail
 
 
 # ---------------------------------------------------------------- output hygiene
