@@ -8,8 +8,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,8 @@ import pytest
 from mgcalc.cli.terminal import Environment, layout, render
 from mgcalc.cli.views import Table, View
 
-from .conftest import run_cli
-from .pty_helper import ANSI, environment, run_pty
+from .conftest import run_cli, run_in_process
+from .pty_helper import ANSI, run_pty
 
 COMPARE_ALL = ["compare", "500", "--price", "citrate=5", "--price", "oxide=3"]
 
@@ -261,17 +259,17 @@ def test_shell_completion_by_environment_variable() -> None:
     assert script.returncode == 0 and "_mgcalc_completion" in script.stdout
 
 
-def test_completion_costs_nothing_when_not_asked_for() -> None:
+def test_completion_costs_nothing_when_not_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     """A command runs as an app of its own: the whole app (where completion lives) is never built."""
-    code = (
-        "import sys, typer.main\n"
-        "def refuse(*a, **k):\n    raise SystemExit('the whole app was built')\n"
-        "typer.main.get_group = refuse\n"
-        "sys.argv = ['mgcalc', 'label', '500', '--form', 'citrate']\n"
-        "from mgcalc.cli import main\nmain()\n"
-    )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment())
+    import typer.main
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise SystemExit("the whole app was built")
+
+    monkeypatch.setattr(typer.main, "get_group", refuse)
+    r = run_in_process("label", "500", "--form", "citrate")
     assert r.returncode == 0 and "80.8 mg" in r.stdout, r.stderr
+    assert "the whole app was built" in run_in_process("--help").stderr  # the check can fail
 
 
 # ---------------------------------------------------------------- output hygiene
