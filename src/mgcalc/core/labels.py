@@ -61,7 +61,7 @@ _SECTION = re.compile(
 #: Raw materials a salt was made from: not forms ("reacted from Magnesium Oxide, and Citric Acid").
 _REACTED = re.compile(r"\b(?:reacted|made|derived|produced|prepared)\s+(?:from|with)\b.*$")
 _PREFIX = re.compile(r"^\s*(?P<p>as|from)\b\s*:?")
-_SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b|\bwith\b")
+_SPLIT = re.compile(r"[,;/&+]|\b(?:and|or|with)\b")
 #: Dot leaders of a Drug Facts line: the purpose column follows ("1200 mg ........ Saline laxative").
 _LEADER = re.compile(r"\s*(?:\.\s*){3,}.*$")
 _MARKS = re.compile("[*†‡§¶•◊\u204e\u2217]+")  # \u204e low asterisk, \u2217 asterisk operator
@@ -70,6 +70,10 @@ _LETTERED = re.compile(
     rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
 )
 _NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
+_DIGIT = re.compile(r"\d")
+_PAREN = re.compile(r"[()]")
+#: What every per-measure statement has (v.measure is a long pattern, and most lines have none).
+_MAY_MEASURE = re.compile(r"each|per|every|/")
 _DIGIT_FOR = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
@@ -141,6 +145,8 @@ class _Vocab:
     """The label vocabulary of a Reference, compiled once (memoised on the bundle)."""
 
     def __init__(self, data: LabelData) -> None:
+        self.data = data
+
         def phrase(words: list[str]) -> re.Pattern[str]:
             alts = sorted({w.casefold().replace("-", " ") for w in words}, key=len, reverse=True)
             body = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in alts)
@@ -155,16 +161,9 @@ class _Vocab:
         )
         self.powder = re.compile(r"(?<![0-9a-z])(?:powder|granular|granules)(?![0-9a-z])")
         abbr = sorted(data.abbreviations, key=len, reverse=True)
-        self.abbr = (
-            re.compile(
-                "|".join(
-                    rf"(?<![0-9a-z]){re.escape(a.casefold())}" + ("" if a.endswith(".") else r"(?![0-9a-z])")
-                    for a in abbr
-                )
-            )
-            if abbr
-            else None
-        )
+        # one lookbehind for every alternative: the pattern is tried at each position of a line
+        alts = "|".join(re.escape(a.casefold()) + ("" if a.endswith(".") else r"(?![0-9a-z])") for a in abbr)
+        self.abbr = re.compile(rf"(?<![0-9a-z])(?:{alts})") if abbr else None
         self.expand = {a.casefold(): v for a, v in data.abbreviations.items()}
         self.mg_words = frozenset(w.casefold() for w in data.magnesium_words)
         self.elements = frozenset(w.casefold() for w in data.other_elements)
@@ -173,6 +172,10 @@ class _Vocab:
         self.markers = [m.casefold() for m in data.elemental_markers]
         self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
         self.nutrient_words = frozenset(w.casefold() for w in data.magnesium_nutrient_words)
+        # any word of any %DV target group: most lines name none, and then no group is tried
+        self.dv_group_words = re.compile(
+            "|".join(re.escape(w) for g in data.daily_value.groups for w in g.words) or "(?!)"
+        )
         self.measure: re.Pattern[str] | None = None
         if data.volumes:
             vol = volume_words(data)
@@ -185,10 +188,10 @@ class _Vocab:
 
 
 def _vocab(ref: Reference) -> _Vocab:
-    key = ("label-vocab", id(ref.labels))
-    v = ref.memo.get(key)
+    # a bundle's sections never change once built, so the memo needs no key but its own
+    v = ref.memo.get("label-vocab")
     if v is None:
-        v = ref.memo[key] = _Vocab(ref.labels)
+        v = ref.memo["label-vocab"] = _Vocab(ref.labels)
     assert isinstance(v, _Vocab)
     return v
 
@@ -348,7 +351,8 @@ def _prepare(ref: Reference, text: str) -> str:
     t = normalise(text)
     t = t.replace("{", "").replace("}", "")  # DSLD braces mark words it added: the word stays
     t = t.replace("[", "(").replace("]", ")")
-    t = _LEADER.sub("", t)
+    if t.count(".") >= 3:  # a leader is three dots or more
+        t = _LEADER.sub("", t)
     t = _MARKS.sub(" ", t)
     v = _vocab(ref)
     if v.abbr is not None:
@@ -369,30 +373,39 @@ def _spans(t: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Depth of every character (inside parentheses) and the spans of top-level groups."""
     depth = [0] * len(t)
     spans: list[tuple[int, int]] = []
-    d, start = 0, 0
-    for i, ch in enumerate(t):
-        if ch == "(":
+    d, start, after = 0, 0, 0  # depth, start of the open group, position after the last parenthesis
+    for m in _PAREN.finditer(t):
+        i = m.start()
+        depth[after:i] = [d] * (i - after)
+        if t[i] == "(":
             if d == 0:
                 start = i
             d += 1
-        elif ch == ")" and d > 0:
+            depth[i] = d
+        elif d > 0:
             d -= 1
             if d == 0:
                 spans.append((start, i + 1))
-                depth[i] = 1
-                continue
-        depth[i] = d
+            depth[i] = d or 1  # a closing parenthesis belongs to its group
+        # an unmatched ")" stays at depth 0
+        after = i + 1
+    depth[after:] = [d] * (len(t) - after)
     if d > 0:  # an unclosed parenthesis runs to the end
         spans.append((start, len(t)))
     return depth, spans
 
 
 def _mask(t: str, ranges: list[tuple[int, int]]) -> str:
-    chars = list(t)
-    for a, b in ranges:
-        for i in range(a, b):
-            chars[i] = " "
-    return "".join(chars)
+    """``t`` with the characters of ``ranges`` (spans inside it) made spaces."""
+    out, pos = [], 0
+    for a, b in sorted(ranges):
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        out += [t[pos:a], " " * (b - a)]
+        pos = b
+    out.append(t[pos:])
+    return "".join(out)
 
 
 def _dv_values(data: LabelData, group: str | None) -> tuple[str | None, tuple[float, ...]]:
@@ -480,12 +493,13 @@ def _take_apart(ref: Reference, text: str, dv_group: str | None, other_ingredien
     with no magnesium, several amounts, or an amount it will not read."""
     t = _prepare(ref, text)
     t, other_ingredient = _other_section(t, other_ingredient)
-    t, dv_group = _dv_group_words(ref.labels, t, dv_group)
+    t, dv_group = _dv_group_words(_vocab(ref), t, dv_group)
     t, per_measure = _per_measure(ref, t)
     depth, spans = _spans(t)
     amounts, rest = _amounts(ref, t, depth, spans)
-    dvs = [(m["num"], bool(m["lt"])) for m in _DV.finditer(rest)]
-    rest = _mask(rest, [m.span() for m in _DV.finditer(rest)])
+    dv_found = list(_DV.finditer(rest)) if "%" in rest else []
+    dvs = [(m["num"], bool(m["lt"])) for m in dv_found]
+    rest = _mask(rest, [m.span() for m in dv_found])
     head_amounts = [a for a in amounts if a.where == -1]
     group_amounts = [a for a in amounts if a.where != -1]
     groups = _groups(t, rest, depth, spans, group_amounts)
@@ -531,10 +545,12 @@ def _other_section(t: str, other_ingredient: bool) -> tuple[str, bool]:
     return " " * section.end() + t[section.end() :], True
 
 
-def _dv_group_words(data: LabelData, t: str, dv_group: str | None) -> tuple[str, str | None]:
+def _dv_group_words(v: _Vocab, t: str, dv_group: str | None) -> tuple[str, str | None]:
     """The %DV's target group named on the line ("% DV for pregnant and lactating women"): the
     group is read, and its words are blanked (they are not an ingredient)."""
-    found = next((g for g in data.daily_value.groups if any(w in t for w in g.words)), None)
+    if v.dv_group_words.search(t) is None:
+        return t, dv_group
+    found = next((g for g in v.data.daily_value.groups if any(w in t for w in g.words)), None)
     if found is None:
         return t, dv_group
     words = "|".join(re.escape(w) for w in sorted(found.words, key=len, reverse=True))
@@ -550,10 +566,10 @@ def _per_measure(ref: Reference, t: str) -> tuple[str, str | None]:
     """A liquid's dose: the figure is per that measure ("each teaspoon contains: magnesium 495 mg").
     The statement is blanked; the check saying so is returned (None if no measure, or one not read)."""
     v = _vocab(ref)
-    if v.measure is None or (mm := v.measure.search(t)) is None:
+    if v.measure is None or not _MAY_MEASURE.search(t) or (mm := v.measure.search(t)) is None:
         return t, None
     per_measure: str | None = None
-    measure = read_volume(ref.labels, mm["m"])
+    measure = read_volume(v.data, mm["m"])
     if measure is not None:
         per_measure = f"the figure is per {' '.join(mm['m'].split())}" + (
             f" ({measure.assumed})" if measure.assumed else ""
@@ -566,6 +582,8 @@ def _amounts(
 ) -> tuple[list[_Amount], str]:
     """Every amount with a unit, in mg, and the text with them blanked. Refuses a number with
     letters in it, an ambiguous point ("1.000 mg") and a mark run into a figure."""
+    if not _DIGIT.search(t):  # every amount and every lettered number has a digit
+        return [], t
     lettered = _LETTERED.search(t) if _NEAR_DIGIT.search(t) else None
     if lettered is not None:
         guess = lettered["num"].translate(_DIGIT_FOR)
@@ -611,7 +629,11 @@ def _groups(
     for n, (a, b) in enumerate(spans):
         inner = rest[a + 1 : b - 1] if b <= len(t) and t[b - 1 : b] == ")" else rest[a + 1 : b]
         nested_depth = depth[a + 1 : a + 1 + len(inner)]
-        own = "".join(ch if d <= 1 else " " for ch, d in zip(inner, nested_depth, strict=False))
+        own = (
+            inner
+            if max(nested_depth, default=0) <= 1
+            else "".join(ch if d <= 1 else " " for ch, d in zip(inner, nested_depth, strict=False))
+        )
         nested = re.findall(r"\(([^()]*)\)", inner)
         pm = _PREFIX.match(own)
         prefix = pm["p"] if pm else None

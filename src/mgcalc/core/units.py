@@ -111,6 +111,8 @@ def normalise(text: str) -> str:
     spaces as plain spaces, lower case. Superscript digits (footnote marks) are spaces;
     format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
     reader does not see them."""
+    if text.isascii() and text.isprintable():  # most text: NFKC leaves it as it is
+        return text.casefold()
     if not text.isascii():
         text = text.translate(_SUPERSCRIPTS)
     out = []
