@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import statistics
@@ -37,26 +36,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labels_corpus import corpus_dir, records, rows
+
 from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import panel, read_panel_text
 from mgcalc.errors import MgcalcError
 from mgcalc.reference import packaged_reference
 
-HERE = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared/data/dsld")
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 MGCALC = [sys.executable, "-m", "mgcalc"]
-
-
-def corpus_dir(given: Path | None) -> Path:
-    if given is not None:
-        return given
-    return SHARED if (SHARED / "rows.tsv").is_file() else HERE / "tests" / "data" / "dsld"
-
-
-def rows(corpus: Path) -> list[str]:
-    with (corpus / "rows.tsv").open(encoding="utf-8", newline="") as fh:
-        return [row["text"] for row in csv.DictReader(fh, delimiter="\t") if row["text"].strip()]
 
 
 def _time(cmd: list[str], stdin: Path | None) -> float:
@@ -110,8 +99,8 @@ def main() -> None:
     lines = rows(corpus)
     txt = sorted((corpus / "labels").glob("*.txt"))
     panels = [p.read_text(encoding="utf-8") for p in txt]
-    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((corpus / "labels").glob("*.json"))]
-    print(f"corpus: {corpus} ({len(lines)} rows, {len(panels)} panels, {len(records)} records)")
+    recs = records(corpus)
+    print(f"corpus: {corpus} ({len(lines)} rows, {len(panels)} panels, {len(recs)} records)")
     print(f"{'in process':42s} {'items':>7s} {'best s':>9s} {'items/s':>9s}")
     for name, n, t in in_process(lines, panels, max(1, args.repeat // 4), args.runs):
         print(f"{name:42s} {n:7d} {t:9.3f} {n / t:9.0f}")
@@ -119,8 +108,8 @@ def main() -> None:
         rows_file = Path(tmp) / "rows.txt"
         rows_file.write_text("\n".join(lines * args.repeat) + "\n", encoding="utf-8")
         labels_file = Path(tmp) / "labels.ndjson"
-        labels_file.write_text("".join(json.dumps(r) + "\n" for r in records * args.repeat), encoding="utf-8")
-        n_lines, n_labels = len(lines) * args.repeat, len(records) * args.repeat
+        labels_file.write_text("".join(json.dumps(r) + "\n" for r in recs * args.repeat), encoding="utf-8")
+        n_lines, n_labels = len(lines) * args.repeat, len(recs) * args.repeat
         cases = {
             "mgcalc parse --json < rows": ([*MGCALC, "parse", "--json"], rows_file, n_lines),
             "mgcalc parse < rows (text)": ([*MGCALC, "parse"], rows_file, n_lines),

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labels import corpus_dir, rows
+from labels_corpus import corpus_dir, rows
 
 DRIVER = r"""
 import sys
