@@ -298,18 +298,20 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
         return Item("magnesium", raw, trade=tuple(brands))
     if foreign and not mg_named:
         return Item("foreign", raw, trade=tuple(brands))
-    form = _lookup(ref, text)
-    if form is None:
-        form = _supplier_grade(ref, v, text)
-    if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
-        return Item("form", raw, forms=(form,), trade=tuple(brands))
+    # a name is looked up only where it can be a magnesium salt's (most lines of a panel are not)
+    if mg_named or anion_ok or _magnesium_name(v, text):
+        form = _lookup(ref, text)
+        if form is None:
+            form = _supplier_grade(ref, v, text)
+        if form is not None:
+            return Item("form", raw, forms=(form,), trade=tuple(brands))
     bare, process = _strip(v.process, text, by_word=True, any_of=v.any_process)
     bare = v.powder.sub(" ", bare)
     if bare != text:
         rest = [w for w in _words(bare) if w not in _FILLER and w not in v.mg_words]
-        if rest:
+        if rest and (mg_named or anion_ok or _magnesium_name(v, bare)):
             form = _lookup(ref, bare)
-            if form is not None and (mg_named or anion_ok or _magnesium_name(v, bare)):
+            if form is not None:
                 return Item("form", raw, forms=(form,), trade=tuple(brands + process))
     kind = "unknown" if mg_named else "plain"
     return Item(kind, raw, trade=tuple(brands + process))
