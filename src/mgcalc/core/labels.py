@@ -481,10 +481,10 @@ def parse_label(
     sources_named = any(i.kind in ("form", "unknown") for i in line.every)
     head_nutrient_amount = "magnesium" in kinds and line.stated is not None
     if line.excipients and not sources_named and not head_nutrient_amount:
-        return _excipient_line(line)
+        return _excipient_line(line)  # "Magnesium Stearate": not counted
     if kinds <= {"magnesium", "empty"} and ("magnesium" in kinds or any(g.prefix for g in line.groups)):
-        return _nutrient_line(ref, line)
-    return _compound_line(ref, line)
+        return _nutrient_line(ref, line)  # "Magnesium (as citrate) 200 mg": elemental
+    return _compound_line(ref, line)  # "Magnesium Citrate 500 mg": the compound's weight unless told
 
 
 # ---------------------------------------------------------------- taking the line apart
