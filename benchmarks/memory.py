@@ -6,13 +6,18 @@ measured), runs mgcalc on it as a whole process in a fresh probe interpreter
 takes its max RSS from getrusage(RUSAGE_CHILDREN). The inputs: a CSV of N
 records (`batch`, `batch --full`), the same records as NDJSON, a CSV header
 then a long run of bytes without a newline (`batch`, and on stdin to
-`parse -` and `panel -`), 100,000-character fields and lines, and 100,000
-distinct unknown and known form spellings. Prints a table (--markdown: a
+`parse -` and `panel -`), 100,000-character fields and lines, 100,000
+distinct unknown and known form spellings, and real DSLD data (see
+benchmarks/labels_corpus.py) at its largest: the label lines repeated
+(`parse`, text and --json), the largest real panel and a panel of real
+panels up to the 200,000 characters `panel` reads, the label records
+repeated (`batch --input-format dsld`), and a regimen of many products
+(label lines, real panels, forms) for `plan`. Prints a table (--markdown: a
 Markdown table for the README) and exits 1 if any peak is at or over the
 limit, or if mgcalc crashed or ran out of time on an input. Exit 1 (some
 records failed) is normal; exit 2 (bad usage or header) is reported with
 mgcalc's message; `--full` not recognised yet shows as n/a.
-Usage: python benchmarks/memory.py [--rows 1000000] [--blob-mib 200] [--markdown]
+Usage: python benchmarks/memory.py [--rows 1000000] [--blob-mib 200] [--dsld-lines 300000] [--markdown]
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labels_corpus import corpus_dir, panels, records, rows
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 MiB = 1024 * 1024
@@ -240,6 +250,66 @@ def write_known_spellings(path: Path, rows: int) -> None:
     write_lines(path, "id,amount,form\n", lines)
 
 
+def write_dsld_lines(path: Path, lines: int) -> None:
+    """``lines`` real DSLD label lines: the corpus rows over and over."""
+    real = rows(corpus_dir())
+    write_lines(path, "", (real[i % len(real)] + "\n" for i in range(lines)))
+
+
+def write_dsld_records(path: Path, count: int) -> None:
+    """``count`` real DSLD label records as NDJSON: the corpus records over and over."""
+    real = [json.dumps(r) + "\n" for r in records(corpus_dir())]
+    write_lines(path, "", (real[i % len(real)] for i in range(count)), batch=1_000)
+
+
+def largest_panel(path: Path) -> None:
+    """The longest real panel of the corpus."""
+    text = max((p.read_text(encoding="utf-8") for p in panels(corpus_dir())), key=len)
+    path.write_text(text, encoding="utf-8")
+
+
+def long_panel(path: Path, limit: int = 200_000) -> None:
+    """Real panels one after another (their rows), as long as `panel` reads (MAX_PANEL characters)."""
+    texts = [p.read_text(encoding="utf-8") for p in panels(corpus_dir())]
+    body = [line for t in texts for line in t.splitlines()[1:] if line.strip()]
+    out, size, i = ["Supplement Facts"], len("Supplement Facts") + 1, 0
+    while size + len(body[i % len(body)]) + 1 < limit:
+        out.append(body[i % len(body)])
+        size += len(out[-1]) + 1
+        i += 1
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def many_products(path: Path, products: int) -> None:
+    """A regimen with ``products`` products: real DSLD label lines that name
+    magnesium with an amount, real panels (written beside it) and forms with amounts, six servings each."""
+    lines = [x for x in rows(corpus_dir()) if x.lower().startswith("magnesium (") and "mg" in x]
+    texts = panels(corpus_dir())
+    magnesium: list[dict[str, object]] = []
+    for i in range(products):
+        kind = i % 3
+        if kind == 0:
+            magnesium.append({"label": lines[i % len(lines)], "servings": 6})
+        elif kind == 1:
+            panel = texts[i % len(texts)]
+            (path.parent / panel.name).write_text(panel.read_text(encoding="utf-8"), encoding="utf-8")
+            magnesium.append({"panel": panel.name, "servings": 6})
+        else:
+            magnesium.append({"form": FORMS[i % len(FORMS)], "amount": f"{50 + i} mg", "servings": 6})
+    regimen = {
+        "person": {"age": 58, "sex": "female"},
+        "day": {"wake": "07:00", "sleep": "23:00", "meals": ["07:30", "12:30", "19:00"]},
+        "medicines": [
+            {"name": "levothyroxine 100 mcg", "times": ["06:30"]},
+            {"name": "ciprofloxacin 500 mg", "times": ["08:00", "20:00"]},
+            {"name": "atazanavir 300 mg", "times": ["21:00"]},
+        ],
+        "magnesium": magnesium,
+        "diet_mg": 250,
+    }
+    path.write_text(yaml.safe_dump(regimen, sort_keys=False), encoding="utf-8")
+
+
 # --- table ----------------------------------------------------------------------------------
 
 HEADERS = ["input", "command", "size", "peak RSS MiB", "exit", "time s", "note"]
@@ -287,6 +357,9 @@ def main() -> None:
     parser.add_argument("--long-rows", type=int, default=1_000, help="rows (and lines) of long fields")
     parser.add_argument("--long-width", type=int, default=100_000, help="characters in a long field or line")
     parser.add_argument("--spellings", type=int, default=100_000, help="distinct form spellings (each kind)")
+    parser.add_argument("--dsld-lines", type=int, default=300_000, help="real DSLD label lines for parse")
+    parser.add_argument("--dsld-records", type=int, default=20_000, help="real DSLD records for batch")
+    parser.add_argument("--products", type=int, default=10, help="products in the plan regimen (at most 10)")
     parser.add_argument("--limit-mib", type=float, default=64.0, help="peak RSS target")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is killed")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -330,6 +403,26 @@ def main() -> None:
                 ".csv",
                 lambda p: write_known_spellings(p, args.spellings),
                 [batch],
+            ),
+            (
+                f"{args.dsld_lines:,} real DSLD label lines",
+                ".txt",
+                lambda p: write_dsld_lines(p, args.dsld_lines),
+                [["parse", "-"], ["parse", "--json"]],
+            ),
+            ("largest real DSLD panel", ".txt", largest_panel, [["panel", FILE]]),
+            ("real panels up to 200,000 characters", ".txt", long_panel, [["panel", FILE]]),
+            (
+                f"{args.dsld_records:,} real DSLD records NDJSON",
+                ".ndjson",
+                lambda p: write_dsld_records(p, args.dsld_records),
+                [["batch", "--input-format", "dsld", FILE]],
+            ),
+            (
+                f"regimen of {args.products} products",
+                ".yaml",
+                lambda p: many_products(p, args.products),
+                [["plan", FILE], ["plan", FILE, "--json"]],
             ),
         ]
         for k, (label, suffix, write, commands) in enumerate(cases):

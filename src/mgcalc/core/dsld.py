@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mgcalc.core.batch import MAX_LINE, Outcome
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -385,8 +386,6 @@ def _bad(message: str, text: str) -> str:
 
 
 def _too_long() -> str:
-    from mgcalc.core.batch import MAX_LINE
-
     return f"a line over {MAX_LINE:,} bytes: the record on it is skipped unread"
 
 
@@ -457,8 +456,6 @@ def outcomes(
     ref: Reference, records: Iterable[tuple[int, Any]], profile: Profile | None = None
 ) -> Iterator[Any]:
     """One batch outcome per DSLD record, in order: the ``panel`` fields, or an error."""
-    from mgcalc.core.batch import Outcome
-
     prof = profile or Profile()
     brands = brand_words(ref)
     for n, record in records:

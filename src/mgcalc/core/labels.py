@@ -21,6 +21,7 @@ import re
 from typing import Any, Literal, NamedTuple
 
 from mgcalc.core.intake import reference
+from mgcalc.core.stoichiometry import pct_span, same_salt, spread
 from mgcalc.core.units import (
     MAX_MG,
     NUMBER,
@@ -32,6 +33,7 @@ from mgcalc.core.units import (
     to_mg,
     unit_key,
 )
+from mgcalc.core.volumes import read_volume, volume_words
 from mgcalc.errors import MgcalcError, Refused, literal
 from mgcalc.numbers import mg as _fmt
 from mgcalc.numbers import num
@@ -59,7 +61,7 @@ _SECTION = re.compile(
 #: Raw materials a salt was made from: not forms ("reacted from Magnesium Oxide, and Citric Acid").
 _REACTED = re.compile(r"\b(?:reacted|made|derived|produced|prepared)\s+(?:from|with)\b.*$")
 _PREFIX = re.compile(r"^\s*(?P<p>as|from)\b\s*:?")
-_SPLIT = re.compile(r",|;|/|&|\+|\band\b|\bor\b|\bwith\b")
+_SPLIT = re.compile(r"[,;/&+]|\b(?:and|or|with)\b")
 #: Dot leaders of a Drug Facts line: the purpose column follows ("1200 mg ........ Saline laxative").
 _LEADER = re.compile(r"\s*(?:\.\s*){3,}.*$")
 _MARKS = re.compile("[*†‡§¶•◊\u204e\u2217]+")  # \u204e low asterisk, \u2217 asterisk operator
@@ -68,6 +70,10 @@ _LETTERED = re.compile(
     rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
 )
 _NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
+_DIGIT = re.compile(r"\d")
+_PAREN = re.compile(r"[()]")
+#: What every per-measure statement has (v.measure is a long pattern, and most lines have none).
+_MAY_MEASURE = re.compile(r"each|per|every|/")
 _DIGIT_FOR = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _WORD = re.compile(r"[0-9a-zµμ·]+(?:[-'.][0-9a-zµμ·]+)*")
 _FILLER = frozenset(
@@ -139,6 +145,8 @@ class _Vocab:
     """The label vocabulary of a Reference, compiled once (memoised on the bundle)."""
 
     def __init__(self, data: LabelData) -> None:
+        self.data = data
+
         def phrase(words: list[str]) -> re.Pattern[str]:
             alts = sorted({w.casefold().replace("-", " ") for w in words}, key=len, reverse=True)
             body = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in alts)
@@ -153,16 +161,9 @@ class _Vocab:
         )
         self.powder = re.compile(r"(?<![0-9a-z])(?:powder|granular|granules)(?![0-9a-z])")
         abbr = sorted(data.abbreviations, key=len, reverse=True)
-        self.abbr = (
-            re.compile(
-                "|".join(
-                    rf"(?<![0-9a-z]){re.escape(a.casefold())}" + ("" if a.endswith(".") else r"(?![0-9a-z])")
-                    for a in abbr
-                )
-            )
-            if abbr
-            else None
-        )
+        # one lookbehind for every alternative: the pattern is tried at each position of a line
+        alts = "|".join(re.escape(a.casefold()) + ("" if a.endswith(".") else r"(?![0-9a-z])") for a in abbr)
+        self.abbr = re.compile(rf"(?<![0-9a-z])(?:{alts})") if abbr else None
         self.expand = {a.casefold(): v for a, v in data.abbreviations.items()}
         self.mg_words = frozenset(w.casefold() for w in data.magnesium_words)
         self.elements = frozenset(w.casefold() for w in data.other_elements)
@@ -171,10 +172,12 @@ class _Vocab:
         self.markers = [m.casefold() for m in data.elemental_markers]
         self.only_magnesium = frozenset(w.casefold() for w in data.magnesium_only_names)
         self.nutrient_words = frozenset(w.casefold() for w in data.magnesium_nutrient_words)
+        # any word of any %DV target group: most lines name none, and then no group is tried
+        self.dv_group_words = re.compile(
+            "|".join(re.escape(w) for g in data.daily_value.groups for w in g.words) or "(?!)"
+        )
         self.measure: re.Pattern[str] | None = None
         if data.volumes:
-            from mgcalc.core.volumes import volume_words
-
             vol = volume_words(data)
             # "each teaspoon contains:", "per 1 fl oz (30 mL)", "/5 mL", "each 15 mL tablespoonful contains"
             self.measure = re.compile(
@@ -185,10 +188,10 @@ class _Vocab:
 
 
 def _vocab(ref: Reference) -> _Vocab:
-    key = ("label-vocab", id(ref.labels))
-    v = ref.memo.get(key)
+    # a bundle's sections never change once built, so the memo needs no key but its own
+    v = ref.memo.get("label-vocab")
     if v is None:
-        v = ref.memo[key] = _Vocab(ref.labels)
+        v = ref.memo["label-vocab"] = _Vocab(ref.labels)
     assert isinstance(v, _Vocab)
     return v
 
@@ -295,18 +298,20 @@ def classify(ref: Reference, raw: str, anion_ok: bool = False) -> Item:
         return Item("magnesium", raw, trade=tuple(brands))
     if foreign and not mg_named:
         return Item("foreign", raw, trade=tuple(brands))
-    form = _lookup(ref, text)
-    if form is None:
-        form = _supplier_grade(ref, v, text)
-    if form is not None and (mg_named or anion_ok or _magnesium_name(v, text)):
-        return Item("form", raw, forms=(form,), trade=tuple(brands))
+    # a name is looked up only where it can be a magnesium salt's (most lines of a panel are not)
+    if mg_named or anion_ok or _magnesium_name(v, text):
+        form = _lookup(ref, text)
+        if form is None:
+            form = _supplier_grade(ref, v, text)
+        if form is not None:
+            return Item("form", raw, forms=(form,), trade=tuple(brands))
     bare, process = _strip(v.process, text, by_word=True, any_of=v.any_process)
     bare = v.powder.sub(" ", bare)
     if bare != text:
         rest = [w for w in _words(bare) if w not in _FILLER and w not in v.mg_words]
-        if rest:
+        if rest and (mg_named or anion_ok or _magnesium_name(v, bare)):
             form = _lookup(ref, bare)
-            if form is not None and (mg_named or anion_ok or _magnesium_name(v, bare)):
+            if form is not None:
                 return Item("form", raw, forms=(form,), trade=tuple(brands + process))
     kind = "unknown" if mg_named else "plain"
     return Item(kind, raw, trade=tuple(brands + process))
@@ -348,7 +353,8 @@ def _prepare(ref: Reference, text: str) -> str:
     t = normalise(text)
     t = t.replace("{", "").replace("}", "")  # DSLD braces mark words it added: the word stays
     t = t.replace("[", "(").replace("]", ")")
-    t = _LEADER.sub("", t)
+    if t.count(".") >= 3:  # a leader is three dots or more
+        t = _LEADER.sub("", t)
     t = _MARKS.sub(" ", t)
     v = _vocab(ref)
     if v.abbr is not None:
@@ -369,30 +375,39 @@ def _spans(t: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Depth of every character (inside parentheses) and the spans of top-level groups."""
     depth = [0] * len(t)
     spans: list[tuple[int, int]] = []
-    d, start = 0, 0
-    for i, ch in enumerate(t):
-        if ch == "(":
+    d, start, after = 0, 0, 0  # depth, start of the open group, position after the last parenthesis
+    for m in _PAREN.finditer(t):
+        i = m.start()
+        depth[after:i] = [d] * (i - after)
+        if t[i] == "(":
             if d == 0:
                 start = i
             d += 1
-        elif ch == ")" and d > 0:
+            depth[i] = d
+        elif d > 0:
             d -= 1
             if d == 0:
                 spans.append((start, i + 1))
-                depth[i] = 1
-                continue
-        depth[i] = d
+            depth[i] = d or 1  # a closing parenthesis belongs to its group
+        # an unmatched ")" stays at depth 0
+        after = i + 1
+    depth[after:] = [d] * (len(t) - after)
     if d > 0:  # an unclosed parenthesis runs to the end
         spans.append((start, len(t)))
     return depth, spans
 
 
 def _mask(t: str, ranges: list[tuple[int, int]]) -> str:
-    chars = list(t)
-    for a, b in ranges:
-        for i in range(a, b):
-            chars[i] = " "
-    return "".join(chars)
+    """``t`` with the characters of ``ranges`` (spans inside it) made spaces."""
+    out, pos = [], 0
+    for a, b in sorted(ranges):
+        if b <= pos:
+            continue
+        a = max(a, pos)
+        out += [t[pos:a], " " * (b - a)]
+        pos = b
+    out.append(t[pos:])
+    return "".join(out)
 
 
 def _dv_values(data: LabelData, group: str | None) -> tuple[str | None, tuple[float, ...]]:
@@ -422,6 +437,34 @@ class _Reading(NamedTuple):
     checks: list[str]
 
 
+class _Amount(NamedTuple):
+    """An amount on the line: where it is (-1 the head, else the index of its group), in mg,
+    whether it was molar (mmol, mEq), and as written."""
+
+    where: int
+    mg: float
+    molar: bool
+    written: str
+
+
+class _Line(NamedTuple):
+    """A label line taken apart, before it is read as a source, an excipient or a mention."""
+
+    t: str  # prepared (normalised, marks and abbreviations expanded), the words already read blanked
+    head_items: list[Item]  # the items outside any parenthesis
+    group_items: list[list[Item]]  # the items of each top-level parenthesised group
+    groups: list[Group]
+    every: list[Item]
+    excipients: list[Excipient]
+    stated: _Amount | None  # the amount outside the parentheses
+    claim: _Amount | None  # the amount inside them
+    dv: tuple[float, bool] | None  # the first %DV, and whether it was "<"
+    dv_group: str | None
+    other_ingredient: bool
+    checks: list[str]  # grows as the line is read; the result carries it
+    common: dict[str, Any]  # the fields of ParseResult every role fills the same way
+
+
 def parse_label(
     ref: Reference, text: str, *, dv_group: str | None = None, other_ingredient: bool = False
 ) -> ParseResult:
@@ -433,46 +476,116 @@ def parse_label(
     magnesium, no amount where one is needed, several amounts, an unknown form
     where the form decides the amount, over MAX_LINE characters).
     """
-    data = ref.labels
-    v = _vocab(ref)
+    line = _take_apart(ref, text, dv_group, other_ingredient)
+    kinds = {i.kind for i in line.head_items}
+    sources_named = any(i.kind in ("form", "unknown") for i in line.every)
+    head_nutrient_amount = "magnesium" in kinds and line.stated is not None
+    if line.excipients and not sources_named and not head_nutrient_amount:
+        return _excipient_line(line)  # "Magnesium Stearate": not counted
+    if kinds <= {"magnesium", "empty"} and ("magnesium" in kinds or any(g.prefix for g in line.groups)):
+        return _nutrient_line(ref, line)  # "Magnesium (as citrate) 200 mg": elemental
+    return _compound_line(ref, line)  # "Magnesium Citrate 500 mg": the compound's weight unless told
+
+
+# ---------------------------------------------------------------- taking the line apart
+
+
+def _take_apart(ref: Reference, text: str, dv_group: str | None, other_ingredient: bool) -> _Line:
+    """The line's items, amounts and %DV, in the order a reader meets them; raises for a line
+    with no magnesium, several amounts, or an amount it will not read."""
     t = _prepare(ref, text)
-    section = _SECTION.match(t)
-    if section:
-        other_ingredient = True
-        t = " " * section.end() + t[section.end() :]
-    found = next((g for g in data.daily_value.groups if any(w in t for w in g.words)), None)
-    if found is not None:
-        # "% DV for pregnant and lactating women": the group is read, the words are not an ingredient
-        words = "|".join(re.escape(w) for w in sorted(found.words, key=len, reverse=True))
-        t = re.sub(
-            rf"(?:\bfor\s+)?(?:{words})(?:\s+(?:and|or|&)\s+(?:{words}))*(?:\s+(?:women|woman|mothers))?",
-            " ",
-            t,
-        )
-        if dv_group is None:
-            dv_group = found.id
-    constants = ref.catalogue.constants
-    per_measure: str | None = None
-    if v.measure is not None and (mm := v.measure.search(t)) is not None:
-        # a liquid's dose: the figure is per that measure ("each teaspoon contains: magnesium 495 mg")
-        from mgcalc.core.volumes import read_volume
-
-        measure = read_volume(data, mm["m"])
-        if measure is not None:
-            per_measure = f"the figure is per {' '.join(mm['m'].split())}" + (
-                f" ({measure.assumed})" if measure.assumed else ""
-            )
-        t = t[: mm.start()] + " " * (mm.end() - mm.start()) + t[mm.end() :]
+    t, other_ingredient = _other_section(t, other_ingredient)
+    t, dv_group = _dv_group_words(_vocab(ref), t, dv_group)
+    t, per_measure = _per_measure(ref, t)
     depth, spans = _spans(t)
+    amounts, rest = _amounts(ref, t, depth, spans)
+    dv_found = list(_DV.finditer(rest)) if "%" in rest else []
+    dvs = [(m["num"], bool(m["lt"])) for m in dv_found]
+    rest = _mask(rest, [m.span() for m in dv_found])
+    head_amounts = [a for a in amounts if a.where == -1]
+    group_amounts = [a for a in amounts if a.where != -1]
+    groups = _groups(t, rest, depth, spans, group_amounts)
+    head_items, group_items, groups = _read_items(ref, _mask(rest, spans), groups)
+    every = [*head_items, *(k for gi in group_items for k in gi)]
+    trade = [w for item in every for w in item.trade]
+    if not any(i.kind in ("form", "excipient", "magnesium", "unknown") for i in every):
+        raise MgcalcError(NO_MAGNESIUM)
+    _refuse_amounts(amounts, head_amounts, group_amounts)
+    excipients = [i.excipient for i in every if i.excipient is not None]
+    checks: list[str] = [per_measure] if per_measure else []
+    dv = (read_number(dvs[0][0]), dvs[0][1]) if dvs else None
+    if len(dvs) > 1:
+        checks.append(f"several %DV figures on the line; read the first ({num(dv[0], 0) if dv else ''}%)")
+    common: dict[str, Any] = {
+        "text": text,
+        "excipients": list(dict.fromkeys(e.name for e in excipients)),
+        "trade_words": list(dict.fromkeys(trade)),
+        "percent_dv": dv[0] if dv else None,
+    }
+    return _Line(
+        t,
+        head_items,
+        group_items,
+        groups,
+        every,
+        excipients,
+        head_amounts[0] if head_amounts else None,
+        group_amounts[0] if group_amounts else None,
+        dv,
+        dv_group,
+        other_ingredient,
+        checks,
+        common,
+    )
 
-    def where(pos: int) -> int:
-        """-1 for the head, else the index of the group holding ``pos``."""
-        if depth[pos] == 0:
-            return -1
-        return next(i for i, (a, b) in enumerate(spans) if a <= pos < b)
 
-    amounts: list[tuple[int, float, bool, str]] = []  # (where, mg, molar, as written)
-    amount_ranges = []
+def _other_section(t: str, other_ingredient: bool) -> tuple[str, bool]:
+    """An "Other ingredients:" heading at the start: the line is from that list, the heading is blanked."""
+    section = _SECTION.match(t)
+    if section is None:
+        return t, other_ingredient
+    return " " * section.end() + t[section.end() :], True
+
+
+def _dv_group_words(v: _Vocab, t: str, dv_group: str | None) -> tuple[str, str | None]:
+    """The %DV's target group named on the line ("% DV for pregnant and lactating women"): the
+    group is read, and its words are blanked (they are not an ingredient)."""
+    if v.dv_group_words.search(t) is None:
+        return t, dv_group
+    found = next((g for g in v.data.daily_value.groups if any(w in t for w in g.words)), None)
+    if found is None:
+        return t, dv_group
+    words = "|".join(re.escape(w) for w in sorted(found.words, key=len, reverse=True))
+    t = re.sub(
+        rf"(?:\bfor\s+)?(?:{words})(?:\s+(?:and|or|&)\s+(?:{words}))*(?:\s+(?:women|woman|mothers))?",
+        " ",
+        t,
+    )
+    return t, found.id if dv_group is None else dv_group
+
+
+def _per_measure(ref: Reference, t: str) -> tuple[str, str | None]:
+    """A liquid's dose: the figure is per that measure ("each teaspoon contains: magnesium 495 mg").
+    The statement is blanked; the check saying so is returned (None if no measure, or one not read)."""
+    v = _vocab(ref)
+    if v.measure is None or not _MAY_MEASURE.search(t) or (mm := v.measure.search(t)) is None:
+        return t, None
+    per_measure: str | None = None
+    measure = read_volume(v.data, mm["m"])
+    if measure is not None:
+        per_measure = f"the figure is per {' '.join(mm['m'].split())}" + (
+            f" ({measure.assumed})" if measure.assumed else ""
+        )
+    return t[: mm.start()] + " " * (mm.end() - mm.start()) + t[mm.end() :], per_measure
+
+
+def _amounts(
+    ref: Reference, t: str, depth: list[int], spans: list[tuple[int, int]]
+) -> tuple[list[_Amount], str]:
+    """Every amount with a unit, in mg, and the text with them blanked. Refuses a number with
+    letters in it, an ambiguous point ("1.000 mg") and a mark run into a figure."""
+    if not _DIGIT.search(t):  # every amount and every lettered number has a digit
+        return [], t
     lettered = _LETTERED.search(t) if _NEAR_DIGIT.search(t) else None
     if lettered is not None:
         guess = lettered["num"].translate(_DIGIT_FOR)
@@ -480,6 +593,9 @@ def parse_label(
             f"'{literal(lettered.group(0).strip())}' has letters in its number (O for 0, l or I for 1?): "
             f"it may be {guess} {lettered['unit']}, but mgcalc will not guess; retype the figure"
         )
+    constants = ref.catalogue.constants
+    amounts: list[_Amount] = []
+    ranges = []
     for m in amount_in_text().finditer(t):
         unit = unit_key(m["unit"])
         if unit is None:  # pragma: no cover - the pattern only matches units
@@ -495,170 +611,185 @@ def parse_label(
                 f"a mark {first} run into {rest} {m['unit']} (a footnote?); put a space before the amount or remove the mark"
             )
         value, molar = to_mg(read_number(m["num"]), unit, constants)
-        amounts.append((where(m.start()), value, molar, m.group(0).strip()))
-        amount_ranges.append(m.span())
-    rest = _mask(t, amount_ranges)
-    dvs = [(m["num"], bool(m["lt"])) for m in _DV.finditer(rest)]
-    rest = _mask(rest, [m.span() for m in _DV.finditer(rest)])
-    head_amounts = [a for a in amounts if a[0] == -1]
-    group_amounts = [a for a in amounts if a[0] != -1]
+        amounts.append(_Amount(_where(depth, spans, m.start()), value, molar, m.group(0).strip()))
+        ranges.append(m.span())
+    return amounts, _mask(t, ranges)
+
+
+def _where(depth: list[int], spans: list[tuple[int, int]], pos: int) -> int:
+    """-1 for the head, else the index of the group holding ``pos``."""
+    if depth[pos] == 0:
+        return -1
+    return next(i for i, (a, b) in enumerate(spans) if a <= pos < b)
+
+
+def _groups(
+    t: str, rest: str, depth: list[int], spans: list[tuple[int, int]], group_amounts: list[_Amount]
+) -> list[Group]:
+    """The top-level parenthesised groups of ``rest`` (``t`` with amounts and %DV blanked)."""
     groups: list[Group] = []
     for n, (a, b) in enumerate(spans):
         inner = rest[a + 1 : b - 1] if b <= len(t) and t[b - 1 : b] == ")" else rest[a + 1 : b]
         nested_depth = depth[a + 1 : a + 1 + len(inner)]
-        own = "".join(ch if d <= 1 else " " for ch, d in zip(inner, nested_depth, strict=False))
+        own = (
+            inner
+            if max(nested_depth, default=0) <= 1
+            else "".join(ch if d <= 1 else " " for ch, d in zip(inner, nested_depth, strict=False))
+        )
         nested = re.findall(r"\(([^()]*)\)", inner)
         pm = _PREFIX.match(own)
         prefix = pm["p"] if pm else None
         body = own[pm.end() :] if pm else own
-        ga = [(x[1], x[2], x[3]) for x in group_amounts if x[0] == n]
-        groups.append(Group(body, prefix, ga, [n for n in nested if not _REACTED.search(n.strip())]))
-    head = _mask(rest, spans)
-    checks: list[str] = [per_measure] if per_measure else []
-    trade: list[str] = []
+        ga = [(x.mg, x.molar, x.written) for x in group_amounts if x.where == n]
+        groups.append(Group(body, prefix, ga, [s for s in nested if not _REACTED.search(s.strip())]))
+    return groups
 
+
+def _read_items(
+    ref: Reference, head: str, groups: list[Group]
+) -> tuple[list[Item], list[list[Item]], list[Group]]:
+    """The items of the head and of each group. A bare anion in a group reads as a magnesium
+    salt when the head is magnesium itself; a whole name with a parenthesis in it ("Magnesium
+    citrate (trimagnesium dicitrate, anhydrous)") is one form, and then there are no groups."""
     head_items = items(ref, head)
-    head_kinds = {i.kind for i in head_items}
-    magnesium_head = head_kinds <= {"magnesium", "empty"}
+    magnesium_head = {i.kind for i in head_items} <= {"magnesium", "empty"}
     group_items = [items(ref, " , ".join([g.text, *g.nested]), magnesium_head) for g in groups]
-    # a whole name with a parenthesis in it: "Magnesium citrate (trimagnesium dicitrate, anhydrous)"
     if groups and not any(g.prefix or g.amounts for g in groups):
         whole_text = head + " " + " ".join(g.text for g in groups)
         whole = _lookup(ref, whole_text)
-        grade = _supplier_grade(ref, v, whole_text) if whole is None else None
+        grade = _supplier_grade(ref, _vocab(ref), whole_text) if whole is None else None
         head_is_form = len(head_items) == 1 and head_items[0].kind == "form"
         unread = any(k.kind in ("unknown", "plain") for gi in group_items for k in gi)
         whole = whole or grade
         if whole is not None and (unread or not head_is_form or grade is not None):
-            head_items, group_items, groups = [Item("form", whole_text, forms=(whole,))], [], []
-    every = [*head_items, *(k for gi in group_items for k in gi)]
-    for item in every:
-        trade += item.trade
-    if not any(i.kind in ("form", "excipient", "magnesium", "unknown") for i in every):
-        raise MgcalcError(NO_MAGNESIUM)
+            return [Item("form", whole_text, forms=(whole,))], [], []
+    return head_items, group_items, groups
+
+
+def _refuse_amounts(
+    amounts: list[_Amount], head_amounts: list[_Amount], group_amounts: list[_Amount]
+) -> None:
+    """Several amounts in the head or in the groups, a zero, or an amount out of range: refused."""
     if len(head_amounts) > 1 or len(group_amounts) > 1:
-        listed = ", ".join(literal(a[3]) for a in amounts[:4])
+        listed = ", ".join(literal(a.written) for a in amounts[:4])
         raise MgcalcError(f"several amounts on one line ({listed}): give one ingredient per line")
-    for found_amount in amounts:
-        if found_amount[1] == 0:
+    for found in amounts:
+        if found.mg == 0:
             raise Refused(
-                f"the amount '{literal(found_amount[3])}' on this line naming magnesium reads as zero: "
+                f"the amount '{literal(found.written)}' on this line naming magnesium reads as zero: "
                 "mgcalc will not count it as no magnesium; check the label"
             )
-        if not 0 < found_amount[1] <= MAX_MG:
-            raise MgcalcError(
-                f"amount {found_amount[1]:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg"
-            )
+        if not 0 < found.mg <= MAX_MG:
+            raise MgcalcError(f"amount {found.mg:g} mg on this line is not between 0 and {MAX_MG:,.0f} mg")
 
-    kinds = {i.kind for i in head_items}
-    head_forms = _unique(f for i in head_items for f in i.forms)
-    excipients = [i.excipient for i in every if i.excipient is not None]
-    exc_names = list(dict.fromkeys(e.name for e in excipients))
-    stated = head_amounts[0] if head_amounts else None
-    claim = group_amounts[0] if group_amounts else None
-    dv = (read_number(dvs[0][0]), dvs[0][1]) if dvs else None
-    if len(dvs) > 1:
-        checks.append(f"several %DV figures on the line; read the first ({num(dv[0], 0) if dv else ''}%)")
-    common: dict[str, Any] = {
-        "text": text,
-        "excipients": exc_names,
-        "trade_words": list(dict.fromkeys(trade)),
-        "percent_dv": dv[0] if dv else None,
-    }
 
-    def other(reason: str, forms: list[Form], unknown: list[str], amount: float | None = None) -> ParseResult:
-        return make(
-            ParseResult,
-            **common,
-            role="other",
-            basis="unknown",
-            reason=reason,
-            forms=[f.id for f in forms],
-            unknown_forms=unknown,
-            stated_mg=amount,
-            elemental_mg_min=None,
-            elemental_mg_max=None,
-            excipient=bool(exc_names),
-            checks=checks,
-            trap=None,
-        )
+# ---------------------------------------------------------------- reading it
 
-    nutrient_head = kinds <= {"magnesium", "empty"} and (
-        "magnesium" in kinds or any(g.prefix for g in groups)
+
+def _present(
+    line: _Line, reason: str, forms: list[Form], unknown: list[str], amount: float | None = None
+) -> ParseResult:
+    """Magnesium is present but its amount is not stated on the line (role "other")."""
+    return make(
+        ParseResult,
+        **line.common,
+        role="other",
+        basis="unknown",
+        reason=reason,
+        forms=[f.id for f in forms],
+        unknown_forms=unknown,
+        stated_mg=amount,
+        elemental_mg_min=None,
+        elemental_mg_max=None,
+        excipient=bool(line.excipients),
+        checks=line.checks,
+        trap=None,
     )
-    sources_named = any(i.kind in ("form", "unknown") for i in every)
-    head_nutrient_amount = "magnesium" in kinds and stated is not None
-    if excipients and not sources_named and not head_nutrient_amount:
-        e = excipients[0]
-        return make(
-            ParseResult,
-            **common,
-            role="excipient",
-            basis="unknown",
-            reason=f"{e.name} is {e.role}, not a magnesium source",
-            forms=[],
-            stated_mg=stated[1] if stated else None,
-            elemental_mg_min=0.0,
-            elemental_mg_max=0.0,
-            excipient=True,
-            checks=checks,
-            trap=f"{e.name[0].upper() + e.name[1:]} is {e.role}, not a magnesium source: it is not counted.",
-        )
 
-    if nutrient_head:
-        forms: list[Form] = []
-        unknown: list[str] = []
-        compound_group: tuple[list[Form], list[str], tuple[float, bool, str]] | None = None
-        for g, gi in zip(groups, group_items, strict=True):
-            g_forms = _unique(f for i in gi for f in i.forms)
-            g_unknown = [_show(_v_strip(v, i.text)) for i in gi if i.kind in ("unknown", "plain")]
-            if g.amounts and (g_forms or g_unknown):
-                compound_group = (g_forms, g_unknown, g.amounts[0])
-            forms += g_forms
-            unknown += g_unknown
-        forms = _unique(forms)
-        unknown = list(dict.fromkeys(unknown))
-        if stated is None and claim is not None and compound_group is None:
-            stated, claim = claim, None
-        if stated is None:
-            if other_ingredient or compound_group is not None:
-                return other(
-                    "magnesium is named with no amount of its own: present, amount not stated",
-                    forms,
-                    unknown,
-                )
-            raise MgcalcError(
-                "no amount with a unit (mg, g, mcg, mmol) on this label line: it names magnesium"
-            )
-        reading = _nutrient_reading(ref, stated, claim, compound_group, forms, dv, dv_group, groups)
-        checks += reading.checks
-        told = set(compound_group[1]) if compound_group is not None else set()
-        if [u for u in unknown if u not in told]:
-            checks.append(
-                f"{', '.join(u for u in unknown if u not in told)}: not a form in the catalogue; "
-                "the figure is elemental magnesium whatever the salt"
-            )
-        return make(
-            ParseResult,
-            **common,
-            role="source",
-            basis=reading.basis,
-            reason=reading.reason,
-            forms=[f.id for f in forms],
-            unknown_forms=unknown,
-            stated_mg=stated[1],
-            stated_elemental_mg=stated[1] if reading.basis == "elemental" else None,
-            stated_compound_mg=compound_group[2][0] if compound_group else None,
-            elemental_mg_min=reading.lo,
-            elemental_mg_max=reading.hi,
-            excipient=bool(exc_names),
-            dv_group=_dv_values(data, dv_group)[0] if dv else None,
-            checks=checks,
-            trap=_trap(
-                ref, stated[1], reading, forms, None, compound_group[2][0] if compound_group else None
-            ),
-        )
 
+def _excipient_line(line: _Line) -> ParseResult:
+    """An excipient (magnesium stearate, talc) and no magnesium source: not counted."""
+    e = line.excipients[0]
+    return make(
+        ParseResult,
+        **line.common,
+        role="excipient",
+        basis="unknown",
+        reason=f"{e.name} is {e.role}, not a magnesium source",
+        forms=[],
+        stated_mg=line.stated.mg if line.stated else None,
+        elemental_mg_min=0.0,
+        elemental_mg_max=0.0,
+        excipient=True,
+        checks=line.checks,
+        trap=f"{e.name[0].upper() + e.name[1:]} is {e.role}, not a magnesium source: it is not counted.",
+    )
+
+
+def _nutrient_line(ref: Reference, line: _Line) -> ParseResult:
+    """A nutrient line ("Magnesium (as citrate) 200 mg"): it names magnesium, its salts in the parentheses."""
+    v = _vocab(ref)
+    forms: list[Form] = []
+    unknown: list[str] = []
+    compound_group: tuple[list[Form], list[str], tuple[float, bool, str]] | None = None
+    for g, gi in zip(line.groups, line.group_items, strict=True):
+        g_forms = _unique(f for i in gi for f in i.forms)
+        g_unknown = [_show(_v_strip(v, i.text)) for i in gi if i.kind in ("unknown", "plain")]
+        if g.amounts and (g_forms or g_unknown):
+            compound_group = (g_forms, g_unknown, g.amounts[0])
+        forms += g_forms
+        unknown += g_unknown
+    forms = _unique(forms)
+    unknown = list(dict.fromkeys(unknown))
+    stated, claim = line.stated, line.claim
+    if stated is None and claim is not None and compound_group is None:
+        stated, claim = claim, None
+    if stated is None:
+        if line.other_ingredient or compound_group is not None:
+            return _present(
+                line,
+                "magnesium is named with no amount of its own: present, amount not stated",
+                forms,
+                unknown,
+            )
+        raise MgcalcError("no amount with a unit (mg, g, mcg, mmol) on this label line: it names magnesium")
+    checks = line.checks
+    reading = _nutrient_reading(
+        ref, stated, claim, compound_group, forms, line.dv, line.dv_group, line.groups
+    )
+    checks += reading.checks
+    told = set(compound_group[1]) if compound_group is not None else set()
+    if [u for u in unknown if u not in told]:
+        checks.append(
+            f"{', '.join(u for u in unknown if u not in told)}: not a form in the catalogue; "
+            "the figure is elemental magnesium whatever the salt"
+        )
+    return make(
+        ParseResult,
+        **line.common,
+        role="source",
+        basis=reading.basis,
+        reason=reading.reason,
+        forms=[f.id for f in forms],
+        unknown_forms=unknown,
+        stated_mg=stated.mg,
+        stated_elemental_mg=stated.mg if reading.basis == "elemental" else None,
+        stated_compound_mg=compound_group[2][0] if compound_group else None,
+        elemental_mg_min=reading.lo,
+        elemental_mg_max=reading.hi,
+        excipient=bool(line.excipients),
+        dv_group=_dv_values(ref.labels, line.dv_group)[0] if line.dv else None,
+        checks=checks,
+        trap=_trap(ref, stated.mg, reading, forms, None, compound_group[2][0] if compound_group else None),
+    )
+
+
+def _compound_line(ref: Reference, line: _Line) -> ParseResult:
+    """A line naming a compound ("Magnesium Citrate 500 mg"), another nutrient given as a
+    magnesium salt, or magnesium compounds in a list of other ingredients."""
+    v = _vocab(ref)
+    head_items, group_items, stated, claim = line.head_items, line.group_items, line.stated, line.claim
+    head_forms = _unique(f for i in head_items for f in i.forms)
     head_unknown = [_show(_v_strip(v, i.text)) for i in head_items if i.kind == "unknown"]
     head_other = [i for i in head_items if i.kind in ("foreign", "plain")]
     g_forms = _unique(f for gi in group_items for i in gi for f in i.forms)
@@ -671,27 +802,30 @@ def parse_label(
             reason = "a magnesium salt named with no amount (an Other Ingredients entry): present, amount not stated"
         else:
             reason = (
-                f"the {_fmt(stated[1])} is the amount of {what}, given as a magnesium salt: "
+                f"the {_fmt(stated.mg)} is the amount of {what}, given as a magnesium salt: "
                 "magnesium is present, its amount is not stated on this line"
             )
-        return other(reason, g_forms, g_unknown, stated[1] if stated else None)
-    if head_other and (head_forms or head_unknown):
+        return _present(line, reason, g_forms, g_unknown, stated.mg if stated else None)
+    if head_other:
         names = ", ".join(_show(i.text) for i in head_other)
         if stated is None:
-            return other(
+            return _present(
+                line,
                 "magnesium compounds listed with other ingredients and no amount: present, amount not stated",
                 head_forms,
                 head_unknown,
             )
-        return other(
-            f"{_fmt(stated[1])} is the combined weight of several ingredients ({names} with the magnesium): "
+        return _present(
+            line,
+            f"{_fmt(stated.mg)} is the combined weight of several ingredients ({names} with the magnesium): "
             "magnesium's share is not stated",
             head_forms,
             head_unknown,
-            stated[1],
+            stated.mg,
         )
     if stated is None:
-        return other(
+        return _present(
+            line,
             "a magnesium compound named with no amount (as in an Other Ingredients list): present, amount not stated",
             head_forms,
             head_unknown + g_unknown,
@@ -710,27 +844,30 @@ def parse_label(
         for f in i.forms
         if len(ref.catalogue.family_of(f)) > 1 and name_key(_v_strip(v, i.text)) == name_key(f.family)
     }
-    reading, default, identified = _compound_reading(ref, stated, claim, forms, dv, dv_group, t, bare)
+    reading, default, identified = _compound_reading(
+        ref, stated, claim, forms, line.dv, line.dv_group, line.t, bare
+    )
+    checks = line.checks
     checks += reading.checks
     if identified:
         forms = identified
     return make(
         ParseResult,
-        **common,
+        **line.common,
         role="source",
         basis=reading.basis,
         reason=reading.reason,
         forms=[f.id for f in forms],
-        stated_mg=stated[1],
-        stated_compound_mg=stated[1] if reading.basis == "compound" else None,
-        stated_elemental_mg=claim[1] if claim else (stated[1] if reading.basis == "elemental" else None),
+        stated_mg=stated.mg,
+        stated_compound_mg=stated.mg if reading.basis == "compound" else None,
+        stated_elemental_mg=claim.mg if claim else (stated.mg if reading.basis == "elemental" else None),
         elemental_mg_min=reading.lo,
         elemental_mg_max=reading.hi,
-        excipient=bool(exc_names),
+        excipient=bool(line.excipients),
         default_form=default.id if default is not None else None,
-        dv_group=_dv_values(data, dv_group)[0] if dv else None,
+        dv_group=_dv_values(ref.labels, line.dv_group)[0] if line.dv else None,
         checks=checks,
-        trap=_trap(ref, stated[1], reading, forms, default),
+        trap=_trap(ref, stated.mg, reading, forms, default),
     )
 
 
@@ -753,8 +890,6 @@ def _range(ref: Reference, forms: list[Form], bare: bool | set[str]) -> tuple[fl
     """Lowest and highest elemental fraction: over the whole family of each form named by its
     bare family name (``bare``: all of them, or the ids of those), else over the grades of its
     salt (``stoichiometry.same_salt``), by the one rule of ``stoichiometry.pct_span``."""
-    from mgcalc.core.stoichiometry import pct_span, same_salt
-
     members: list[Form] = []
     for f in forms:
         whole_family = bare if isinstance(bare, bool) else f.id in bare
@@ -765,8 +900,8 @@ def _range(ref: Reference, forms: list[Form], bare: bool | set[str]) -> tuple[fl
 
 def _nutrient_reading(
     ref: Reference,
-    stated: tuple[int, float, bool, str],
-    claim: tuple[int, float, bool, str] | None,
+    stated: _Amount,
+    claim: _Amount | None,
     compound_group: tuple[list[Form], list[str], tuple[float, bool, str]] | None,
     forms: list[Form],
     dv: tuple[float, bool] | None,
@@ -775,11 +910,11 @@ def _nutrient_reading(
 ) -> _Reading:
     """A "Magnesium ... N mg" line: elemental by the Supplement Facts convention, cross-checked."""
     data = ref.labels
-    value = stated[1]
+    value = stated.mg
     checks: list[str] = []
     has_prefix = any(g.prefix for g in groups)
-    if stated[2]:
-        reason = f"{stated[3]} is an amount of magnesium itself (1 mmol = {num(ref.catalogue.constants.mg_molar_mass.value, 3)} mg)"
+    if stated.molar:
+        reason = f"{stated.written} is an amount of magnesium itself (1 mmol = {num(ref.catalogue.constants.mg_molar_mass.value, 3)} mg)"
     elif has_prefix:
         reason = "the figure is on the magnesium line with the compound after 'as'/'from': a Supplement Facts line states elemental magnesium (21 CFR 101.36)"
     else:
@@ -883,8 +1018,8 @@ def _identify(ref: Reference, forms: list[Form], compound_mg: float, elemental_m
 
 def _compound_reading(
     ref: Reference,
-    stated: tuple[int, float, bool, str],
-    claim: tuple[int, float, bool, str] | None,
+    stated: _Amount,
+    claim: _Amount | None,
     forms: list[Form],
     dv: tuple[float, bool] | None,
     dv_group: str | None,
@@ -898,16 +1033,16 @@ def _compound_reading(
     """
     data = ref.labels
     cat = ref.catalogue
-    value = stated[1]
+    value = stated.mg
     checks: list[str] = []
     bare = len(forms) == 1 and forms[0].id in bare_ids
     default = cat.family_default(forms[0]) if bare else None
     flo, fhi = _range(ref, forms, bare_ids)
-    if stated[2]:
-        reason = f"{stated[3]} is an amount of magnesium itself (1 mmol = {num(cat.constants.mg_molar_mass.value, 3)} mg), not of the compound"
+    if stated.molar:
+        reason = f"{stated.written} is an amount of magnesium itself (1 mmol = {num(cat.constants.mg_molar_mass.value, 3)} mg), not of the compound"
         return _Reading("elemental", reason, value, value, checks), None, []
     if claim is not None:
-        e = claim[1]
+        e = claim.mg
         tol = CROSS_CHECK_FRACTION * e + 0.05
         names = _listed([f.family.replace("-", " ") for f in forms])
         cand = forms if not bare else cat.family_of(forms[0])
@@ -979,8 +1114,6 @@ def _trap(
     default: Form | None,
     compound_mg: float | None = None,
 ) -> str | None:
-    from mgcalc.core.stoichiometry import spread
-
     cat, tr = ref.catalogue, ref.labels.trap_reference
     basis, reason, lo, hi = reading.basis, reading.reason, reading.lo, reading.hi
     r = reference(ref, tr.age, tr.sex, "none", tr.standard)

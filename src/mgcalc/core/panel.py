@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from mgcalc.core.labels import NO_MAGNESIUM, parse_label
-from mgcalc.core.units import normalise
+from mgcalc.core.labels import NO_MAGNESIUM, measure_of, parse_label
+from mgcalc.core.safety import assess
+from mgcalc.core.units import amount_in_text, normalise
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.schema.build import make
@@ -220,8 +221,6 @@ def read_panel_text(text: str) -> PanelInput:
 def _active(text: str) -> str:
     """A Drug Facts active ingredient line up to its amount: the purpose column follows it
     ("Magnesium hydroxide 1200 mg Saline laxative")."""
-    from mgcalc.core.units import amount_in_text
-
     low = normalise(text)
     m = amount_in_text().search(low)
     if m is None:
@@ -524,8 +523,6 @@ def _only_figure(
 
 def _measure(ref: Reference, inp: PanelInput) -> str | None:
     """The measure a Drug Facts content statement names ("each teaspoon contains"), if any."""
-    from mgcalc.core.labels import measure_of
-
     for row in inp.rows:
         if row.section == "info":
             found = measure_of(ref, row.text)
@@ -577,8 +574,6 @@ def _cautions(
     ref: Reference, profile: Profile | None, per_serving: float, per_day: int, forms: list[Form]
 ) -> dict[str, Any]:
     """The safety fields for the panel's highest reading taken ``per_day`` times a day, for each form."""
-    from mgcalc.core.safety import assess
-
     prof = profile or Profile()
     daily = per_serving * per_day
     found: dict[tuple[str, str], Caution] = {}

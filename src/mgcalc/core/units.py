@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError, literal
-
-if TYPE_CHECKING:
-    from mgcalc.schema.data import Constants
+from mgcalc.schema.data import Constants
 
 #: Largest amount accepted, in mg (1 kg): anything above is a typo, not a dose.
 MAX_MG = 1_000_000.0
@@ -112,8 +111,8 @@ def normalise(text: str) -> str:
     spaces as plain spaces, lower case. Superscript digits (footnote marks) are spaces;
     format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
     reader does not see them."""
-    import unicodedata
-
+    if text.isascii() and text.isprintable():  # most text: NFKC leaves it as it is
+        return text.casefold()
     if not text.isascii():
         text = text.translate(_SUPERSCRIPTS)
     out = []

@@ -9,16 +9,14 @@ reading says what it assumed.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from mgcalc.core.units import NUMBER, normalise, read_amount, read_number
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg as _mg
 from mgcalc.numbers import num
-
-if TYPE_CHECKING:
-    from mgcalc.schema.data import Constants, Reference
-    from mgcalc.schema.labels import LabelData
+from mgcalc.schema.data import Constants, Reference
+from mgcalc.schema.labels import LabelData
 
 
 class Measure(NamedTuple):
