@@ -370,9 +370,6 @@ FUNCTION_IMPORT_ALLOWLIST: dict[str, frozenset[str]] = {
     ),
     "mgcalc.cli.views": frozenset({"mgcalc.core.panel", "mgcalc.numbers", "mgcalc.schema.plan"}),
     "mgcalc.core.batch": frozenset({"mgcalc.core.labels"}),
-    "mgcalc.core.dsld": frozenset({"mgcalc.core.batch"}),
-    "mgcalc.core.labels": frozenset({"mgcalc.core.stoichiometry", "mgcalc.core.volumes"}),
-    "mgcalc.core.panel": frozenset({"mgcalc.core.labels", "mgcalc.core.safety", "mgcalc.core.units"}),
 }
 #: Today's lazy module ``__getattr__`` in files other helpers are reworking. Shrink; never add.
 LAZY_ALLOWLIST = frozenset({"mgcalc.cli.app"})
