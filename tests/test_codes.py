@@ -129,3 +129,16 @@ def test_dsld_label_and_ingredient_ids_pass_through() -> None:
     assert out["id"] == str(record["id"])
     got = [line["ingredient_id"] for line in out["lines"]]
     assert got and all(g in ids for g in got)
+
+
+def test_panel_lines_carry_each_forms_unii() -> None:
+    """Every DSLD label of the test corpus: each line's forms map to the catalogue's UNII (or null)."""
+    from pathlib import Path
+
+    seen = 0
+    for path in sorted((Path(__file__).parent / "data" / "dsld" / "labels").glob("*.json")):
+        out = json.loads(run_cli("panel", str(path), "--json").stdout or "{}")
+        for line in out.get("lines", []):
+            assert line["unii"] == {f: REF.catalogue.get(f).unii for f in line["forms"]}
+            seen += sum(code is not None for code in line["unii"].values())
+    assert seen  # some line of the corpus joins to a UNII

@@ -480,7 +480,7 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
         "max_daily_servings": inp.max_daily_servings,
         "daily_elemental_mg_min": lo * per_day,
         "daily_elemental_mg_max": hi * per_day if hi is not None else None,
-        "lines": [_line_model(x) for x in lines],
+        "lines": [_line_model(ref, x) for x in lines],
         "excipients": list(dict.fromkeys(excipients)),
         "checks": list(dict.fromkeys(checks)),
     }
@@ -588,15 +588,17 @@ def _cautions(
     return {"per_day": per_day, "daily_elemental_mg": daily, "cautions": cautions, "unknown_drugs": unknown}
 
 
-def _line_model(x: _Line) -> PanelLine:
+def _line_model(ref: Reference, x: _Line) -> PanelLine:
     p = x.parse
     lo, hi = x.value
+    forms = p.forms if p is not None else []
     return make(
         PanelLine,
         text=x.text,
         role=x.role,
         basis=p.basis if p is not None else None,
-        forms=p.forms if p is not None else [],
+        forms=forms,
+        unii={f: ref.catalogue.get(f).unii for f in forms},
         stated_mg=p.stated_mg if p is not None else None,
         elemental_mg_min=lo,
         elemental_mg_max=hi,

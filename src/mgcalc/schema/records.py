@@ -175,6 +175,11 @@ class PanelLine(Result):
     ingredient_id: str | None = Field(
         default=None, description="the DSLD ingredient id of the row (DSLD records)"
     )
+    unii: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="each form in forms -> its FDA UNII, or null where the catalogue has no checked code "
+        "(docs/codes.md)",
+    )
     nested_under: str | None = Field(default=None, description="the text of the row this one is nested under")
     counted: bool = Field(default=False, description="whether it adds to the panel's elemental total")
     error: str | None = Field(default=None, description="why a line naming magnesium could not be read")
