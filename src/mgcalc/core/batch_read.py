@@ -457,9 +457,16 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             lines = simple_text.split("\n")
             if lines[-1] == "":
                 lines.pop()
+            # with a quote: strict, so a quoted field still open at the end of the block (it may run on
+            # into the next one) or not closed as the line reader closes it is an error here, and
+            # the line reader reads from that row on; so is a field running on over a line end
+            quoted = '"' in simple_text
             no = feed.no
+            rows = csv.reader(lines, delimiter=d, strict=quoted)
             try:
-                for row in csv.reader(lines, delimiter=d):
+                for row in rows:
+                    if quoted and rows.line_num != no - feed.no + 1:
+                        raise csv.Error
                     no += 1
                     if not row:
                         continue  # a blank line
@@ -469,7 +476,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
                         yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
                     else:  # as many fields as names, none empty
                         yield no, dict(zip(names, row, strict=False))
-            except csv.Error:  # not met in a simple block; if it is, the line reader reads the rest
+            except csv.Error:  # the line reader reads the rest of the block, from this row on
                 source.pending.extend(line.encode() + b"\n" for line in lines[no - feed.no :])
             finally:
                 feed.no = no
@@ -508,12 +515,13 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
 
 
 def _simple(chunk: Line) -> str | None:
-    """A block's text when each of its lines is one whole record read as it stands (no quote, CR,
-    NUL, invalid UTF-8 or field over the limit); None when it must be read line by line."""
+    """A block's text when its lines can be read as records of one line each (no CR, NUL, invalid
+    UTF-8 or field over the limit; a quoted field running on over a line end is found as it is
+    read); None when it must be read line by line."""
     if chunk.__class__ is not bytes:
         return None
     data: bytes = chunk
-    if len(data) > MAX_FIELD or b'"' in data or b"\r" in data or b"\0" in data:
+    if len(data) > MAX_FIELD or b"\r" in data or b"\0" in data:
         return None
     try:
         return data.decode()
@@ -617,6 +625,29 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _flat_object(text: str) -> dict[str, Any] | None:
+    """The object on a line, read by orjson (fast), when that is what ``json.loads`` with
+    ``_no_duplicates`` gives: one flat object of text, numbers, true, false or null, without a
+    backslash (so every quote opens or closes a key or a text value: counting them shows a key
+    given twice); None for any other line, which json.loads reads."""
+    if "\\" in text:
+        return None
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN, huge numbers, control characters... as json.loads reads them
+        return None
+    if obj.__class__ is not dict:
+        return None
+    quotes = 2 * len(obj)
+    for v in obj.values():
+        kind = v.__class__
+        if kind is str:
+            quotes += 2
+        elif kind is dict or kind is list or (kind is float and not -9e18 < v < 9e18):
+            return None  # nested, or maybe an integer past 64 bits (json.loads reads it whole)
+    return obj if text.count('"') == quotes else None
+
+
 def read_ndjson(lines: Iterable[Line]) -> Iterator[Record]:
     """(line number, record) for each non-blank NDJSON line; a ``BadRecord`` is an error.
 
@@ -632,8 +663,10 @@ def read_ndjson(lines: Iterable[Line]) -> Iterator[Record]:
         if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
             yield no, BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
             continue
+        obj = _flat_object(text)
         try:
-            obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
+            if obj is None:
+                obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
         except ValueError as e:
             yield no, BadRecord(f"not JSON: {_shown(str(e), 200)}")
             continue
