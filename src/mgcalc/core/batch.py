@@ -11,6 +11,7 @@ The names other modules use from the three steps are importable from here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -225,15 +226,19 @@ def process(
         )
         if amount.molar and not elemental:
             raise _molar(amount.text)
-        return Outcome(
-            line, rid, _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed)
-        )
+        label = _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed)
+        return _new_outcome((line, rid, label, None, None, None, None))
     except ValidationError as e:
         return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
     except MgcalcError as e:
         return Outcome(line, raw_id(raw), error=str(e))
     except Exception as e:
         return Outcome(line, raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+
+
+#: Outcome(line, id, label) without the keyword handling of NamedTuple's constructor (a batch
+#: makes one per record).
+_new_outcome = functools.partial(tuple.__new__, Outcome)
 
 
 def _validation_message(e: ValidationError) -> str:
