@@ -36,6 +36,7 @@ from typing import Any
 
 from mgcalc import label, parse_label
 from mgcalc.cli.output import json_ready
+from mgcalc.core.absorption import curve, relative_range
 from mgcalc.reference import packaged_reference
 
 REF = packaged_reference()
@@ -49,20 +50,21 @@ def r12(x: float) -> float:
     return float("%.12g" % x)  # noqa: UP031 - the fastest form
 
 
-def constants() -> dict[
-    str, tuple[dict[str, Any], float, list[tuple[dict[str, Any], float]], tuple[float, ...]]
-]:
-    """Per form id: the full record's constant fields, the fraction, the variants, and the relative
-    bioavailability (central, low, high)."""
+def constants() -> dict[str, tuple[dict[str, Any], float, list[tuple[dict[str, Any], float]], Any]]:
+    """Per form id: the full record's constant fields, the fraction, the variants, and the
+    absorption curve's constants."""
     table = {}
     for f in CATALOGUE.forms:
         r = label(1.0, f.id)
         static = json_ready(r)
         static["caution_levels"] = {}
         variants = [(dict(x), CATALOGUE.get(x["form"]).fraction) for x in static["variants"]]
-        mu = r.absorption_model
-        rel = (mu.relative_bioavailability, mu.relative_bioavailability_min, mu.relative_bioavailability_max)
-        table[f.id] = (static, f.fraction, variants, rel)
+        # the form's absorption curve, as mgcalc works it out once per form: (scale, Km) at the
+        # central, low and high ends, Vmax and the linear fraction
+        (sc, sl, sh), (kc, kl, kh), vmax, k = curve(
+            relative_range(f, REF.absorption, CATALOGUE)[0], False, REF.absorption
+        )
+        table[f.id] = (static, f.fraction, variants, ((sc, kc), (sl, kl), (sh, kh), vmax, k))
     return table
 
 
@@ -131,20 +133,11 @@ def six_loop(path: str, by_name: dict[str, Any], molar: float, charge: float) ->
 def main() -> None:
     path, mode = sys.argv[1], sys.argv[2]
     table = constants()
-    m = REF.absorption
     molar = CATALOGUE.constants.mg_molar_mass.value
     charge = CATALOGUE.constants.mg_charge.value
     if mode == "six":
         six_loop(path, names(table), molar, charge)
         return
-    # the supplement's share without food: r * f * (vmax*(1 - meal/K) * d/(K + d) + k*d),
-    # central, low (low r and f, most meal Mg) and high ends
-    vmax, half, k = m.vmax_mg.value, m.half_saturation_mg.value, m.linear_fraction.value
-    ends = [
-        (m.fasting_factor.value, vmax * (1 - m.fit_meal_mg.value / half)),
-        (m.fasting_factor.low, vmax * (1 - m.fit_meal_mg.high / half)),
-        (m.fasting_factor.high, vmax * (1 - m.fit_meal_mg.low / half)),
-    ]
     out = sys.stdout
     dumps = json.dumps  # as the issue has it: the plain loop's encoder, default options
     with open(path, newline="", encoding="utf-8") as fh:
@@ -152,12 +145,11 @@ def main() -> None:
         header = next(reader)
         i_id, i_amount, i_form = header.index("id"), header.index("amount"), header.index("form")
         for row in reader:
-            static, frac, variants, rel = table[row[i_form]]
+            static, frac, variants, (*ends, vmax, k) = table[row[i_form]]
             amount = float(row[i_amount])
             el = amount * frac
-            absorbed, low, high = (
-                min(el, r * f * (v * el / (half + el) + k * el)) for r, (f, v) in zip(rel, ends, strict=True)
-            )
+            # r * f * spread * (Vmax * d / (Km + d) + k * d), at most the dose (Fine's curve on the dose)
+            absorbed, low, high = (min(el, s * (vmax * el / (km + el) + k * el)) for s, km in ends)
             if mode == "default":
                 rec = {
                     "line": reader.line_num,
