@@ -440,13 +440,23 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
     feed = _Feed(source, no)
     reader = csv.reader(feed.lines, delimiter=d)
     taken = feed.taken
+    # the lines after the header in its block, joined again: read as a block too (a small file
+    # is often one block)
+    after_header: Line | None = None
+    if source.pending and all(x.__class__ is bytes for x in source.pending):
+        after_header = b"".join(source.pending)  # type: ignore[arg-type]
+        source.pending.clear()
     while True:
         if feed.unusual:
             feed.reset()
         else:
             taken.clear()
         if not feed.back and not source.pending:  # between records: maybe a whole simple block
-            chunk = source.block()
+            chunk: Line | None
+            if after_header is not None:
+                chunk, after_header = after_header, None
+            else:
+                chunk = source.block()
             if chunk is None:
                 return
             simple_text = _simple(chunk)
