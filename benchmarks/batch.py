@@ -1,76 +1,72 @@
-"""Batch benchmark: `mgcalc batch` throughput against a plain Python loop writing the same records.
+"""Batch benchmark: `mgcalc batch` against a plain Python loop writing the same records.
 
-Writes a CSV file of N label records and, for each record kind (six fields,
-the default record, --full), runs `mgcalc batch FILE ...` and
-benchmarks/batch_baseline.py on it as whole processes (output to /dev/null),
-alternating, after checking on a small file that both write the same records.
-Reports median rows per second and their ratio (>= 1.0: mgcalc is at least as
-fast), and mgcalc's peak memory (max RSS). Peak memory on hostile input is
-benchmarks/memory.py. Usage: python benchmarks/batch.py [--rows 1000000] [--runs 3]
+For each case (a corpus, an input format, a record kind) it writes the input file
+(benchmarks/batch_corpus.py: the README's corpus, or the realistic one: decimal and whole
+amounts, forms by id, name and alias, text-label rows, bad rows), checks on a small file that
+`mgcalc batch` and benchmarks/batch_baseline.py write the same records, then runs both as whole
+processes (output to /dev/null), alternating, and reports:
+
+- CPU time (user + system of the process, from getrusage), best of N and median, as rows per
+  second, and their ratio (>= 1.0: mgcalc is at least as fast);
+- instructions per record, counted by valgrind's callgrind (the same whatever the load): a run
+  over ``--count-rows`` records less a run over none (start-up), over the records;
+- mgcalc's peak RSS.
+
+Usage: python benchmarks/batch.py [--rows 200000] [--runs 5] [--cases realistic-csv-six,...]
+       [--mgcalc "python -m mgcalc"]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import re
+import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import batch_corpus
 
 HERE = Path(__file__).resolve().parent
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-# forms with their largest amount that keeps a day's elemental Mg under the UL
-FORMS = [
-    "citrate",
-    "oxide",
-    "glycinate",
-    "chloride-hexahydrate",
-    "malate",
-    "sulfate-heptahydrate",
-    "threonate",
-    "lactate-dihydrate",
-]
+
+SIX = "form,compound_mg,elemental_pct,elemental_mg,elemental_mmol,elemental_meq"
+#: record kind: (mgcalc batch options, baseline mode)
+KINDS = {
+    "six": (["--fields", SIX], "six"),
+    "default": ([], "default"),
+    "full": (["--full"], "full"),
+}
+#: case name: (corpus, input format, record kind); the default and full baselines need the README corpus
+CASES = {
+    "realistic-csv-six": ("realistic", "csv", "six"),
+    "realistic-ndjson-six": ("realistic", "ndjson", "six"),
+    "readme-csv-six": ("readme", "csv", "six"),
+    "readme-ndjson-six": ("readme", "ndjson", "six"),
+    "readme-csv-default": ("readme", "csv", "default"),
+    "readme-csv-full": ("readme", "csv", "full"),
+}
 
 
-def write_csv(path: Path, rows: int) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write("id,amount,form\n")
-        for i in range(rows):
-            fh.write(f"r{i},{100 + i % 300},{FORMS[i % len(FORMS)]}\n")
-
-
-def timed(cmd: list[str], stdout: object = subprocess.DEVNULL) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of one whole process."""
+def timed(cmd: list[str]) -> tuple[float, int, int]:
+    """CPU seconds (user + system), peak RSS (KiB) and exit status of one whole process."""
     probe = (
-        "import resource, subprocess, sys, time;"
-        "t = time.perf_counter();"
-        f"rc = subprocess.run({cmd!r}, stdout=subprocess.DEVNULL).returncode;"
-        "dt = time.perf_counter() - t;"
-        "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)"
+        "import resource, subprocess, sys;"
+        f"rc = subprocess.run({cmd!r}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode;"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(u.ru_utime + u.ru_stime, u.ru_maxrss, rc)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, check=True
     ).stdout
     seconds, rss, rc = out.split()
-    if rc != "0":
-        sys.exit(f"{cmd} exited {rc}")
-    return float(seconds), int(rss)
-
-
-SIX = "form,compound_mg,elemental_pct,elemental_mg,elemental_mmol,elemental_meq"
-#: record kind: (mgcalc batch options, baseline mode)
-KINDS = {
-    "six fields": (["--fields", SIX], "six"),
-    "default record": ([], "default"),
-    "full record (--full)": (["--full"], "full"),
-}
+    return float(seconds), int(rss), int(rc)
 
 
 def instructions(cmd: list[str]) -> int | None:
@@ -88,103 +84,93 @@ def instructions(cmd: list[str]) -> int | None:
     return int(found[1]) if found else None
 
 
-def per_record(cmd: Callable[[Path], list[str]], empty: Path, full: Path, n: int) -> float | None:
-    """Instructions per record: a run over ``n`` records less a run over none (start-up), over n."""
-    a, b = instructions(cmd(full)), instructions(cmd(empty))
-    return None if a is None or b is None else (a - b) / n
-
-
-def _mgcalc_cmd(mgcalc: str, options: list[str], path: Path) -> list[str]:
-    return [mgcalc, "batch", str(path), *options]
-
-
-def _baseline_cmd(mode: str, path: Path) -> list[str]:
-    return [sys.executable, str(HERE / "batch_baseline.py"), str(path), mode]
-
-
-def same_records(mgcalc: str, path: Path, n: int, options: list[str], mode: str) -> None:
-    a = subprocess.run(
-        [mgcalc, "batch", str(path), *options], capture_output=True, text=True, env=ENV, check=True
-    ).stdout
-    b = subprocess.run(
-        [sys.executable, str(HERE / "batch_baseline.py"), str(path), mode],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        check=True,
-    ).stdout
-    la, lb = a.splitlines(), b.splitlines()
-    assert len(la) == len(lb) == n, (len(la), len(lb))
-    for x, y in zip(la, lb, strict=True):
-        assert json.loads(x) == json.loads(y), (x, y)
+def same_records(mine: list[str], base: list[str], n: int) -> None:
+    """Both commands write the same ``n`` records (an error record: an error in both)."""
+    a = subprocess.run(mine, capture_output=True, text=True, env=ENV).stdout.splitlines()
+    b = subprocess.run(base, capture_output=True, text=True, env=ENV, check=True).stdout.splitlines()
+    assert len(a) == len(b) == n, (len(a), len(b), n)
+    for x, y in zip(a, b, strict=True):
+        rx, ry = json.loads(x), json.loads(y)
+        if "error" in rx or "error" in ry:
+            assert "error" in rx and "error" in ry and rx["line"] == ry["line"], (x, y)
+            continue
+        assert rx == ry, (x, y)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated record kinds to run")
-    parser.add_argument(
-        "--count-rows", type=int, default=20_000, help="records for the valgrind instruction count (0: none)"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--small", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated cases")
+    parser.add_argument("--count-rows", type=int, default=20_000, help="records for callgrind (0: no count)")
+    parser.add_argument("--mgcalc", default=None, help="the mgcalc command (default: mgcalc on PATH)")
     args = parser.parse_args()
-    mgcalc = shutil.which("mgcalc") or sys.exit("mgcalc is not on PATH: pip install . first")
-    kinds = [k.strip() for k in args.kinds.split(",")]
-    rows = []
-    counts: dict[str, tuple[float | None, float | None]] = {}
+    mgcalc = shlex.split(args.mgcalc) if args.mgcalc else [shutil.which("mgcalc") or sys.exit("no mgcalc")]
+    table = []
     with tempfile.TemporaryDirectory() as tmp:
-        small, big = Path(tmp) / "small.csv", Path(tmp) / "big.csv"
-        empty, counted = Path(tmp) / "empty.csv", Path(tmp) / "counted.csv"
-        write_csv(small, args.small)
-        write_csv(big, args.rows)
-        write_csv(empty, 0)
-        write_csv(counted, args.count_rows)
-        for kind in kinds:
+        for case in args.cases.split(","):
+            corpus, fmt, kind = CASES[case.strip()]
             options, mode = KINDS[kind]
-            same_records(mgcalc, small, args.small, options, mode)
-            if args.count_rows and kind != "full record (--full)":
-                counts[kind] = (
-                    per_record(
-                        functools.partial(_mgcalc_cmd, mgcalc, options), empty, counted, args.count_rows
-                    ),
-                    per_record(functools.partial(_baseline_cmd, mode), empty, counted, args.count_rows),
-                )
-            t_mg: list[float] = []
-            t_base: list[float] = []
-            rss = 0
+            files = {}
+            for name, rows in (
+                ("small", args.small),
+                ("big", args.rows),
+                ("empty", 0),
+                ("count", args.count_rows),
+            ):
+                files[name] = Path(tmp) / f"{corpus}-{name}.{fmt}"
+                if not files[name].exists():
+                    batch_corpus.make(files[name], corpus, rows, fmt)
+
+            def mine(path: Path) -> list[str]:
+                return [*mgcalc, "batch", str(path), *options]  # noqa: B023
+
+            def base(path: Path) -> list[str]:
+                return [sys.executable, str(HERE / "batch_baseline.py"), str(path), mode]  # noqa: B023
+
+            same_records(mine(files["small"]), base(files["small"]), args.small)
+            per: dict[str, float | None] = {"mine": None, "base": None}
+            if args.count_rows:
+                for who, cmd in (("mine", mine), ("base", base)):
+                    a, b = instructions(cmd(files["count"])), instructions(cmd(files["empty"]))
+                    per[who] = None if a is None or b is None else (a - b) / args.count_rows
+            t_mine, t_base, rss = [], [], 0
             for _ in range(args.runs):
-                seconds, peak = timed([mgcalc, "batch", str(big), *options])
-                t_mg.append(seconds)
+                s, peak, _rc = timed(mine(files["big"]))
+                t_mine.append(s)
                 rss = max(rss, peak)
-                t_base.append(timed([sys.executable, str(HERE / "batch_baseline.py"), str(big), mode])[0])
-            m, b = statistics.median(t_mg), statistics.median(t_base)
-            rows.append((kind, " ".join(["mgcalc batch FILE", *options]), b, m, rss))
+                t_base.append(timed(base(files["big"]))[0])
+            row = (case, " ".join(["mgcalc batch FILE", *options]), t_base, t_mine, per, rss)
+            table.append(row)
             print(
-                f"{kind}: same {args.small:,} records; plain loop {args.rows / b:,.0f} rows/s, "
-                f"mgcalc {args.rows / m:,.0f} rows/s, ratio {b / m:.2f}x, peak RSS {rss / 1024:.1f} MiB",
+                f"{case}: best CPU plain loop {min(t_base):.2f}s, mgcalc {min(t_mine):.2f}s, "
+                f"ratio {min(t_base) / min(t_mine):.2f}x; instructions/record plain loop {per['base']}, "
+                f"mgcalc {per['mine']}; peak RSS {rss / 1024:.1f} MiB",
                 flush=True,
             )
     print()
-    print(f"| record ({args.rows:,} rows) | plain loop | mgcalc | ratio (target >= 1.0x) | mgcalc peak RSS |")
-    print("|---|---|---|---|---|")
-    for kind, cmd, b, m, rss in rows:
+    print(
+        f"| case ({args.rows:,} rows; instructions: {args.count_rows:,}) | plain loop rows/s (CPU, best; median) "
+        "| mgcalc rows/s | ratio CPU best (median) | instructions/record plain loop | mgcalc | ratio | mgcalc peak RSS |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for case, _cmd, tb, tm, per, rss in table:
+        tb.sort()
+        tm.sort()
+        mb, mm = tb[len(tb) // 2], tm[len(tm) // 2]
+        ib, im = per["base"], per["mine"]
+        ratio = f"{ib / im:.2f}x" if ib and im else "-"
         print(
-            f"| {kind}: `{cmd}` | {args.rows / b:,.0f} rows/s | {args.rows / m:,.0f} rows/s | "
-            f"{b / m:.2f}x | {rss / 1024:.1f} MiB |"
+            f"| {case} | {args.rows / tb[0]:,.0f} ({args.rows / mb:,.0f}) | {args.rows / tm[0]:,.0f} "
+            f"({args.rows / mm:,.0f}) | {tb[0] / tm[0]:.2f}x ({mb / mm:.2f}x) | "
+            f"{ib or 0:,.0f} | {im or 0:,.0f} | {ratio} | {rss / 1024:.1f} MiB |"
         )
-    print(f"medians of {args.runs} alternating runs, output to /dev/null")
-    if counts:
-        print()
-        print(
-            f"| record | plain loop | mgcalc | ratio | (instructions per record, valgrind, {args.count_rows:,} records less an empty run) |"
-        )
-        print("|---|---|---|---|---|")
-        for kind, (mine, base) in counts.items():
-            if mine is None or base is None:
-                print(f"| {kind} | - | - | - | valgrind not found |")
-                continue
-            print(f"| {kind} | {base:,.0f} | {mine:,.0f} | {base / mine:.2f}x | |")
+    print(
+        f"CPU time of whole processes (start-up included), best and median of {args.runs}, output to /dev/null"
+    )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,22 @@
-"""Baseline for the batch benchmark: the plain Python loop of issue 14, writing what mgcalc writes.
+"""Baseline for the batch benchmark: the plain Python loop a competent user would write, writing
+what mgcalc writes.
 
-csv.reader, a dict of per-form constants, the arithmetic, json.dumps per row,
-nothing else. The constants come from mgcalc once at start-up, so the loop
-writes the very records `mgcalc batch` writes (benchmarks/batch.py checks
-that); none of mgcalc runs per row. Expects the benchmark's input: an amount
-in mg, a form id, and amounts whose daily elemental Mg stays below the UL (no
-cautions).
+csv.reader (or json.loads per NDJSON line), a dict of per-form constants looked up by form id,
+name or alias (lower case, as a user would fold them), the arithmetic, json.dumps per row, an
+error record for a row it cannot read, nothing else. The constants come from mgcalc once at
+start-up, so the loop writes the very records `mgcalc batch` writes (benchmarks/batch.py checks
+that; error rows are checked to be errors in both, not for the same message); none of mgcalc runs
+per row, except for a ``text`` row (a label line), which it reads with mgcalc's parse_label as a
+user would (a plain loop cannot read label text).
 
-Usage: python benchmarks/batch_baseline.py FILE.csv {six|default|full} > out.ndjson
+Its limits, where it does less than mgcalc (so the comparison favours it): no safety check (no
+cautions, so no --fail-on and no note on hidden cautions), no amount with a unit or a thousands
+separator, no forgiving form names (only the catalogue's id, name and aliases, case folded), no
+hint naming the closest form, no protection against hostile input (stray quotes, invalid UTF-8,
+huge lines), the stdlib json encoder (as the issue has it; orjson would make it faster). The
+default and full modes expect the README's corpus (whole amounts in mg, form ids, no cautions).
+
+Usage: python benchmarks/batch_baseline.py FILE.{csv,ndjson} {six|default|full} > out.ndjson
 
 - six: line, id and form, compound_mg, elemental_pct, elemental_mg, elemental_mmol,
   elemental_meq (``mgcalc batch --fields form,compound_mg,...``);
@@ -25,8 +34,9 @@ import json
 import sys
 from typing import Any
 
-from mgcalc import label
+from mgcalc import label, parse_label
 from mgcalc.cli.output import json_ready
+from mgcalc.core.absorption import curve, relative_range
 from mgcalc.reference import packaged_reference
 
 REF = packaged_reference()
@@ -40,37 +50,94 @@ def r12(x: float) -> float:
     return float("%.12g" % x)  # noqa: UP031 - the fastest form
 
 
-def constants() -> dict[
-    str, tuple[dict[str, Any], float, list[tuple[dict[str, Any], float]], tuple[float, ...]]
-]:
-    """Per form id: the full record's constant fields, the fraction, the variants, and the relative
-    bioavailability (central, low, high)."""
+def constants() -> dict[str, tuple[dict[str, Any], float, list[tuple[dict[str, Any], float]], Any]]:
+    """Per form id: the full record's constant fields, the fraction, the variants, and the
+    absorption curve's constants."""
     table = {}
     for f in CATALOGUE.forms:
         r = label(1.0, f.id)
         static = json_ready(r)
         static["caution_levels"] = {}
         variants = [(dict(x), CATALOGUE.get(x["form"]).fraction) for x in static["variants"]]
-        mu = r.absorption_model
-        rel = (mu.relative_bioavailability, mu.relative_bioavailability_min, mu.relative_bioavailability_max)
-        table[f.id] = (static, f.fraction, variants, rel)
+        # the form's absorption curve, as mgcalc works it out once per form: (scale, Km) at the
+        # central, low and high ends, Vmax and the linear fraction
+        (sc, sl, sh), (kc, kl, kh), vmax, k = curve(
+            relative_range(f, REF.absorption, CATALOGUE)[0], False, REF.absorption
+        )
+        table[f.id] = (static, f.fraction, variants, ((sc, kc), (sl, kl), (sh, kh), vmax, k))
     return table
+
+
+def names(table: dict[str, Any]) -> dict[str, Any]:
+    """The per-form constants by form id, name and alias, lower case."""
+    by_name = {}
+    for f in CATALOGUE.forms:
+        for n in (f.id, f.name, *f.aliases):
+            by_name[n.lower()] = table[f.id]
+    return by_name
+
+
+def six_loop(path: str, by_name: dict[str, Any], molar: float, charge: float) -> None:
+    """The six fields of every record of a CSV or NDJSON file, to stdout."""
+    out = sys.stdout
+    dumps = json.dumps
+    ndjson = path.endswith((".ndjson", ".jsonl"))
+    with open(path, newline="", encoding="utf-8") as fh:
+        if ndjson:
+            rows: Any = (
+                (no, r.get("id"), r.get("amount"), r.get("form"), r.get("text"))
+                for no, r in ((no, json.loads(line)) for no, line in enumerate(fh, start=1))
+            )
+        else:
+            reader = csv.reader(fh)
+            at = {c: i for i, c in enumerate(next(reader))}
+            i_id, i_amount, i_form, i_text = at["id"], at["amount"], at["form"], at.get("text")
+            rows = (
+                (reader.line_num, r[i_id], r[i_amount], r[i_form], r[i_text] if i_text is not None else "")
+                for r in reader
+            )
+        for no, rid, amount_text, form, text in rows:
+            rec: dict[str, Any] = {"line": no, "id": rid}
+            try:
+                if text:
+                    p = parse_label(text, reference=REF)
+                    if p.stated_mg is None or len(p.forms) != 1 or p.basis == "unknown":
+                        out.write(dumps(rec) + "\n")
+                        continue
+                    static, frac = by_name[p.forms[0]][:2]
+                    if p.basis == "elemental":
+                        el = p.stated_mg
+                        amount = el / frac
+                    else:
+                        amount = p.stated_mg
+                        el = amount * frac
+                else:
+                    static, frac = by_name[form.strip().lower()][:2]
+                    amount = float(amount_text)
+                    if not 1e-6 <= amount <= 1e6:
+                        raise ValueError(amount)
+                    el = amount * frac
+            except (KeyError, ValueError, AttributeError, TypeError) as e:
+                rec["error"] = f"cannot read this row: {e}"
+                out.write(dumps(rec) + "\n")
+                continue
+            rec["form"] = static["form"]
+            rec["compound_mg"] = r12(amount)
+            rec["elemental_pct"] = static["elemental_pct"]
+            rec["elemental_mg"] = r12(el)
+            rec["elemental_mmol"] = r12(el / molar)
+            rec["elemental_meq"] = r12(el / molar * charge)
+            out.write(dumps(rec) + "\n")
 
 
 def main() -> None:
     path, mode = sys.argv[1], sys.argv[2]
     table = constants()
-    m = REF.absorption
-    # the supplement's share without food: r * f * (vmax*(1 - meal/K) * d/(K + d) + k*d),
-    # central, low (low r and f, most meal Mg) and high ends
-    vmax, half, k = m.vmax_mg.value, m.half_saturation_mg.value, m.linear_fraction.value
-    ends = [
-        (m.fasting_factor.value, vmax * (1 - m.fit_meal_mg.value / half)),
-        (m.fasting_factor.low, vmax * (1 - m.fit_meal_mg.high / half)),
-        (m.fasting_factor.high, vmax * (1 - m.fit_meal_mg.low / half)),
-    ]
     molar = CATALOGUE.constants.mg_molar_mass.value
     charge = CATALOGUE.constants.mg_charge.value
+    if mode == "six":
+        six_loop(path, names(table), molar, charge)
+        return
     out = sys.stdout
     dumps = json.dumps  # as the issue has it: the plain loop's encoder, default options
     with open(path, newline="", encoding="utf-8") as fh:
@@ -78,25 +145,11 @@ def main() -> None:
         header = next(reader)
         i_id, i_amount, i_form = header.index("id"), header.index("amount"), header.index("form")
         for row in reader:
-            static, frac, variants, rel = table[row[i_form]]
+            static, frac, variants, (*ends, vmax, k) = table[row[i_form]]
             amount = float(row[i_amount])
             el = amount * frac
-            if mode == "six":
-                rec: dict[str, Any] = {
-                    "line": reader.line_num,
-                    "id": row[i_id],
-                    "form": static["form"],
-                    "compound_mg": r12(amount),
-                    "elemental_pct": static["elemental_pct"],
-                    "elemental_mg": r12(el),
-                    "elemental_mmol": r12(el / molar),
-                    "elemental_meq": r12(el / molar * charge),
-                }
-                out.write(dumps(rec) + "\n")
-                continue
-            absorbed, low, high = (
-                min(el, r * f * (v * el / (half + el) + k * el)) for r, (f, v) in zip(rel, ends, strict=True)
-            )
+            # r * f * spread * (Vmax * d / (Km + d) + k * d), at most the dose (Fine's curve on the dose)
+            absorbed, low, high = (min(el, s * (vmax * el / (km + el) + k * el)) for s, km in ends)
             if mode == "default":
                 rec = {
                     "line": reader.line_num,

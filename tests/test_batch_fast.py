@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from mgcalc.core import batch as b
+from mgcalc.core import batch_write
 from mgcalc.core.dosing import FIGURES, label_fields, label_figures
 from mgcalc.numbers import JSON_DIGITS, json_float
 from mgcalc.reference import packaged_reference
@@ -118,7 +119,7 @@ def test_any_fields_written_in_one_pass_equal_the_record(
     out = next(
         b.run(REF, [(2, {"id": "a", "amount": amount, "form": form})], profile, full=b.needs_full(chosen))
     )
-    slow = {k: b._jsonable(v) for k, v in out.record(chosen).items()}
+    slow = {k: batch_write._jsonable(v) for k, v in out.record(chosen).items()}
     assert json.loads(out.ndjson(chosen)) == json.loads(to_json(slow))
     assert list(json.loads(out.ndjson(chosen)))[:2] == ["line", "id"]
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mgcalc.core import batch as b
+from mgcalc.core import batch_read as br
 from mgcalc.reference import packaged_reference
 
 REF = packaged_reference()
@@ -190,12 +191,12 @@ LIMIT_LINES = 4
 
 @contextlib.contextmanager
 def small_limits() -> Iterator[None]:
-    saved = (b.MAX_LINE, b.MAX_FIELD, b.MAX_RECORD_LINES)
-    b.MAX_LINE, b.MAX_FIELD, b.MAX_RECORD_LINES = LIMIT_LINE, LIMIT_FIELD, LIMIT_LINES
+    saved = (br.MAX_LINE, br.MAX_FIELD, br.MAX_RECORD_LINES)
+    br.MAX_LINE, br.MAX_FIELD, br.MAX_RECORD_LINES = LIMIT_LINE, LIMIT_FIELD, LIMIT_LINES
     try:
         yield
     finally:
-        b.MAX_LINE, b.MAX_FIELD, b.MAX_RECORD_LINES = saved
+        br.MAX_LINE, br.MAX_FIELD, br.MAX_RECORD_LINES = saved
         csv.field_size_limit(saved[1])
 
 

@@ -48,10 +48,8 @@ JSON_DIGITS = 12
 
 
 def json_float(x: float) -> float:
-    """``x`` rounded to ``JSON_DIGITS`` significant digits (NaN and infinities unchanged).
-
-    ``core.batch`` writes the same expression inline in its per-record loop.
-    """
+    """``x`` rounded to ``JSON_DIGITS`` significant digits (NaN and infinities unchanged): the one
+    definition, batch records included."""
     return float("%.12g" % x)  # noqa: UP031 - the fastest form
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import gc
+import itertools
+import os
+import signal
+import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from mgcalc.cli import interrupted
 from mgcalc.cli.output import ExitStatus, FailOn, at_or_above, is_utf8, json_bytes_safe
 from mgcalc.cli.terminal import Environment, current
+from mgcalc.core import batch as b
+from mgcalc.core import dsld as d
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import Profile
@@ -40,12 +50,10 @@ class Input:
     def __init__(
         self, stream: BinaryIO, size: int | None, owned: bool, guard: Interrupt | None = None
     ) -> None:
-        from mgcalc.core.batch import bounded_blocks
-
         self.stream, self.size, self.owned = stream, size, owned
         read = getattr(stream, "read1", stream.read)  # what is there: a slow pipe's records stream out
         #: blocks of whole lines (see core.batch.bounded_blocks)
-        self.lines = bounded_blocks(guard.reader(read) if guard is not None else read)
+        self.lines = b.bounded_blocks(guard.reader(read) if guard is not None else read)
 
     def position(self) -> int | None:
         """Bytes read so far (None when the stream cannot tell)."""
@@ -79,9 +87,6 @@ def open_input(file: str, env: Environment, guard: Interrupt | None = None) -> I
     """FILE (or - for stdin) opened for reading bytes, with its size when it is a regular file."""
     if file == "-":
         return Input(stdin_binary(env, STDIN_HINT), None, owned=False, guard=guard)
-    import os
-    import stat
-
     try:
         fh = open(file, "rb")  # noqa: SIM115 - closed by run_batch
     except OSError as e:
@@ -123,16 +128,12 @@ def run_batch(
     --fail-on applies (safety first), else 1 when records failed (their count
     goes to stderr), else 0.
     """
-    from mgcalc.core import batch as b
-
     env = current()
     dsld = input_format == "dsld"
     fmt = b.Format(input_format) if input_format is not None and not dsld else None
     if fmt is None and not dsld and file.lower().endswith((".ndjson", ".jsonl")):
         fmt = b.Format.ndjson
     tally = b.Tally()
-    import gc
-
     thresholds = gc.get_threshold()
     progress: Progress | None = None
     out = env.out
@@ -141,12 +142,8 @@ def run_batch(
     try:
         with guard:
             source = open_input(file, env, guard)
-            import itertools
-
             outcomes: Any
             if dsld:
-                from mgcalc.core import dsld as d
-
                 # a line over the limit cannot be part of a readable record: make it fail to parse
                 text = (
                     x.decode("utf-8-sig", errors="replace") if isinstance(x, bytes) else "\0"
@@ -245,11 +242,6 @@ class Interrupt:
             raise KeyboardInterrupt
 
     def __enter__(self) -> Interrupt:
-        import signal
-        import threading
-
-        from mgcalc.cli import interrupted
-
         # only in place of mgcalc's or Python's own Ctrl-C handler (not where SIGINT is ignored)
         current_handler = signal.getsignal(signal.SIGINT)
         if threading.current_thread() is threading.main_thread() and (
@@ -260,8 +252,6 @@ class Interrupt:
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
-            import signal
-
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
 
@@ -274,14 +264,10 @@ def _writer(env: Environment, output_format: str, fields: tuple[str, ...] | None
     terminal, the terminal's encoding on one, with cells made safe
     (``core.batch.csv_cell``).
     """
-    from mgcalc.core import batch as b
-
     emit = _binary_out(env)
     terminal = env.out_is_terminal()
     ascii_only = terminal and not is_utf8(env.out)
     if output_format == "csv":
-        import csv
-
         encoding = (getattr(env.out, "encoding", None) or "utf-8") if terminal else "utf-8"
 
         class _Encoded:
@@ -309,8 +295,6 @@ def _writer(env: Environment, output_format: str, fields: tuple[str, ...] | None
 
 def _err_width(env: Environment) -> int:
     """The width of the terminal stderr is (the progress line's), as ``Environment.columns`` for stdout."""
-    import os
-
     if env.width is not None:
         return env.columns()
     try:
@@ -373,12 +357,10 @@ def parse_stdin_lines(env: Environment) -> Iterator[tuple[int, str, str]]:
     Lines are UTF-8 (a BOM dropped); a line that is not (its text then shows
     the bytes as \\xNN) or is longer than MAX_LINE bytes comes with an error.
     """
-    from mgcalc.core.batch import MAX_LINE, TooLong, bounded_lines
-
     hint = "mgcalc: reading label lines from the terminal; end with Ctrl-D (or give the text)\n"
-    for n, line in enumerate(bounded_lines(stdin_binary(env, hint).readline), start=1):
-        if isinstance(line, TooLong):
-            yield n, "", f"line is over {MAX_LINE:,} bytes; skipped"
+    for n, line in enumerate(b.bounded_lines(stdin_binary(env, hint).readline), start=1):
+        if isinstance(line, b.TooLong):
+            yield n, "", f"line is over {b.MAX_LINE:,} bytes; skipped"
             continue
         if n == 1:
             line = line.removeprefix(b"\xef\xbb\xbf")
