@@ -351,7 +351,6 @@ FUNCTION_IMPORT_ALLOWLIST: dict[str, frozenset[str]] = {
             "mgcalc.schema.records",
         }
     ),
-    "mgcalc.cli.batch_io": frozenset({"mgcalc.cli", "mgcalc.core.batch", "mgcalc.core.dsld"}),
     "mgcalc.cli.panel_io": frozenset(
         {"mgcalc.cli.batch_io", "mgcalc.cli.terminal", "mgcalc.core.dsld", "mgcalc.core.panel"}
     ),
@@ -369,7 +368,6 @@ FUNCTION_IMPORT_ALLOWLIST: dict[str, frozenset[str]] = {
         }
     ),
     "mgcalc.cli.views": frozenset({"mgcalc.core.panel", "mgcalc.numbers", "mgcalc.schema.plan"}),
-    "mgcalc.core.batch": frozenset({"mgcalc.core.labels"}),
 }
 #: Today's lazy module ``__getattr__`` in files other helpers are reworking. Shrink; never add.
 LAZY_ALLOWLIST = frozenset({"mgcalc.cli.app"})
