@@ -1,0 +1,141 @@
+"""The process layer: everything mgcalc does to the Python process it runs in, and nothing else.
+
+Only the console script (``mgcalc.cli.main()``, no argv) gets this layer; ``main(argv)`` called
+from Python runs the app as a plain function that raises ``SystemExit``. Each speed trick says
+what it buys, measured with ``valgrind --tool=callgrind`` on the whole process of the installed
+wheel (``mgcalc label 500 --form citrate``, the command every trick serves: they act on start-up
+and exit, the same for every command); one is kept only if it buys at least 5 % there.
+benchmarks/startup.py gives its baseline, a bare typer app, the tricks in ``TRICKS`` that apply
+to it. Imports: the standard library only, as this runs before typer and pydantic load.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+#: The speed tricks this layer plays (benchmarks/startup.py reads it), each measured below.
+TRICKS: tuple[str, ...] = ("gc", "teardown", "plugins", "plugin-loader")
+
+#: The exit status of an interrupted run (ExitStatus.INTERRUPTED; this module imports no mgcalc).
+INTERRUPTED = 130
+
+#: Whether the cyclic collector is paused for start-up (a list: set in place).
+_paused = [False]
+
+
+def run(argv: list[str] | None, entry: str = "mgcalc.cli.app") -> None:
+    """Run ``entry``'s ``main(argv)``: as the console script (``argv`` None) inside this layer,
+    else as a plain call that raises ``SystemExit`` with the exit status."""
+    if argv is not None:
+        importlib.import_module(entry).main(argv)
+        return
+    with _console():
+        # imported here, after the set-up: typer and pydantic load now, and Ctrl-C is handled
+        main = importlib.import_module(entry).main
+        try:
+            main(None)
+        except SystemExit as done:
+            if "teardown" in TRICKS:
+                end(done.code)
+            raise
+
+
+@contextmanager
+def _console() -> Iterator[None]:
+    if "gc" in TRICKS and gc.isenabled():
+        # The collector (run every 700 allocations) finds nothing to free while start-up creates
+        # modules, classes and the data, all long-lived: paused until the command starts its
+        # work (``started``), then run with those objects frozen out of its way.
+        # Measured: TBD-GC
+        gc.disable()
+        _paused[0] = True
+    if "plugins" in TRICKS:
+        # mgcalc uses no pydantic plugins; looking for them scans every installed package's
+        # entry points. Measured: TBD-PLUGINS
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        if "plugin-loader" in TRICKS and os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
+            _no_plugin_loader()
+    # Not a speed trick: Ctrl-C at any moment, imports included, exits 130 at once without a
+    # traceback. SIGINT ends the process instead of raising KeyboardInterrupt, which a library
+    # (pydantic's validators, for one) could swallow and turn into a wrong error. ``batch``
+    # puts its own handler in place to finish the record it is writing (cli.batch_io).
+    previous = None
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous = signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread: leave Python's handler
+        pass
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if _paused[0]:
+            _paused[0] = False
+            gc.enable()
+        gc.unfreeze()
+
+
+def started() -> None:
+    """Start-up is over: the collector runs again, leaving what start-up made (frozen) alone."""
+    if _paused[0]:
+        _paused[0] = False
+        gc.freeze()
+        gc.enable()
+
+
+def end(code: object) -> NoReturn:
+    """End the process with ``code`` (``SystemExit.code``) once stdout and stderr are flushed,
+    without the interpreter's teardown, which frees every module, class and object one by one.
+    mgcalc closes every file it writes itself and registers no exit hooks.
+
+    Measured: TBD-TEARDOWN"""
+    status = 0 if code is None else code
+    if not isinstance(status, int) or isinstance(status, bool):
+        print(status, file=sys.stderr)  # what SystemExit("text") does
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # already reported: a failed write ended the command with exit 4
+    os._exit(status)
+
+
+def interrupted(signum: int = 0, frame: object = None) -> NoReturn:
+    """Exit 130 at once, as a shell reports Ctrl-C (output not yet written is dropped)."""
+    os._exit(INTERRUPTED)
+
+
+def _no_plugin_loader() -> None:
+    """With every plugin disabled, pydantic's plugin loader returns nothing, but importing it
+    imports importlib.metadata. Give pydantic a loader that returns nothing directly; any other
+    name falls through to the real module. Measured: TBD-LOADER"""
+    import types
+
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+    stub = types.ModuleType("pydantic.plugin._loader")
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> object:
+        if name.startswith("__"):  # the import system probing the module, not pydantic asking
+            raise AttributeError(name)
+        del sys.modules["pydantic.plugin._loader"]
+        return getattr(importlib.import_module("pydantic.plugin._loader"), name)
+
+    stub.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stub.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules["pydantic.plugin._loader"] = stub
