@@ -5,8 +5,8 @@ editable install: the wheel carries the data as JSON), stdout to a pipe, with
 the baseline beside it:
 
 - the baseline is a typer app with the parameters of ``mgcalc label`` that does
-  nothing, run with the process tricks mgcalc keeps (``mgcalc.cli.process``:
-  the collector paused during start-up, interpreter teardown skipped), so the
+  nothing, run in mgcalc's own process layer (``mgcalc.cli.process``), so it gets
+  every process trick mgcalc keeps (listed in the output), and the
   ratio is the price of what mgcalc does and the bare app does not;
 - ``--help`` is set against the bare app's ``--help``; every other command
   against the bare app running its command;
@@ -30,21 +30,17 @@ import tempfile
 import time
 from pathlib import Path
 
-#: The bare app. TRICKS below is replaced by the tricks mgcalc keeps (see ``tricks``).
-BARE_APP = '''
-import gc
-import os
-import sys
-
-TRICKS = {tricks!r}
-if "gc" in TRICKS:
-    gc.disable()
-
+#: The baseline: a typer app with the parameters of ``mgcalc label`` that does nothing. It runs in
+#: mgcalc's own process layer (RUNNER), so it gets every trick mgcalc plays on the process. (typer
+#: itself imports pydantic to convert a command's parameters, so the pydantic tricks apply to it.)
+BARE_APP = """
 import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from mgcalc.cli import process
 
 
 class Sex(str, enum.Enum):
@@ -71,7 +67,7 @@ class Color(str, enum.Enum):
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
-@app.command(context_settings={{"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]}})
+@app.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]})
 def label(
     amount: Annotated[str, typer.Argument(metavar="AMOUNT")],
     form: Annotated[str, typer.Option("--form", "-f")],
@@ -96,21 +92,20 @@ def label(
     sources: Annotated[bool, typer.Option("--sources")] = False,
     brief: Annotated[bool, typer.Option("--brief")] = False,
 ) -> None:
-    """Does nothing, with the same parameters as mgcalc label."""
-    if "gc" in TRICKS:
-        gc.freeze()
-        gc.enable()
+    \"\"\"Does nothing, with the same parameters as mgcalc label.\"\"\"
+    process.started()  # as every mgcalc command does when its work starts
 
 
-try:
-    app()
-except SystemExit as done:
-    if "teardown" not in TRICKS:
-        raise
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(done.code if isinstance(done.code, int) else 0)
-'''
+def main(argv):
+    app(args=argv)
+"""
+
+#: The bare app's process: the console script's, with the bare app in place of mgcalc's.
+RUNNER = """
+from mgcalc.cli import process
+
+process.run(None, entry="bare_app")
+"""
 
 PANEL = """Supplement Facts
 Amount Per Serving   % Daily Value
@@ -153,15 +148,6 @@ COMMANDS: dict[str, tuple[list[str], list[str], float]] = {
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
 
 
-def tricks(python: str) -> list[str]:
-    """The process tricks the installed mgcalc keeps (``mgcalc.cli.process.TRICKS``) that a bare
-    typer app can take: it imports no pydantic, so the pydantic tricks do not apply to it."""
-    code = "from mgcalc.cli.process import TRICKS; print(' '.join(TRICKS))"
-    r = subprocess.run([python, "-c", code], capture_output=True, text=True, env=ENV)
-    kept = r.stdout.split() if r.returncode == 0 else ["gc", "teardown"]  # before process.py: all of them
-    return [t for t in kept if t in ("gc", "teardown")]
-
-
 def _time(cmd: list[str], cwd: str) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV, check=False)
@@ -192,12 +178,18 @@ def main() -> None:
     args = parser.parse_args()
     if not args.mgcalc:
         sys.exit("mgcalc is not on PATH: pip install . (not -e) first")
-    kept = tricks(args.python)
+    kept = subprocess.run(
+        [args.python, "-c", "from mgcalc.cli.process import TRICKS; print(', '.join(TRICKS))"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    ).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "panel.txt").write_text(PANEL, encoding="utf-8")
         Path(tmp, "regimen.yaml").write_text(REGIMEN, encoding="utf-8")
+        Path(tmp, "bare_app.py").write_text(BARE_APP, encoding="utf-8")
         bare = Path(tmp, "bare.py")
-        bare.write_text(BARE_APP.format(tricks=kept), encoding="utf-8")
+        bare.write_text(RUNNER, encoding="utf-8")
         cmds: dict[str, list[str]] = {}
         for name, (argv, bare_argv, _) in COMMANDS.items():
             cmds[f"mgcalc {name}"] = [args.mgcalc, *argv]
@@ -209,7 +201,7 @@ def main() -> None:
             for k, c in cmds.items():
                 best[k] = min(best[k], _time(c, tmp))
         counts = {} if args.no_valgrind else {k: instructions(c, tmp) for k, c in cmds.items()}
-    print(f"baseline: a bare typer app with mgcalc label's parameters, tricks: {', '.join(kept) or 'none'}")
+    print(f"baseline: a bare typer app with mgcalc label's parameters, in mgcalc's process layer ({kept})")
     head = f"{'command':18s} {'Minstr':>8s} {'baseline':>8s} {'ratio':>6s} {'target':>6s}"
     print(f"{head} {'wall ms':>8s} {'baseline':>8s} {'ratio':>6s}")
     for name, (_, bare_argv, target) in COMMANDS.items():

@@ -18,7 +18,7 @@ from typer.models import CommandInfo
 from mgcalc import __version__
 from mgcalc.cli import exits
 from mgcalc.cli.commands import BUILDER, COMMANDS, HELP_NAMES, module_of
-from mgcalc.cli.output import ExitStatus
+from mgcalc.cli.status import ExitStatus
 from mgcalc.errors import MgcalcError
 
 HELP = (

@@ -8,7 +8,7 @@ import re
 import sys
 from typing import NoReturn
 
-from mgcalc.cli.output import ExitStatus
+from mgcalc.cli.status import ExitStatus
 from mgcalc.errors import MgcalcError, literal
 
 #: Domain field names (MgcalcError.field) -> what the person typed.

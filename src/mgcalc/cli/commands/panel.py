@@ -19,7 +19,7 @@ from mgcalc.cli.options import (
 )
 from mgcalc.cli.output import ExitStatus, FailOn, finish
 from mgcalc.cli.panel_io import read_panel_file
-from mgcalc.cli.views import panel_view
+from mgcalc.cli.panel_view import panel_view
 from mgcalc.core.panel import panel as panel_calc
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.records import PanelResult

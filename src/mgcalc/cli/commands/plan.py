@@ -24,8 +24,8 @@ from mgcalc.cli.plan_io import (
     read_regimen,
     write_output,
 )
+from mgcalc.cli.plan_view import plan_view
 from mgcalc.cli.terminal import Environment, current
-from mgcalc.cli.views import plan_view
 from mgcalc.core.plan import plan as plan_calc
 from mgcalc.errors import MgcalcError, literal
 
