@@ -40,8 +40,6 @@ from typing import Annotated
 
 import typer
 
-from mgcalc.cli import process
-
 
 class Sex(str, enum.Enum):
     female = "female"
@@ -93,7 +91,6 @@ def label(
     brief: Annotated[bool, typer.Option("--brief")] = False,
 ) -> None:
     \"\"\"Does nothing, with the same parameters as mgcalc label.\"\"\"
-    process.started()  # as every mgcalc command does when its work starts
 
 
 def main(argv):
@@ -170,7 +167,9 @@ def instructions(cmd: list[str], cwd: str) -> int | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=20, help="alternating runs for the best wall time")
     parser.add_argument("--no-valgrind", action="store_true", help="skip the instruction counts")
     parser.add_argument("--mgcalc", default=shutil.which("mgcalc"), help="the installed mgcalc script")
@@ -207,10 +206,14 @@ def main() -> None:
     for name, (_, bare_argv, target) in COMMANDS.items():
         mine, base = f"mgcalc {name}", _bare(bare_argv)
         n, n0 = counts.get(mine), counts.get(base)
-        instr = f"{n / 1e6:8.1f} {n0 / 1e6:8.1f} {n / n0:5.2f}x" if n and n0 else f"{'-':>8s} {'-':>8s} {'-':>6s}"
+        instr = (
+            f"{n / 1e6:8.1f} {n0 / 1e6:8.1f} {n / n0:5.2f}x" if n and n0 else f"{'-':>8s} {'-':>8s} {'-':>6s}"
+        )
         w, w0 = best[mine], best[base]
         print(f"{name:18s} {instr} {target:5.1f}x {w * 1000:8.1f} {w0 * 1000:8.1f} {w / w0:5.2f}x")
-    print(f"instructions: valgrind --tool=callgrind, whole process; wall: best of {args.runs} alternating runs")
+    print(
+        f"instructions: valgrind --tool=callgrind, whole process; wall: best of {args.runs} alternating runs"
+    )
 
 
 def _bare(argv: list[str]) -> str:

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 from mgcalc.cli import process
-from mgcalc.cli.process import interrupted, started
+from mgcalc.cli.process import interrupted
 
-__all__ = ["interrupted", "main", "started"]
+__all__ = ["interrupted", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:

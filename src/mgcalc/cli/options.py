@@ -21,7 +21,7 @@ import typer
 from typer._click.exceptions import NoSuchOption
 from typer.core import TyperCommand
 
-from mgcalc.cli import exits, process
+from mgcalc.cli import exits
 from mgcalc.cli.commands import BUILDER, COMMANDS, HELP_NAMES
 from mgcalc.cli.output import FailOn, Mode
 from mgcalc.cli.terminal import current
@@ -188,7 +188,6 @@ def command(
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> None:
-            process.started()
             env = current()
             color = kwargs.pop("color")
             if color is not Color.auto:  # auto: as the environment says (an injected one, in tests)
