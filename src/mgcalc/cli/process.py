@@ -4,10 +4,10 @@ Only the console script (``mgcalc.cli.main()``, no argv) gets this layer; ``main
 from Python runs the app as a plain function that raises ``SystemExit``. Each speed trick says
 what it buys: instructions of the whole process of the installed wheel, counted by
 ``valgrind --tool=callgrind``, on ``mgcalc label 500 --form citrate`` (the command every trick
-serves: they act on start-up and exit, the same for every command), with the other tricks on.
-A trick is kept only if it buys at least 5 % there. Dropped: pausing the cyclic collector during
-start-up (label 731.1 -> 707.2 M, 3.3 %). benchmarks/startup.py runs its baseline, a bare typer
-app, in this same layer. Imports: the standard library only, as this runs before typer and
+serves: they act on start-up and exit, the same for every command), with the other trick on.
+A trick is kept only if it buys at least 5 % there. Dropped: pausing the cyclic collector
+(label 730.8 -> 705.2 M even paused for the whole run, 3.5 %; --version 3.8 %).
+benchmarks/startup.py runs its baseline, a bare typer app, in this same layer. Imports: the standard library only, as this runs before typer and
 pydantic load.
 """
 
@@ -44,8 +44,8 @@ def run(argv: list[str] | None, entry: str = "mgcalc.cli.app") -> None:
             except SystemExit as done:
                 if "teardown" in TRICKS:
                     # End without the interpreter's teardown, which frees every module, class and
-                    # object one by one (see end). Measured: label 778.0 -> 707.2 M instructions
-                    # (-9.1 %); --version 271.8 -> 235.1 (-13.5 %).
+                    # object one by one (see end). Measured: label 795.0 -> 730.8 M instructions
+                    # (-8.1 %); --version 274.8 -> 244.5 (-11.0 %).
                     end(done.code)
                 raise
     except KeyboardInterrupt:  # Ctrl-C before the handler was in place, or while it is replaced
@@ -57,8 +57,8 @@ def _console() -> Iterator[None]:
     if "plugins" in TRICKS:
         # mgcalc uses no pydantic plugins. With them disabled, pydantic's plugin loader returns
         # nothing, but importing it imports importlib.metadata: a stub loader returns nothing
-        # at once. Measured: label 755.0 -> 707.2 M instructions (-6.3 %). The variable alone
-        # buys nothing measurable (755.0 -> 754.8); it is what makes the stub right.
+        # at once. Measured: label 781.9 -> 730.8 M instructions (-6.5 %); the variable alone
+        # bought nothing measurable (755.0 -> 754.8): it is what makes the stub right.
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
             _no_plugin_loader()
