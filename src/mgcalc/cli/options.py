@@ -189,6 +189,16 @@ def command(
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> None:
             env = current()
+            # the options set the shared terminal environment for this command only
+            saved = (env.color, env.paging, env.footnote_flags, env.sources)
+            try:
+                status = _apply(env, kwargs, func, args)
+            finally:
+                env.color, env.paging, env.footnote_flags, env.sources = saved
+            if status:
+                raise typer.Exit(int(status))
+
+        def _apply(env: Any, kwargs: dict[str, Any], func: Callable[..., int], args: Any) -> int:
             color = kwargs.pop("color")
             if color is not Color.auto:  # auto: as the environment says (an injected one, in tests)
                 env.color = color is Color.always
@@ -203,11 +213,9 @@ def command(
                     env.sources = "full" if full else "none"
             _check_text(kwargs)
             try:
-                status = func(*args, **kwargs)
+                return func(*args, **kwargs)
             except BrokenPipeError:
                 exits.pipe_closed()
-            if status:
-                raise typer.Exit(int(status))
 
         params = [*sig.parameters.values(), *extra]
         run.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
