@@ -1,4 +1,7 @@
-"""The one output path: JSON, --plain or the human view, always with the cautions; --fail-on; exit status."""
+"""The one output path: JSON, --plain or the human view, always with the cautions; --fail-on; exit status.
+
+``ExitStatus`` (defined in ``mgcalc.cli.status``) is importable from here too.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from mgcalc.cli.status import ExitStatus
 from mgcalc.cli.terminal import Environment, current, emit
 from mgcalc.cli.views import View
 from mgcalc.errors import literal
@@ -19,17 +23,7 @@ from mgcalc.numbers import plain as plain_number
 from mgcalc.schema.data import severity
 from mgcalc.schema.results import Caution
 
-
-class ExitStatus(enum.IntEnum):
-    """mgcalc's exit codes (documented in the README)."""
-
-    OK = 0
-    RECORDS_FAILED = 1
-    BAD_INPUT = 2
-    CAUTION = 3
-    OUTPUT_FAILED = 4
-    INTERNAL = 70
-    INTERRUPTED = 130
+__all__ = ["ExitStatus", "FailOn", "Mode", "finish", "json_ready", "to_json"]
 
 
 class Mode:

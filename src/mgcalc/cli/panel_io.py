@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from mgcalc.core.panel import PanelInput
+from mgcalc.cli.batch_io import stdin_binary
+from mgcalc.cli.terminal import current
+from mgcalc.core.dsld import brand_words, read_dsld, record_panel
+from mgcalc.core.panel import PanelInput, read_panel_text
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 
@@ -14,9 +17,6 @@ MAX_PANEL_BYTES = 5_000_000
 def read_text(file: str) -> str:
     """The whole of ``file`` (or stdin for -) as text, capped at MAX_PANEL_BYTES."""
     if file == "-":
-        from mgcalc.cli.batch_io import stdin_binary
-        from mgcalc.cli.terminal import current
-
         hint = "mgcalc: reading a panel from the terminal; end with Ctrl-D (or give a file)\n"
         raw = stdin_binary(current(), hint).read(MAX_PANEL_BYTES + 1)
         text = raw.decode("utf-8-sig", errors="replace")
@@ -38,13 +38,9 @@ def read_text(file: str) -> str:
 
 def read_panel_file(ref: Reference, file: str, *, dsld: bool = False) -> PanelInput:
     """A panel file as panel rows: a DSLD record (``dsld``, a .json name, or JSON content) or pasted text."""
-    from mgcalc.core.panel import read_panel_text
-
     text = read_text(file)
     if not (dsld or file.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")):
         return read_panel_text(text)
-    from mgcalc.core.dsld import brand_words, read_dsld, record_panel
-
     records = list(read_dsld(text.splitlines(keepends=True)))
     if not records:
         raise MgcalcError(f"'{literal(file)}' holds no DSLD label record", field="file")

@@ -9,16 +9,21 @@ import os
 import re
 import tempfile
 from datetime import UTC, date, datetime, timedelta
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import yaml
 from pydantic import ValidationError
 
+from mgcalc.cli.panel_io import read_panel_file
 from mgcalc.cli.terminal import current
-from mgcalc.core.panel import PanelInput
+from mgcalc.core.fhir import plan_bundle
+from mgcalc.core.panel import PanelInput, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
+from mgcalc.reference.files import _safe_loader
 from mgcalc.schema.data import Catalogue, Reference
 from mgcalc.schema.plan import WEEKDAYS, PlanItem, PlanResult, Regimen, Timetable, minutes
 from mgcalc.schema.results import Caution
@@ -28,8 +33,6 @@ MAX_REGIMEN_BYTES = 1_000_000
 
 def _lines(node: Any, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
     """Record the line of every key and item under ``node``."""
-    import yaml
-
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -46,10 +49,6 @@ def _regimen_loader() -> type:
     """The safe loader for regimens, with times kept as written: YAML 1.1 reads an unquoted 06:30 as
     the sexagesimal number 390 and 7:5 as 425; here both stay strings, so "HH:MM" is checked as
     text and a bare number (8) is refused with the fix rather than read as eight minutes."""
-    import re
-
-    from mgcalc.reference.files import _safe_loader
-
     base: Any = _safe_loader()
 
     class Loader(base):  # type: ignore[misc]
@@ -72,8 +71,6 @@ def _regimen_loader() -> type:
 
 def read_regimen(path: Path) -> Regimen:
     """A regimen file, validated; MgcalcError naming the file, the line and the field."""
-    import yaml
-
     try:
         with path.open("rb") as fh:  # at most the cap: /dev/zero must not be read to the end
             raw = fh.read(MAX_REGIMEN_BYTES + 1)
@@ -136,8 +133,6 @@ def _problem(err: Any, lines: dict[tuple[Any, ...], int]) -> tuple[int | None, s
     where = ".".join(str(x) for x in loc) or "regimen"
     msg = literal(err["msg"].removeprefix("Value error, "), 300)
     if err.get("type") == "extra_forbidden" and loc:
-        from difflib import get_close_matches
-
         key = literal(loc[-1], 60)
         known = _keys_at(loc[:-1])
         close = get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
@@ -224,9 +219,6 @@ def read_panels(
     """The panel files a regimen names (in the regimen's folder, see ``panel_paths``), by product
     index, read as ``panel`` reads them; a file in which no line names magnesium is an error (it
     would otherwise count as a 0 mg product)."""
-    from mgcalc.cli.panel_io import read_panel_file
-    from mgcalc.core.panel import panel
-
     out: dict[int, PanelInput] = {}
     for n, path in panel_paths(regimen, base, allow_outside=allow_outside).items():
         name = regimen.magnesium[n].panel
@@ -818,7 +810,5 @@ def write_ics(
 def fhir_bytes(r: PlanResult, catalogue: Catalogue, regimen: Regimen | None = None) -> bytes:
     """The plan as a FHIR R4 Bundle (``mgcalc.core.fhir.plan_bundle``), as JSON (UTF-8, indented,
     a final newline), for ``write_output``."""
-    from mgcalc.core.fhir import plan_bundle
-
     bundle = plan_bundle(r, catalogue, regimen)
     return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -14,7 +14,12 @@ import enum
 import re
 from typing import Any
 
+import typer.main
 from pydantic import BaseModel
+
+from mgcalc.cli.app import DOCS_PAGES, EPILOG, HELP, app
+from mgcalc.schema import estimates, plan, records, results
+from mgcalc.schema.data import Form
 
 #: The command that rewrites docs/reference.md.
 REGENERATE = "python scripts/gen_reference.py"
@@ -22,9 +27,6 @@ REGENERATE = "python scripts/gen_reference.py"
 
 def json_models() -> dict[str, list[tuple[str, type[BaseModel]]]]:
     """Per command: what its ``--json`` prints (a sentence) and the model of each object."""
-    from mgcalc.schema import estimates, plan, records, results
-    from mgcalc.schema.data import Form
-
     return {
         "label": [("one JSON object", results.LabelResult)],
         "dose": [("one JSON object", results.DoseResult)],
@@ -119,10 +121,6 @@ def _model_section(title: str, model: type[BaseModel]) -> list[str]:
 
 def build() -> str:
     """The whole page, as committed in docs/reference.md."""
-    import typer.main
-
-    from mgcalc.cli.app import DOCS_PAGES, EPILOG, HELP, app
-
     group: Any = typer.main.get_command(app)
     models = json_models()
     out = [

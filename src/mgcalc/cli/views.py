@@ -15,8 +15,7 @@ from mgcalc.schema.data import Catalogue, Form, Reference
 
 if TYPE_CHECKING:
     from mgcalc.schema.estimates import AbsorbResult, CompareResult, CurvePoint, CurveResult, CurveSeries
-    from mgcalc.schema.plan import PlanResult
-    from mgcalc.schema.records import ConvertResult, PanelResult, ParseResult
+    from mgcalc.schema.records import ConvertResult, ParseResult
     from mgcalc.schema.results import (
         Assessment,
         Caution,
@@ -26,6 +25,11 @@ if TYPE_CHECKING:
         ModelUsed,
         Spread,
     )
+
+
+def escape(text: str) -> str:
+    """Text for an SVG (XML) text node."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 #: Where a caution named its subject, while cautions are compared (see View.add_cautions).
@@ -547,8 +551,6 @@ def _svg_panel(
     left: float,
     bands: list[tuple[list[float], list[float]]] | None = None,
 ) -> list[str]:
-    from xml.sax.saxutils import escape
-
     w, h, m = 420.0, 300.0, 50.0
     y_max = max([max(y) for y in ys] + [max(hi) for _, hi in bands or []]) or 1.0
 
@@ -586,8 +588,6 @@ def _svg_panel(
 
 def curve_svg(r: CurveResult) -> str:
     """The curves as a standalone SVG picture: absorbed mg and fraction absorbed against dose."""
-    from xml.sax.saxutils import escape
-
     w, h = 420, 300
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 30 + 18 * len(r.series)}" '
@@ -676,7 +676,7 @@ def _figure(r: ParseResult) -> str:
     return f"{mg(r.stated_mg)} is {what[r.basis]}"
 
 
-def _elemental(lo: float | None, hi: float | None, role: str) -> str:
+def elemental_text(lo: float | None, hi: float | None, role: str) -> str:
     if lo is None or hi is None:
         return "present, amount not stated" if role == "other" else "-"
     if abs(hi - lo) < 0.05:
@@ -699,7 +699,7 @@ def parse_view(r: ParseResult, line: int | None = None) -> View:
         ("figure", _figure(r)),
         ("why", r.reason),
         ("forms", ", ".join(r.forms) or "-"),
-        ("elemental Mg", _elemental(r.elemental_mg_min, r.elemental_mg_max, r.role)),
+        ("elemental Mg", elemental_text(r.elemental_mg_min, r.elemental_mg_max, r.role)),
     ]
     if r.default_form is not None:
         fields.append(
@@ -718,74 +718,6 @@ def parse_view(r: ParseResult, line: int | None = None) -> View:
     notes = [f"check: {c}" for c in r.checks]
     notes += [r.trap] if r.trap else []
     return View(title=prefix + r.text, fields=fields, notes=notes)
-
-
-def panel_view(r: PanelResult) -> View:
-    """The human view of ``panel``: the label's own words, and a per-unit amount (derived) where a
-    serving is several tablets or capsules."""
-    from mgcalc.core.panel import units_per_serving
-
-    if r.kind == "dsld":
-        name = " - ".join(x for x in (r.brand_name, r.full_name) if x)
-        title = f"DSLD label {r.id or '?'}" + (f": {name}" if name else "")
-    else:
-        title = "Drug Facts panel" if r.kind == "drug facts" else "Supplement Facts panel"
-    per = "per serving" if r.per == "serving" else f"per {r.per}"
-    fields = []
-    if r.serving_size:
-        fields.append(("serving size", r.serving_size))
-    if r.servings_per_container is not None:
-        fields.append(("servings", f"{num(r.servings_per_container, 0)} per container"))
-    total = _elemental(r.elemental_mg_min, r.elemental_mg_max, "source")
-    if r.elemental_mg_max is None and r.elemental_mg_min is not None:
-        total = f"at least {mg(r.elemental_mg_min)} (a line could not be read)"
-    fields.append((f"elemental Mg {per}", total))
-    if r.daily_elemental_mg_max is not None and r.per_day != 1:
-        why = (
-            " (the label's maximum)"
-            if r.max_daily_servings and r.per_day == round(r.max_daily_servings)
-            else ""
-        )
-        fields.append(("a day", f"{mg(r.daily_elemental_mg_max)} at {r.per_day} servings{why}"))
-    units = units_per_serving(r.serving_size) if r.per == "serving" else None
-    if units is not None and r.elemental_mg_min is not None:
-        n, unit = units
-        each = _elemental(
-            r.elemental_mg_min / n, None if r.elemental_mg_max is None else r.elemental_mg_max / n, "source"
-        )
-        if r.elemental_mg_max is None:
-            each = f"at least {mg(r.elemental_mg_min / n)}"
-        fields.append((f"per {unit}", f"{each} (derived: per serving / {num(n, 0)})"))
-    if r.dv_group not in (None, "adults"):
-        fields.append(("% DV for", r.dv_group))
-    v = View(title=title, fields=fields)
-    if r.lines:
-        rows = []
-        for x in r.lines:
-            amount = "error" if x.error else _elemental(x.elemental_mg_min, x.elemental_mg_max, x.role)
-            role = x.role + ("" if x.counted or x.role in ("excipient", "other") else " (not added)")
-            rows.append([role, amount, x.text])
-        v.tables.append(Table("Magnesium lines", ["role", "elemental Mg", "line"], rows))
-    for x in r.lines:
-        if x.error:
-            v.notes.append(f"cannot read '{x.text}': {x.error}")
-    if r.excipients:
-        v.notes.append("Excipients (not counted): " + ", ".join(_excipient_names(r)) + ".")
-    v.notes += [f"check: {c}" for c in r.checks]
-    return v
-
-
-def _excipient_names(r: PanelResult) -> list[str]:
-    """The excipients as the label words them ("Vegetable Stearate"), with what they were read as
-    where that differs ("(read as magnesium stearate)")."""
-    said = list(dict.fromkeys(x.text.strip(" .;,") for x in r.lines if x.role == "excipient"))
-    if len(said) == len(r.excipients):
-        return [
-            words if words.casefold() == name.casefold() else f"{words} (read as {name})"
-            for words, name in zip(said, r.excipients, strict=True)
-        ]
-    read = [n for n in r.excipients if n.casefold() not in {w.casefold() for w in said}]
-    return said + ([f"read as {', '.join(read)}"] if said and read else read)
 
 
 def convert_view(r: ConvertResult) -> View:
@@ -947,71 +879,4 @@ def form_view(ref: Reference, f: Form) -> View:
         src = ref.source(key)
         rows.append([what, key if src is None else src.cite + (f" <{src.url}>" if src.url else "")])
     v.tables.append(Table("Sources", ["for", "source"], rows, wrap=(1,)))
-    return v
-
-
-def plan_view(r: PlanResult) -> View:
-    """The human view of ``plan``: the totals, then a timetable for each pattern of days."""
-    from mgcalc.numbers import mg as fmt
-    from mgcalc.schema.plan import Timetable
-
-    if r.daily_elemental_mg_min == r.daily_elemental_mg_max:
-        total = fmt(r.daily_elemental_mg_max)
-    else:
-        total = f"{fmt(r.daily_elemental_mg_min)} to {fmt(r.daily_elemental_mg_max)}"
-    fields = [("magnesium a day", f"{total} from supplements")]
-    if r.ul_mg is not None:
-        fields.append(("upper level", f"{fmt(r.ul_mg)}/day supplemental ({r.ul_source})"))
-    if r.reference_intake_mg is not None:
-        food = "" if r.diet_mg is None else f"; with {fmt(r.diet_mg)} from food: "
-        lo, hi = r.total_with_diet_mg_min, r.total_with_diet_mg_max
-        if lo is not None and hi is not None:
-            food += fmt(hi) if lo == hi else f"{fmt(lo)} to {fmt(hi)}"
-        fields.append(
-            (r.reference_intake_kind or "reference", f"{fmt(r.reference_intake_mg)}/day, food included{food}")
-        )
-    if r.daily_absorbed_mg is not None:
-        spread = ""
-        if r.daily_absorbed_mg_min is not None and r.daily_absorbed_mg_max is not None:
-            spread = f" ({fmt(r.daily_absorbed_mg_min)} to {fmt(r.daily_absorbed_mg_max)})"
-        fields.append(
-            (
-                "absorbed (est.)",
-                f"{fmt(r.daily_absorbed_mg)}{spread} a day as scheduled (apparent absorption: "
-                "the share of each dose not recovered in stool)",
-            )
-        )
-    v = View(title="Magnesium plan for the day", fields=fields)
-    tables = r.timetables or [
-        Timetable(
-            days=["every day"],
-            label="",
-            schedule=r.schedule,
-            unsatisfied=r.unsatisfied,
-            no_timetable_reason=r.no_timetable_reason,
-            min_gap_minutes=r.min_gap_minutes,
-        )
-    ]
-    several = len(tables) > 1
-    for t in tables:
-        rows = [
-            [
-                i.time,
-                i.kind,
-                i.item + (f" ({fmt(i.elemental_mg)})" if i.elemental_mg is not None else ""),
-                i.why,
-            ]
-            for i in t.schedule
-        ]
-        title = f"Timetable: {t.label}" if several else "Timetable"
-        v.tables.append(Table(title, ["time", "kind", "what", "why this time"], rows))
-        where = f"{t.label}: " if several else ""
-        if t.no_timetable_reason:
-            v.notes.append(where + t.no_timetable_reason)
-        for u in t.unsatisfied:
-            v.notes.append(f"{where}BLOCKED: {u.product}: {u.why}. To unblock: {'; '.join(u.unblock)}.")
-        if t.min_gap_minutes:
-            v.notes.append(f"{where}Magnesium doses are at least {num(t.min_gap_minutes / 60, 1)} h apart.")
-    for a in r.as_needed:
-        v.notes.append(f"As needed (at most {a.max_per_day} a day): {a.rule}.")
     return v
