@@ -192,12 +192,6 @@ def test_main_puts_the_process_back_as_it_found_it(files: dict[str, str]) -> Non
         assert leaked.keys() <= {"PYDANTIC_DISABLE_PLUGINS"}, leaked
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="src/mgcalc/cli/app.py (the command wrapper's run(): env = current(); env.color = ...,"
-    " env.paging = False, env.sources = ...) sets --color, --no-pager and --sources on the shared"
-    " terminal Environment and never restores it; run_in_process gives each run a new one",
-)
 def test_main_leaves_the_terminal_environment_as_it_found_it() -> None:
     import io
     import sys

@@ -370,11 +370,6 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback(
     assert not bad, bad[0]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="src/mgcalc/cli/__init__.py main(): a SIGINT while it installs its handler (signal.getsignal"
-    " / signal.signal, before the try) escapes as a KeyboardInterrupt traceback",
-)
 def test_ctrl_c_before_the_handler_is_in_place_exits_130_without_a_traceback(
     interrupted_everywhere: list[dict[str, object]],
 ) -> None:

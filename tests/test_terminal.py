@@ -15,7 +15,7 @@ import pytest
 from mgcalc.cli.terminal import Environment, layout, render
 from mgcalc.cli.views import Table, View
 
-from .conftest import run_cli, run_in_process
+from .conftest import run_cli
 from .pty_helper import ANSI, run_pty
 
 COMPARE_ALL = ["compare", "500", "--price", "citrate=5", "--price", "oxide=3"]
@@ -257,19 +257,6 @@ def test_shell_completion_by_environment_variable() -> None:
     assert "--delimiter" in _complete("mgcalc batch --")
     script = run_cli(env={"_MGCALC_COMPLETE": "source_bash"})
     assert script.returncode == 0 and "_mgcalc_completion" in script.stdout
-
-
-def test_completion_costs_nothing_when_not_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A command runs as an app of its own: the whole app (where completion lives) is never built."""
-    import typer.main
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise SystemExit("the whole app was built")
-
-    monkeypatch.setattr(typer.main, "get_group", refuse)
-    r = run_in_process("label", "500", "--form", "citrate")
-    assert r.returncode == 0 and "80.8 mg" in r.stdout, r.stderr
-    assert "the whole app was built" in run_in_process("--help").stderr  # the check can fail
 
 
 # ---------------------------------------------------------------- output hygiene

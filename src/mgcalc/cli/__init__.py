@@ -20,4 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     console script alone runs inside the process layer (mgcalc.cli.process), which may end the
     process without the interpreter's teardown.
     """
-    process.run(argv)
+    try:
+        process.run(argv)
+    except KeyboardInterrupt:  # Ctrl-C as the process layer is entered, before its own catch
+        if argv is not None:
+            raise
+        interrupted()
