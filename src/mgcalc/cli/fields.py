@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mgcalc.cli.output import json_ready
-from mgcalc.core.batch import parse_fields
+from mgcalc.core.fields import parse_fields
 
 
 def chosen_fields(

@@ -1,5 +1,5 @@
 """Batch output: an Outcome (what one input record gave) written as an NDJSON line or a CSV row,
-with the fields ``--fields`` asks for (``parse_fields``), numbers rounded by ``numbers.json_float``.
+with the fields ``--fields`` asks for (``core.fields.parse_fields``), numbers rounded by ``numbers.json_float``.
 
 Nothing here writes to a stream; the shell does (``cli.batch_io``).
 """
@@ -15,8 +15,8 @@ from typing import Any, Literal, NamedTuple
 import orjson
 from pydantic_core import to_json, to_jsonable_python
 
+from mgcalc.core import fields
 from mgcalc.core.dosing import FIGURES, FORM_CONSTANTS
-from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import json_float, rounded
 from mgcalc.schema.records import BatchOutput, ParseResult
 from mgcalc.schema.results import Caution, LabelResult
@@ -54,24 +54,8 @@ _LABEL_ONLY = frozenset(LabelResult.model_fields) - _FIGURES
 def parse_fields(
     text: str, allowed: tuple[str, ...] = FIELDS, always: tuple[str, ...] = ("line", "id")
 ) -> tuple[str, ...]:
-    """``--fields a,b,c``: the field names, checked against ``allowed``, once each; ``always``
-    (written first whatever the list says) dropped from it."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise MgcalcError(
-            "--fields needs at least one field name, e.g. --fields form,elemental_mg", field="fields"
-        )
-    for n in names:
-        if n not in allowed:
-            import difflib
-
-            close = difflib.get_close_matches(n, allowed, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise MgcalcError(
-                f"unknown field '{literal(n, 60)}'{hint} (the fields are listed in the README)",
-                field="fields",
-            )
-    return tuple(dict.fromkeys(n for n in names if n not in always))
+    """``batch --fields a,b,c``: ``core.fields.parse_fields`` against the batch record's fields."""
+    return fields.parse_fields(text, allowed, always)
 
 
 def needs_absorbed(fields: tuple[str, ...] | None) -> bool:
