@@ -7,7 +7,10 @@ BatchRecord (``read_fields``). These properties hold that shortcut to the full r
 of ``--full``: BatchRecord read, ``label_fields``, every field) restricted to the fields asked
 for, and the exit status, ``--fail-on`` and the note on hidden cautions to the full safety check,
 over generated records: decimal and whole amounts, forms by id, name and alias, text rows and bad
-rows, any ``--fields``, read from CSV and NDJSON, blocks of lines or single lines.
+rows, any ``--fields``, read from CSV and NDJSON, blocks of lines or single lines. Without
+``cautions`` in the fields the amount-dependent cautions are decided, not built
+(``safety.decide``): held to ``safety.assess`` here too, over amounts above the UL and profiles
+with an age, an eGFR, medicines and conditions.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from hypothesis import strategies as st
 
 from mgcalc.cli.output import FailOn, at_or_above
 from mgcalc.core import batch as b
+from mgcalc.core import safety
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.inputs import BatchRecord, Profile
 
@@ -49,16 +53,22 @@ TEXTS = [
     "Zinc 15 mg",
 ]
 
-profiles = st.sampled_from(
-    [
-        Profile(),
-        Profile(age=70, sex="female", drugs=["Synthroid"], egfr=40),
-        Profile(age=8, per_day=3),
-        Profile(per_day=2, ckd_stage="3"),
-    ]
-)
+PROFILES = [
+    Profile(),
+    Profile(age=70, sex="female", drugs=["Synthroid"], egfr=40),
+    Profile(age=8, per_day=3),
+    Profile(per_day=2, ckd_stage="3"),
+    Profile(age=35, sex="male"),
+    Profile(age=0.5),
+    Profile(age=28, sex="female", pregnant=True, drugs=["omeprazole"]),
+    Profile(age=82, drugs=["doxycycline", "levothyroxine"], egfr=25, per_day=2),
+    Profile(conditions=["chronic-diarrhea"], drugs=["Maalox", "ear drops ciprofloxacin otic"]),
+    Profile(egfr=10, drugs=["unknownium"], standard="eu"),
+]
+profiles = st.sampled_from(PROFILES)
 amounts = st.one_of(
     st.decimals(min_value=0, max_value=3000, places=2, allow_nan=False).map(str),
+    st.decimals(min_value=280, max_value=6000, places=1, allow_nan=False).map(str),  # cautions apply
     st.integers(min_value=0, max_value=3000).map(str),
     st.floats(min_value=1e-7, max_value=2e6).map(lambda x: f"{x:.6g}"),
     st.sampled_from(["abc", "-5", "0.5 g", "4 mmol", "1,000", " 500", "500 ", ""]),
@@ -74,7 +84,11 @@ label_rows = st.fixed_dictionaries(
 )
 text_rows = st.fixed_dictionaries({"text": st.sampled_from(TEXTS)}, optional={"id": st.text(max_size=5)})
 rows = st.lists(st.one_of(label_rows, label_rows, label_rows, text_rows), min_size=1, max_size=10)
-field_lists = st.lists(st.sampled_from(b.FIELDS), min_size=1, max_size=6, unique=True)
+field_lists = st.one_of(
+    st.lists(st.sampled_from(b.FIELDS), min_size=1, max_size=6, unique=True),
+    # the figures only (no label-only field): the cautions decided, or built when shown
+    st.lists(st.sampled_from((*b.DEFAULT_FIELDS, "cautions")), min_size=1, max_size=6, unique=True),
+)
 
 
 def _full(raw: dict[str, Any], profile: Profile) -> dict[str, Any]:
@@ -109,7 +123,16 @@ def test_the_record_asked_for_is_the_full_record_restricted_to_its_fields(
     data = _csv(records) if fmt == "csv" else _ndjson(records)
     read = list(b.read_records(b.bounded_blocks(io.BytesIO(data).read), b.Format(fmt)))
     assert len(read) == len(records)
-    outcomes = list(b.run(REF, read, profile, full=b.needs_full(chosen), absorbed=b.needs_absorbed(chosen)))
+    outcomes = list(
+        b.run(
+            REF,
+            read,
+            profile,
+            full=b.needs_full(chosen),
+            absorbed=b.needs_absorbed(chosen),
+            caution_text=b.needs_caution_text(chosen),
+        )
+    )
     full_tally, tally = b.Tally(), b.Tally()
     for (line, raw), outcome in zip(read, outcomes, strict=True):
         full = b.process(REF, line, raw, profile, True, None)
@@ -224,3 +247,23 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) != len(pairs):
         raise ValueError("duplicate key")
     return out
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.sampled_from(PROFILES),
+    st.one_of(st.floats(0.001, 5000), st.floats(250, 1200)),
+    st.one_of(st.none(), st.sampled_from(FORMS)),
+)
+def test_deciding_the_cautions_gives_what_the_full_safety_check_builds(
+    profile: Profile, daily: float, form: Any
+) -> None:
+    """``decide`` gives the codes and levels of ``assess``'s cautions, in its order, and each
+    decided caution builds into the one ``assess`` gives, message, source and all."""
+    full = safety.assess(REF, profile, daily, form).cautions
+    decided = safety.decide(REF, profile, daily, form)
+    assert [(c.code, c.level) for c in decided] == [(c.code, c.level) for c in full]
+    assert safety.build(decided) == full
+    assert any(isinstance(c, safety.Finding) for c in decided) == bool(
+        safety.amount_findings(REF, profile, daily, form)
+    )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -378,3 +380,28 @@ def test_impossible_profiles_are_bad_input() -> None:
             check(p)
     with pytest.raises(MgcalcError, match="unknown condition"):
         check(Profile(conditions=["sniffles"]))
+
+
+def test_a_form_s_laxative_basis_is_looked_up_in_its_own_reference(tmp_path: Path) -> None:
+    """The laxative dose a form borrows (``like``) is kept per reference: a user catalogue without
+    the form it borrows from gets the class default, before and after the packaged data is asked,
+    and the packaged data keeps its own answer (two runs in one process do not mix)."""
+    from mgcalc.core.safety import laxative_basis, laxative_floor
+    from mgcalc.reference.files import load_reference
+
+    data = yaml.safe_load((Path(__file__).parent.parent / "data" / "forms.yaml").read_text(encoding="utf-8"))
+    borrower = next(f for f in data["forms"] if f.get("laxative_evidence", {}).get("like"))
+    lender = borrower["laxative_evidence"]["like"]
+    data["forms"] = [borrower]  # without the form it borrows from
+    data["families"] = {}
+    path = tmp_path / "forms.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    user = load_reference(path)
+    packaged = laxative_basis(REF, REF.catalogue.resolve(borrower["id"]))
+    assert packaged == (
+        REF.catalogue.resolve(lender).laxative_evidence.own_dose_mg,
+        REF.catalogue.resolve(lender).laxative_evidence,
+    )
+    mine = laxative_basis(user, user.catalogue.resolve(borrower["id"]))
+    assert mine == laxative_floor(user)
+    assert laxative_basis(REF, REF.catalogue.resolve(borrower["id"])) == packaged

@@ -57,6 +57,7 @@ from mgcalc.core.batch_write import (
 )
 from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields
 from mgcalc.core.labels import parse_label
+from mgcalc.core.safety import Finding, build
 from mgcalc.core.units import UNITS_TEXT, read_amount, unit_key
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -92,6 +93,7 @@ __all__ = [
     "csv_columns",
     "csv_row",
     "needs_absorbed",
+    "needs_caution_text",
     "needs_full",
     "parse_fields",
     "physical_lines",
@@ -184,12 +186,14 @@ def _label(
     full: bool,
     plans: dict[Any, FiguresPlan | MgcalcError] | None,
     absorbed: bool,
+    caution_text: bool = True,
 ) -> dict[str, Any]:
     """A label's fields: all of them (``full``), else its figures (the absorbed range only with
-    ``absorbed``)."""
+    ``absorbed``; the cautions decided, not built, without ``caution_text``)."""
     if full:
         return label_fields(ref, mg, form, count=count, elemental=elemental, profile=profile)
-    return figures_checked(ref, _plan(ref, form, count, elemental, profile, plans), mg, absorbed)
+    plan = _plan(ref, form, count, elemental, profile, plans)
+    return figures_checked(ref, plan, mg, absorbed, caution_text)
 
 
 def process(
@@ -200,13 +204,17 @@ def process(
     full: bool = True,
     plans: dict[Any, FiguresPlan | MgcalcError] | None = None,
     absorbed: bool = True,
+    caution_text: bool = True,
 ) -> Outcome:
     """The outcome of one input record: never raises for bad input.
 
     ``full``: a label's full fields (``label_fields``); else only its figures
     (``label_figures``: the default record needs no more; the absorbed range
     only with ``absorbed``), with the per-form part kept in ``plans`` for the
-    next record of that form.
+    next record of that form. Without ``caution_text`` (the record shows no
+    ``cautions``) and without ``full``, the label's cautions are decided, not
+    built (``safety.decide``): code and level, what ``caution_levels``, the
+    tally, --fail-on and the hidden-caution note use.
     """
     if raw.__class__ is not dict:
         if isinstance(raw, BadRecord):
@@ -217,7 +225,7 @@ def process(
     try:
         rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
         if text:
-            return _text_outcome(ref, line, rid, text, profile, full, plans, absorbed)
+            return _text_outcome(ref, line, rid, text, profile, full, plans, absorbed, caution_text)
         assert amount_text is not None and form is not None
         if unit and unit_key(unit) is None:
             raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
@@ -226,7 +234,7 @@ def process(
         )
         if amount.molar and not elemental:
             raise _molar(amount.text)
-        label = _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed)
+        label = _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed, caution_text)
         return _new_outcome((line, rid, label, None, None, None, None))
     except ValidationError as e:
         return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
@@ -263,6 +271,7 @@ def _text_outcome(
     full: bool,
     plans: dict[Any, FiguresPlan | MgcalcError] | None,
     absorbed: bool,
+    caution_text: bool = True,
 ) -> Outcome:
     """A ``text`` record: the label line read, and its label's fields when one form and the basis
     are known."""
@@ -270,7 +279,9 @@ def _text_outcome(
     fields = None
     if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
         elemental = p.basis == "elemental"
-        fields = _label(ref, p.stated_mg, p.forms[0], 1, elemental, profile, full, plans, absorbed)
+        fields = _label(
+            ref, p.stated_mg, p.forms[0], 1, elemental, profile, full, plans, absorbed, caution_text
+        )
     return Outcome(line, rid, label=fields, parsed=p)
 
 
@@ -281,13 +292,20 @@ def run(
     *,
     full: bool = True,
     absorbed: bool = True,
+    caution_text: bool = True,
 ) -> Iterator[Outcome]:
-    """One outcome per input record, in order, streaming (``full`` and ``absorbed``: see
-    ``process``; a batch asks for what its fields need, ``needs_full`` and ``needs_absorbed``)."""
+    """One outcome per input record, in order, streaming (``full``, ``absorbed`` and
+    ``caution_text``: see ``process``; a batch asks for what its fields need, ``needs_full``,
+    ``needs_absorbed`` and ``needs_caution_text``)."""
     prof = profile or Profile()
     plans: dict[Any, FiguresPlan | MgcalcError] = {}
     for line, raw in records:
-        yield process(ref, line, raw, prof, full, plans, absorbed)
+        yield process(ref, line, raw, prof, full, plans, absorbed, caution_text)
+
+
+def needs_caution_text(fields: tuple[str, ...] | None) -> bool:
+    """Whether the selected fields show a caution's text (``cautions``), not just its code and level."""
+    return fields is None or "cautions" in fields
 
 
 class Tally:
@@ -300,7 +318,7 @@ class Tally:
         self.records = 0
         self.failed = 0
         self.serious = 0
-        self.worst: dict[str, Caution] = {}
+        self.worst: dict[str, Caution | Finding] = {}
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome."""
@@ -318,4 +336,4 @@ class Tally:
     @property
     def cautions(self) -> list[Caution]:
         """One caution of each level seen (for --fail-on)."""
-        return list(self.worst.values())
+        return build(list(self.worst.values()))

@@ -6,6 +6,7 @@ Pure: every function takes the Reference bundle explicitly.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from mgcalc.core.absorption import (
@@ -18,7 +19,7 @@ from mgcalc.core.absorption import (
     percent,
     relative_range,
 )
-from mgcalc.core.safety import assess, estimate_cautions, quiet_below, safety
+from mgcalc.core.safety import Finding, assess, decide, estimate_cautions, quiet_below, safety
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
@@ -230,19 +231,25 @@ def figures(ref: Reference, plan: FiguresPlan, amount_mg: float) -> dict[str, An
 
 
 def figures_checked(
-    ref: Reference, plan: FiguresPlan, amount_mg: float, absorbed: bool = True
+    ref: Reference, plan: FiguresPlan, amount_mg: float, absorbed: bool = True, caution_text: bool = True
 ) -> dict[str, Any]:
     """``figures`` for an amount already checked (``check_mg``): a batch checks it as it reads it.
 
     ``absorbed=False`` leaves out the absorbed range (a batch asked for other fields).
+    ``caution_text=False``: the cautions that depend on the amount are decided, not built
+    (``safety.decide``: each has its code and level, and builds its Caution on demand), for a
+    batch whose records show no caution's text.
     """
     compound, el = _weights(amount_mg, plan.label_count, plan.elemental, plan.fraction)
     f = plan.form
     daily = el * plan.per_day
+    cautions: Sequence[Caution | Finding]
     if daily < plan.quiet:
         cautions = plan.quiet_cautions
-    else:
+    elif caution_text:
         cautions = [*assess(ref, plan.profile, daily, f).cautions, *plan.child]
+    else:
+        cautions = [*decide(ref, plan.profile, daily, f), *plan.child]
     millimoles = el / plan.mg_per_mmol  # stoichiometry.mmol and meq, with the constants at hand
     out = {
         "form": f.id,

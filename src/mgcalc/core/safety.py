@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
-from mgcalc.schema.base import Level, severity
+from mgcalc.schema.base import Level, State, severity
 from mgcalc.schema.cautions import (
     CKD_STAGES,
     STRENGTH,
@@ -28,7 +29,7 @@ from mgcalc.schema.cautions import (
 )
 from mgcalc.schema.data import Form, LaxativeEvidence, Reference
 from mgcalc.schema.inputs import Profile
-from mgcalc.schema.results import Assessment, Caution, UnknownDrug
+from mgcalc.schema.results import Assessment, Caution, IntakeReference, UnknownDrug
 
 #: CKD stage "3" (not split into a/b) covers both.
 STAGE_ALIASES = {"3": ("3a", "3b")}
@@ -505,7 +506,7 @@ def quiet_below(ref: Reference, profile: Profile) -> float:
     if quiet is None:
         d = ref.cautions
         state = life_state(profile.pregnant, profile.lactating, profile.sex)
-        ul = upper_level(ref, profile.age, state, profile.standard).ul_supplemental_mg
+        ul = _upper_level(ref, profile, state).ul_supplemental_mg
         reports_rda = profile.age is not None and (
             profile.sex is not None or profile.pregnant or profile.lactating
         )
@@ -518,75 +519,128 @@ def quiet_below(ref: Reference, profile: Profile) -> float:
     return quiet
 
 
+class Finding:
+    """A caution decided but not yet built: its code and level, and ``make(*facts)``, which builds
+    the Caution (message, sources). A batch whose records show no caution text needs no more than
+    the code and level (``decide``); ``caution`` builds it when it is wanted."""
+
+    __slots__ = ("code", "facts", "level", "make")
+
+    def __init__(self, code: str, level: Level, make: Callable[..., Caution], *facts: Any) -> None:
+        self.code = code
+        self.level = level
+        self.make = make
+        self.facts = facts
+
+    def caution(self) -> Caution:
+        """The Caution, message and all."""
+        return self.make(*self.facts)
+
+
+def build(found: list[Caution | Finding]) -> list[Caution]:
+    """``found`` with every Finding built into its Caution."""
+    return [c.caution() if isinstance(c, Finding) else c for c in found]
+
+
 def amount_cautions(
     ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
 ) -> list[Caution]:
     """Cautions that depend on the daily amount: the UL, laxative forms, % of the reference intake."""
+    return [f.caution() for f in amount_findings(ref, profile, daily_mg, form)]
+
+
+def amount_findings(
+    ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
+) -> list[Finding]:
+    """Which amount-dependent cautions apply (``amount_cautions``), decided, not yet built."""
     d = ref.cautions
     if daily_mg < quiet_below(ref, profile):  # the common case in a batch: nothing to say
-        return _form_cautions(ref, profile, form)
+        return _form_findings(ref, profile, form)
     state = life_state(profile.pregnant, profile.lactating, profile.sex)
-    ul_ref = upper_level(ref, profile.age, state, profile.standard)
+    ul_ref = _upper_level(ref, profile, state)
     ul = ul_ref.ul_supplemental_mg
-    who = f"age {profile.age:g}" if profile.age is not None else "adults (no age given)"
-    out: list[Caution] = []
+    out: list[Finding] = []
     infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
+    level = d.rules.upper_limit.level
     if ul is None and not infant:
-        out.append(
-            Caution.model_construct(
-                code="upper-limit",
-                level=d.rules.upper_limit.level,
-                message=f"{mg(daily_mg)}/day supplemental magnesium for {ul_ref.life_stage}: {ul_ref.ul_note}.",
-                source=ref.cite(ul_ref.sources),
-            )
-        )
+        out.append(Finding("upper-limit", level, _no_upper_limit, ref, daily_mg, ul_ref))
     elif ul is not None and daily_mg > ul:
-        whose = ul_ref.ul_standard or ul_ref.standard_name
-        out.append(
-            Caution.model_construct(
-                code="upper-limit",
-                level=d.rules.upper_limit.level,
-                message=(
-                    f"{mg(daily_mg)}/day supplemental magnesium is above the UL of {mg(ul)}/day for "
-                    f"{who} ({whose}); {d.rules.upper_limit.note}."
-                ),
-                source=ref.cite(ul_ref.sources),
-            )
-        )
+        out.append(Finding("upper-limit", level, _over_upper_limit, ref, profile, daily_mg, ul, ul_ref))
     if form is not None:
         if _diarrhoea(profile, d) and form.laxative != "none":
-            out.append(
-                Caution.model_construct(
-                    code="laxative",
-                    level="caution",
-                    message=(
-                        f"{form.name} is a {form.laxative}ly laxative form and you have chronic diarrhoea; "
-                        "a gentler form at a low dose is kinder."
-                    ),
-                    source=ref.cite(d.condition("chronic-diarrhea").sources),
-                )
-            )
+            out.append(Finding("laxative", "caution", _laxative_diarrhoea, ref, form))
         else:
-            lax = laxative_caution(ref, form, daily_mg / profile.per_day)
+            per_intake = daily_mg / profile.per_day
+            lax = laxative_level(ref, form, per_intake)
             if lax is not None:
-                out.append(lax)
+                out.append(Finding("laxative", lax, _laxative_caution, ref, form, per_intake, lax))
     if profile.age is not None and (profile.sex is not None or state != "none"):
         r = reference(ref, profile.age, profile.sex, state, profile.standard)
         target = r.rda_mg or r.ai_mg
         if target:
-            kind = "RDA" if r.rda_mg else "adequate intake"
-            out.append(
-                Caution.model_construct(
-                    code="reference-intake",
-                    level="info",
-                    message=(
-                        f"{mg(daily_mg)}/day is {100 * daily_mg / target:.0f}% of the {kind} "
-                        f"({mg(target)}/day, food included) for {r.life_stage} ({r.standard_name})."
-                    ),
-                    source=ref.cite(r.sources),
-                )
-            )
-    return [*out, *_form_cautions(ref, profile, form)]
+            out.append(Finding("reference-intake", "info", _reference_intake, ref, daily_mg, r, target))
+    return [*out, *_form_findings(ref, profile, form)]
+
+
+def _upper_level(ref: Reference, profile: Profile, state: State) -> IntakeReference:
+    """``intake.upper_level`` for the profile (memoised on it, per reference)."""
+    key = ("upper-level", id(ref))
+    hit = profile.memo.get(key)
+    if hit is None or hit[0] is not ref:
+        hit = profile.memo[key] = (ref, upper_level(ref, profile.age, state, profile.standard))
+    result: IntakeReference = hit[1]
+    return result
+
+
+def _no_upper_limit(ref: Reference, daily_mg: float, ul_ref: IntakeReference) -> Caution:
+    return Caution.model_construct(
+        code="upper-limit",
+        level=ref.cautions.rules.upper_limit.level,
+        message=f"{mg(daily_mg)}/day supplemental magnesium for {ul_ref.life_stage}: {ul_ref.ul_note}.",
+        source=ref.cite(ul_ref.sources),
+    )
+
+
+def _over_upper_limit(
+    ref: Reference, profile: Profile, daily_mg: float, ul: float, ul_ref: IntakeReference
+) -> Caution:
+    rule = ref.cautions.rules.upper_limit
+    who = f"age {profile.age:g}" if profile.age is not None else "adults (no age given)"
+    whose = ul_ref.ul_standard or ul_ref.standard_name
+    return Caution.model_construct(
+        code="upper-limit",
+        level=rule.level,
+        message=(
+            f"{mg(daily_mg)}/day supplemental magnesium is above the UL of {mg(ul)}/day for "
+            f"{who} ({whose}); {rule.note}."
+        ),
+        source=ref.cite(ul_ref.sources),
+    )
+
+
+def _laxative_diarrhoea(ref: Reference, form: Form) -> Caution:
+    return Caution.model_construct(
+        code="laxative",
+        level="caution",
+        message=(
+            f"{form.name} is a {form.laxative}ly laxative form and you have chronic diarrhoea; "
+            "a gentler form at a low dose is kinder."
+        ),
+        source=ref.cite(ref.cautions.condition("chronic-diarrhea").sources),
+    )
+
+
+def _reference_intake(ref: Reference, daily_mg: float, r: IntakeReference, target: float) -> Caution:
+    kind = "RDA" if r.rda_mg else "adequate intake"
+    return Caution.model_construct(
+        code="reference-intake",
+        level="info",
+        message=(
+            f"{mg(daily_mg)}/day is {100 * daily_mg / target:.0f}% of the {kind} "
+            f"({mg(target)}/day, food included) for {r.life_stage} ({r.standard_name})."
+        ),
+        source=ref.cite(r.sources),
+    )
 
 
 def laxative_basis(ref: Reference, form: Form) -> tuple[float, LaxativeEvidence]:
@@ -599,6 +653,15 @@ def laxative_basis(ref: Reference, form: Form) -> tuple[float, LaxativeEvidence]
     own = ev.own_dose_mg
     if own is not None:
         return own, ev
+    key = ("laxative-basis", form.id)
+    hit = ref.memo.get(key)
+    if hit is None or hit[0] is not form:  # the catalogue lookup by name, once per form
+        hit = ref.memo[key] = (form, _laxative_basis(ref, ev))
+    basis: tuple[float, LaxativeEvidence] = hit[1]
+    return basis
+
+
+def _laxative_basis(ref: Reference, ev: LaxativeEvidence) -> tuple[float, LaxativeEvidence]:
     target = ref.catalogue.find(ev.like) if ev.like is not None else None
     dose = target.laxative_evidence.own_dose_mg if target is not None else None
     if target is not None and dose is not None:
@@ -661,8 +724,10 @@ def laxative_caution(ref: Reference, form: Form, per_intake_mg: float) -> Cautio
     """The laxative caution for ``per_intake_mg`` elemental of ``form`` taken at once, against the
     evidence (the form's laxative dose, or the IOM's LOAEL), or None below both."""
     level = laxative_level(ref, form, per_intake_mg)
-    if level is None:
-        return None
+    return None if level is None else _laxative_caution(ref, form, per_intake_mg, level)
+
+
+def _laxative_caution(ref: Reference, form: Form, per_intake_mg: float, level: Level) -> Caution:
     dose, ev = laxative_basis(ref, form)
     own = form.laxative_evidence
     what = f"{mg(per_intake_mg)} of magnesium at once from {form.name}"
@@ -693,7 +758,7 @@ def laxative_caution(ref: Reference, form: Form, per_intake_mg: float) -> Cautio
     )
 
 
-def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[Caution]:
+def _form_findings(ref: Reference, profile: Profile, form: Form | None) -> list[Finding]:
     """Cautions that depend on the form: older adults on magnesium oxide."""
     rule = ref.cautions.rules.older_adult
     if (
@@ -704,7 +769,7 @@ def _form_cautions(ref: Reference, profile: Profile, form: Form | None) -> list[
         or form.family != "oxide"
     ):
         return []
-    return [advice_caution(ref, "older-adult-oxide", rule)]
+    return [Finding("older-adult-oxide", rule.level, advice_caution, ref, "older-adult-oxide", rule)]
 
 
 def assess(
@@ -726,29 +791,63 @@ def assess(
 
 def _assess(ref: Reference, profile: Profile, daily_mg: float | None, form: Form | None) -> Assessment:
     base = person_assessment(ref, profile)
-    cautions = base.cautions
-    if form is not None and any(c.applies_to_forms == "antacid" for c in cautions):
-        if is_antacid(ref, form):  # the form is known: the note about antacid forms is implied
-            cautions = [
-                c.model_copy(update={"message": c.message.replace(ANTACID_NOTE, "")})
-                if c.applies_to_forms == "antacid"
-                else c
-                for c in cautions
-            ]
-        else:
-            cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
+    cautions = _person_cautions(ref, profile, base, form)
     if daily_mg is None:
         return (
             base
             if cautions is base.cautions
             else Assessment.model_construct(cautions=cautions, unknown_drugs=base.unknown_drugs)
         )
-    extra = amount_cautions(ref, profile, daily_mg, form)
+    extra = amount_findings(ref, profile, daily_mg, form)
     if not extra and cautions is base.cautions:
         return base
-    merged = [*cautions, *extra]
+    return Assessment.model_construct(
+        cautions=build(_merged(cautions, extra)), unknown_drugs=base.unknown_drugs
+    )
+
+
+def decide(
+    ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
+) -> list[Caution | Finding]:
+    """Which cautions apply to ``profile`` taking ``daily_mg`` of ``form`` a day, in ``assess``'s
+    order: the same codes and levels as ``assess(...).cautions``, with the amount-dependent ones
+    decided but not built (``Finding``: a batch whose records show no caution text needs only
+    their code and level; ``build`` makes the Cautions)."""
+    base = person_assessment(ref, profile)
+    cautions = _person_cautions(ref, profile, base, form)
+    extra = amount_findings(ref, profile, daily_mg, form)
+    return _merged(cautions, extra) if extra else list(cautions)
+
+
+def _merged(cautions: list[Caution], extra: list[Finding]) -> list[Caution | Finding]:
+    """The person's cautions and the amount's, most severe first (in order within a level)."""
+    merged: list[Caution | Finding] = [*cautions, *extra]
     merged.sort(key=lambda c: -severity(c.level))
-    return Assessment.model_construct(cautions=merged, unknown_drugs=base.unknown_drugs)
+    return merged
+
+
+def _person_cautions(ref: Reference, profile: Profile, base: Assessment, form: Form | None) -> list[Caution]:
+    """The person's cautions as they apply to ``form``: with a form, rules that concern only
+    antacid forms apply only to those (memoised on the profile per reference and form)."""
+    cautions = base.cautions
+    if form is None or not any(c.applies_to_forms == "antacid" for c in cautions):
+        return cautions
+    key = ("person-form", id(ref), form.id)
+    hit = profile.memo.get(key)
+    if hit is not None and hit[0] is form:
+        found: list[Caution] = hit[1]
+        return found
+    if is_antacid(ref, form):  # the form is known: the note about antacid forms is implied
+        cautions = [
+            c.model_copy(update={"message": c.message.replace(ANTACID_NOTE, "")})
+            if c.applies_to_forms == "antacid"
+            else c
+            for c in cautions
+        ]
+    else:
+        cautions = [c for c in cautions if c.applies_to_forms != "antacid"]
+    profile.memo[key] = (form, cautions)
+    return cautions
 
 
 def safety(

@@ -199,6 +199,8 @@ def to_mg(value: float, unit: str, constants: Constants | None, what: str = "amo
 
 def check_mg(value: float, what: str = "amount") -> float:
     """Check that ``value`` mg is a usable amount: finite, above 0, at most MAX_MG."""
+    if MIN_MG <= value <= MAX_MG:  # the usual case (NaN fails the comparison)
+        return value
     field = what.replace(" ", "_")
     if math.isnan(value) or math.isinf(value):
         raise MgcalcError(f"{what} must be a finite number, not {value}", field=field)
