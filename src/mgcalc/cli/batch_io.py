@@ -161,6 +161,7 @@ def run_batch(
                     profile,
                     full=b.needs_full(fields),
                     absorbed=b.needs_absorbed(fields),
+                    caution_text=b.needs_caution_text(fields),
                 )
 
             write = _writer(env, output_format, fields)

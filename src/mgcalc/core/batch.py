@@ -165,7 +165,9 @@ def _plan(
         try:
             plan = figures_plan(ref, form, count=count, elemental=elemental, profile=profile)
         except MgcalcError as e:
-            plan = e
+            # kept without its traceback: the frames it holds would keep every local of the
+            # failed lookup alive, thousands of them for a file of unknown forms
+            plan = MgcalcError(str(e), field=e.field)
         if plans is not None and len(form) <= PLAN_NAME_MAX:
             if len(plans) >= PLANS_MAX:
                 plans.clear()
