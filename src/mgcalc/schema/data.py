@@ -372,13 +372,15 @@ class Catalogue(DataModel):
 
     def find(self, name: str) -> Form | None:
         """The form a name means (as ``resolve``), or None: no error, no close-match search."""
-        resolved: dict[str, Form] = self.__pydantic_private__["_resolved"]  # type: ignore[index]
-        hit = resolved.get(name)
+        # the private dicts read once: each ``self._x`` goes through pydantic's attribute hook,
+        # a quarter of `panel`'s time when every ingredient name was looked up this way
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        hit = private["_resolved"].get(name)
         if hit is not None:
-            return hit
+            return hit  # type: ignore[no-any-return]
         key = name_key(name)
-        form_id = self._names.get(key) if key else None
-        return None if form_id is None else self._by_id[form_id]
+        form_id = private["_names"].get(key) if key else None
+        return None if form_id is None else private["_by_id"][form_id]
 
     def resolve(self, name: str) -> "Form":
         """Find a form by id, name, alias or formula, forgivingly (see ``name_key``).
