@@ -604,11 +604,13 @@ def _unicode_problem(record: dict[str, Any]) -> BadRecord | None:
     return _with_id(error, rid if isinstance(rid, str) else raw_id(record))
 
 
-def _depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text (strings skipped)."""
-    depth = deepest = 0
+def json_brackets(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
+    """Each bracket of a JSON text from ``start``, outside strings: its index and the nesting
+    depth after it (an opening bracket deepens, a closing one returns)."""
+    depth = 0
     in_string = escaped = False
-    for ch in text:
+    for i in range(start, len(text)):
+        ch = text[i]
         if in_string:
             if escaped:
                 escaped = False
@@ -620,10 +622,15 @@ def _depth(text: str) -> int:
             in_string = True
         elif ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            yield i, depth
         elif ch in "]}":
             depth -= 1
-    return deepest
+            yield i, depth
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped)."""
+    return max((depth for _, depth in json_brackets(text)), default=0)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mgcalc.core.batch import MAX_LINE, Outcome
+from mgcalc.core.batch_read import json_brackets
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -111,25 +112,7 @@ class _Skip(ValueError):
 
 def _value_end(buf: str, pos: int) -> int | None:
     """Where the JSON value starting at ``pos`` ends (brackets outside strings), or None if it does not."""
-    depth, in_string, escaped = 0, False, False
-    for i in range(pos, len(buf)):
-        ch = buf[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+    return next((i + 1 for i, depth in json_brackets(buf, pos) if depth == 0), None)
 
 
 def _amount(row: dict[str, Any]) -> tuple[str, str | None]:
