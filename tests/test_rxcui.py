@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from mgcalc.core.safety import ingredient_codes, match_drug
 from mgcalc.reference import packaged_reference
+from mgcalc.schema.cautions import DrugRule
 
 from .conftest import run_cli
 
@@ -107,9 +109,6 @@ CODED = [(r, g) for r in RULES for g in r.rxcui]
 
 @pytest.mark.parametrize(("rule", "generic"), CODED, ids=lambda v: getattr(v, "code", v))
 def test_a_generic_carries_its_own_code_only(rule: object, generic: str) -> None:
-    from mgcalc.core.safety import ingredient_codes, match_drug
-    from mgcalc.schema.cautions import DrugRule
-
     assert isinstance(rule, DrugRule)
     found = match_drug(REF, generic)
     assert isinstance(found, list)
@@ -118,8 +117,6 @@ def test_a_generic_carries_its_own_code_only(rule: object, generic: str) -> None
 
 
 def test_a_name_that_is_no_one_ingredient_gets_no_code() -> None:
-    from mgcalc.core.safety import ingredient_codes
-
     for rule in RULES:
         if len(set(rule.rxcui.values())) > 1:  # a class: its brands and class words name no one ingredient
             for brand in rule.brands:

@@ -129,10 +129,9 @@ def ingredient_codes(ref: Reference, name: str, rule: DrugRule) -> list[str]:
         return [name.strip()] if name.strip() in rule.rxcui.values() else []
     d = ref.cautions
     by_generic = {norm_name(g): code for g, code in rule.rxcui.items()}
-    for key in _name_keys(name, d):
-        code = by_generic.get(norm_name(d.abbreviations.get(key, key)))
-        if code is not None:
-            return [code]
+    for key in _spelled_out(_name_keys(name, d), d):
+        if key in by_generic:
+            return [by_generic[key]]
     codes = set(rule.rxcui.values())
     every = rule.generics and all(g in rule.rxcui for g in rule.generics)
     return list(codes) if every and len(codes) == 1 else []
@@ -203,6 +202,11 @@ def _name_keys(name: str, d: CautionData) -> list[str]:
     return list(dict.fromkeys((full, release, bare, " ".join(words), *words)))
 
 
+def _spelled_out(keys: list[str], d: CautionData) -> list[str]:
+    """The lookup keys with the data's abbreviations ("doxy") written out as their drug."""
+    return [norm_name(d.abbreviations.get(k, k)) for k in keys]
+
+
 def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     """The rules a drug name falls under, ignoring case, salts, strengths and dosage forms.
 
@@ -239,7 +243,7 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 "write the medicine's full name",
                 field="drug",
             )
-    keys = [norm_name(d.abbreviations.get(k, k)) for k in keys]
+    keys = _spelled_out(keys, d)
     by_class: dict[str, DrugRule] = {}
     # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and
     # strengths (two-word brands such as "Slow Fe"), then each word: in each class the first hit wins
