@@ -7,7 +7,6 @@ import itertools
 import os
 import signal
 import stat
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ from typing import Any, BinaryIO
 
 from mgcalc.cli import interrupted
 from mgcalc.cli.output import ExitStatus, FailOn, at_or_above, is_utf8, json_bytes_safe
-from mgcalc.cli.terminal import Environment, current
+from mgcalc.cli.terminal import Environment, current, stdin_binary
 from mgcalc.core import batch as b
 from mgcalc.core import dsld as d
 from mgcalc.errors import MgcalcError, literal
@@ -64,22 +63,6 @@ class Input:
     def close(self) -> None:
         if self.owned:
             self.stream.close()
-
-
-def stdin_binary(env: Environment, hint: str) -> BinaryIO:
-    """Standard input as bytes; a one-line error when it is closed, a hint when it is a terminal."""
-    stdin = sys.stdin
-    try:
-        if stdin is None:
-            raise ValueError
-        buffer: BinaryIO = stdin.buffer
-        is_tty = stdin.isatty()
-    except (AttributeError, ValueError, OSError):
-        raise MgcalcError("standard input is closed: give a file, or pipe the records in") from None
-    if is_tty:
-        env.err.write(hint)
-        env.err.flush()
-    return buffer
 
 
 def open_input(file: str, env: Environment, guard: Interrupt | None = None) -> Input:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from mgcalc.cli.batch_io import stdin_binary
-from mgcalc.cli.terminal import current
+from mgcalc.cli.terminal import current, stdin_binary
 from mgcalc.core.dsld import brand_words, read_dsld, record_panel
 from mgcalc.core.panel import PanelInput, read_panel_text
 from mgcalc.errors import MgcalcError, literal

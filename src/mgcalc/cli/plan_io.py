@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import yaml
 from pydantic import ValidationError
 
 from mgcalc.cli.panel_io import read_panel_file
 from mgcalc.cli.terminal import current
+from mgcalc.cli.views import escape
 from mgcalc.core.fhir import plan_bundle
 from mgcalc.core.panel import PanelInput, panel
 from mgcalc.errors import MgcalcError, literal

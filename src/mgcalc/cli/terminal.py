@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from mgcalc.cli.views import Table, View
-from mgcalc.errors import literal
+from mgcalc.errors import MgcalcError, literal
 
 #: Narrowest layout: below it lines may overflow rather than become unreadable.
 MIN_WIDTH = 30
@@ -458,3 +458,19 @@ def _stacked(t: Table, cells: list[list[str]], width: int) -> list[Line]:
         for h, v in zip(heads[1:], row[1:], strict=True):
             out += _prose(v, "", width, kw + 6, f"    {h.ljust(kw)}  ", "key")
     return out
+
+
+def stdin_binary(env: Environment, hint: str) -> BinaryIO:
+    """Standard input as bytes; a one-line error when it is closed, a hint when it is a terminal."""
+    stdin = sys.stdin
+    try:
+        if stdin is None:
+            raise ValueError
+        buffer: BinaryIO = stdin.buffer
+        is_tty = stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        raise MgcalcError("standard input is closed: give a file, or pipe the records in") from None
+    if is_tty:
+        env.err.write(hint)
+        env.err.flush()
+    return buffer

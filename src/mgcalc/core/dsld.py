@@ -26,8 +26,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mgcalc.core.batch import MAX_LINE, Outcome
-from mgcalc.core.batch_read import json_brackets
+from mgcalc.core.batch_read import MAX_LINE, json_brackets
+from mgcalc.core.batch_write import Outcome
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
