@@ -233,6 +233,7 @@ def unknown_rule(ref: Reference, forms: list[Form]) -> DrugRule:
         magnesium_form=None,
         drug_class=None,
         sources=[],
+        rxcui={},
         quote=None,
         where=None,
         conflicts=None,

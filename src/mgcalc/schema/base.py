@@ -6,7 +6,7 @@ can be defined, and imported, without the others.
 """
 
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,18 @@ LEVELS: tuple[Level, ...] = ("info", "caution", "avoid")
 def severity(level: Level) -> int:
     """0 for info, 1 for caution, 2 for avoid."""
     return LEVELS.index(level)
+
+
+def empty_list() -> list[Any]:
+    """A new empty list: the default factory of the result models' list fields.
+
+    Not ``list``: ``model_construct`` (how the core builds results) asks each default factory
+    it calls whether it takes the validated data, reading its signature every time, and a
+    builtin's signature is parsed from text by ``tokenize`` (a Python function's is read at
+    once). Measured on an installed wheel, valgrind: check 806.6 -> 793.6 M instructions, plan
+    1141.7 -> 1125.2 (the first call also compiles tokenize's pattern).
+    """
+    return []
 
 
 def nfkc(text: str) -> str:

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from mgcalc.schema.base import empty_list
 from mgcalc.schema.results import Caution, ModelUsed, RelativeBasis, Result, SafetyFields
 
 
@@ -53,7 +54,7 @@ class CompareRow(Result):
     laxative: str
     price: float | None = None
     cost_per_100mg_absorbed: float | None = None
-    cautions: list[Caution] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=empty_list)
     relative_bioavailability_min: float | None = None
     relative_bioavailability_max: float | None = None
     cost_per_100mg_absorbed_min: float | None = Field(default=None, description="at the high absorbed end")

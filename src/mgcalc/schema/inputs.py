@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from mgcalc.schema.base import Sex, Standard
+from mgcalc.schema.base import Sex, Standard, empty_list
 from mgcalc.schema.batch_record import BatchRecord
 
 
@@ -23,8 +23,8 @@ class Profile(BaseModel):
     lactating: bool = False
     egfr: float | None = None
     ckd_stage: str | None = None
-    drugs: list[str] = Field(default_factory=list)
-    conditions: list[str] = Field(default_factory=list)
+    drugs: list[str] = Field(default_factory=empty_list)
+    conditions: list[str] = Field(default_factory=empty_list)
     per_day: int = 1
     standard: Standard = "us"
     _memo: dict[Any, Any] = PrivateAttr(default_factory=dict)

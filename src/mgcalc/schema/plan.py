@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mgcalc.schema.base import Sex, Standard
+from mgcalc.schema.base import Sex, Standard, empty_list
 from mgcalc.schema.results import Caution, Result, UnknownDrug
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -62,7 +62,7 @@ class Person(Strict):
     lactating: bool = False
     egfr: float | None = Field(default=None, ge=0, le=200)
     ckd_stage: str | None = None
-    conditions: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=empty_list)
     standard: Standard = "us"
 
 
@@ -71,7 +71,7 @@ class Day(Strict):
 
     wake: str = "07:00"
     sleep: str = "23:00"
-    meals: list[str] = Field(default_factory=list)
+    meals: list[str] = Field(default_factory=empty_list)
 
     @field_validator("wake", "sleep", mode="before")
     @classmethod
@@ -146,7 +146,7 @@ class Medicine(Course):
     """A medicine taken at fixed times (or as needed), named as on the packet."""
 
     name: str = Field(min_length=1, max_length=200)
-    times: list[str] = Field(default_factory=list, max_length=12)
+    times: list[str] = Field(default_factory=empty_list, max_length=12)
     cleared: bool = Field(
         default=False,
         description="a pharmacist has checked that this medicine, which mgcalc cannot identify, does "
@@ -201,7 +201,7 @@ class Regimen(Strict):
 
     person: Person = Field(default_factory=Person)
     day: Day = Field(default_factory=Day)
-    medicines: list[Medicine] = Field(default_factory=list, max_length=30)
+    medicines: list[Medicine] = Field(default_factory=empty_list, max_length=30)
     magnesium: list[Product] = Field(min_length=1, max_length=10)
     diet_mg: float | None = Field(default=None, ge=0, le=2000, description="magnesium from food, mg/day")
 
@@ -232,7 +232,7 @@ class Unsatisfied(Result):
     rule: str
     medicine: str
     why: str
-    unblock: list[str] = Field(default_factory=list)
+    unblock: list[str] = Field(default_factory=empty_list)
 
 
 class Timetable(Result):
@@ -244,7 +244,7 @@ class Timetable(Result):
     until: str | None = Field(default=None, description="last date, YYYY-MM-DD (null: open)")
     label: str = Field(description="the pattern in words: 'every day', 'Sundays', 'until 13 Dec'")
     schedule: list["PlanItem"]
-    unsatisfied: list["Unsatisfied"] = Field(default_factory=list)
+    unsatisfied: list["Unsatisfied"] = Field(default_factory=empty_list)
     no_timetable_reason: str | None = None
     min_gap_minutes: int | None = None
 
@@ -267,9 +267,13 @@ class PlanMedicine(Result):
         description="rule: mgcalc has rules for it; no-rule-route: not taken by mouth; unknown: not identified "
         "(kept at the unknown-medicine gap); cleared: not identified, marked cleared by the regimen"
     )
-    rules: list[str] = Field(default_factory=list, description="the codes of the drug rules it falls under")
-    drug_classes: list[str] = Field(default_factory=list)
-    rxcui: list[str] = Field(default_factory=list, description="RxNorm ingredient codes (IN) of those rules")
+    rules: list[str] = Field(
+        default_factory=empty_list, description="the codes of the drug rules it falls under"
+    )
+    drug_classes: list[str] = Field(default_factory=empty_list)
+    rxcui: list[str] = Field(
+        default_factory=empty_list, description="RxNorm ingredient codes (IN) of those rules"
+    )
 
 
 class PlanConflict(Result):
@@ -317,13 +321,13 @@ class PlanResult(Result):
     cautions: list[Caution]
     unknown_drugs: list[UnknownDrug]
     conflicts: list[PlanConflict] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="magnesium-containing medicines (antacids, laxatives) at times another medicine's rule forbids",
     )
     timetables: list[Timetable] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="one timetable per pattern of days (weekly medicines, courses); schedule is the only "
         "one when every day is alike, and empty when they differ",
     )
-    as_needed: list[AsNeeded] = Field(default_factory=list)
-    medicines: list[PlanMedicine] = Field(default_factory=list)
+    as_needed: list[AsNeeded] = Field(default_factory=empty_list)
+    medicines: list[PlanMedicine] = Field(default_factory=empty_list)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mgcalc.schema.base import Laxative, Level, Sex, Standard, State
+from mgcalc.schema.base import Laxative, Level, Sex, Standard, State, empty_list
 
 Basis = Literal["elemental", "compound", "unknown"]
 RelativeBasis = Literal["reference", "measured", "assumed"]
@@ -56,7 +56,7 @@ class Caution(Result):
         default=None, description="the medicine itself contains magnesium, as this catalogue form"
     )
     rxcui: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="RxNorm ingredient code (RxCUI, term type IN) of the medicine as named: the generic it was "
         "matched by; none where the name (a class word, a brand of a class rule) names no one ingredient",
     )
@@ -81,8 +81,8 @@ class SafetyFields(Result):
 
     per_day: int = 1
     daily_elemental_mg: float | None = None
-    cautions: list[Caution] = Field(default_factory=list)
-    unknown_drugs: list[UnknownDrug] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=empty_list)
+    unknown_drugs: list[UnknownDrug] = Field(default_factory=empty_list)
 
 
 # ---------------------------------------------------------------- intake
