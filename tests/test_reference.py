@@ -18,6 +18,7 @@ from mgcalc.reference.files import (
     validate_raw,
 )
 from mgcalc.schema.base import Source
+from mgcalc.schema.cautions import CautionData
 
 from .conftest import REPO, run_cli
 
@@ -74,6 +75,13 @@ def test_constructing_the_packaged_data_equals_validating_it() -> None:
         assert _typed(built) == _typed(getattr(validated, field)), field
     sources = {k: construct(Source, v) for k, v in raw["sources"]["sources"].items()}
     assert {k: _typed(v) for k, v in sources.items()} == {k: _typed(v) for k, v in validated.sources.items()}
+    # constructed cautions build their name lookups on first use, without the validator's checks
+    cautions, checked = construct(CautionData, raw["cautions"]), validated.cautions
+    assert cautions.drug_names == checked.drug_names
+    assert cautions.condition_names == checked.condition_names
+    assert [_typed(r) for r in cautions.all_rules()] == [_typed(r) for r in checked.all_rules()]
+    for name in checked.drug_names:
+        assert [r.code for r in cautions.rules_named(name)] == [r.code for r in checked.rules_named(name)]
 
 
 def test_installed_json_matches_the_yaml_when_present() -> None:
@@ -175,3 +183,17 @@ def test_a_user_catalogue_replaces_only_the_forms(tmp_path: Path) -> None:
     ref = load_reference(_write(tmp_path, yaml.safe_dump(data)))
     assert {f.family for f in ref.catalogue.forms} == {"oxide"}
     assert ref.cautions is packaged_reference().cautions
+
+
+def test_the_cautions_validator_still_checks_names_and_codes() -> None:
+    """Validation (the YAML, and the wheel's build) runs the checks the lookups skip on built data."""
+    from pydantic import ValidationError
+
+    raw = _yaml_raw()["cautions"]
+    coded = next(d for d in raw["drugs"] if d.get("rxcui"))
+    coded["rxcui"] = {next(iter(coded["rxcui"])): "R123"}
+    raw["abbreviations"] = {**raw.get("abbreviations", {}), "zz": "no such drug"}
+    with pytest.raises(ValidationError) as err:
+        CautionData.model_validate(raw)
+    assert "'R123' is not an RxCUI" in str(err.value)
+    assert "'zz' stands for 'no such drug', which is not a known drug name" in str(err.value)

@@ -239,17 +239,18 @@ class CautionData(DataModel):
 
     def _lookups(self) -> dict[str, Any]:
         """The name lookups, built on first use (data constructed without validation skips them
-        until a drug or condition is looked up)."""
+        until a drug or condition is looked up, and then builds them without the checks: the
+        data was validated when the wheel was built)."""
         private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
         if not private["_ready"]:
-            self._build_index()
+            self._build_index(check=False)
         return private
 
     @model_validator(mode="after")
     def _index(self) -> "CautionData":
-        return self._build_index()
+        return self._build_index(check=True)
 
-    def _build_index(self) -> "CautionData":
+    def _build_index(self, check: bool) -> "CautionData":
         problems = []
         owner: dict[str, str] = {}
         rules: dict[str, DrugRule] = {}
@@ -257,64 +258,79 @@ class CautionData(DataModel):
         drug_names: dict[str, list[str]] = {}
         condition_names: dict[str, str] = {}
         dropped = set(self.dosage_words) | set(self.route_words)
+        normed: dict[str, str] = {}  # every name is normalised once
+
+        def norm(name: str) -> str:
+            key = normed.get(name)
+            if key is None:
+                key = normed[name] = _norm(name)
+            return key
+
         for d in self.drugs:
-            member_names = {_norm(n) for m in d.members for n in (*m.generics, *m.brands)}
-            problems += [
-                f"{d.code}: {n!r} is named by the class and by a member"
-                for n in (*d.generics, *d.brands)
-                if _norm(n) in member_names
-            ]
+            if check:
+                member_names = {norm(n) for m in d.members for n in (*m.generics, *m.brands)}
+                problems += [
+                    f"{d.code}: {n!r} is named by the class and by a member"
+                    for n in (*d.generics, *d.brands)
+                    if norm(n) in member_names
+                ]
             for rule in d.rules():
-                if rule.level == "avoid" and (rule.drug_before_hours or rule.drug_after_hours):
-                    problems.append(f"{rule.code}: an avoid rule carries no separation hours")
-                if not rule.generics and not rule.brands:
-                    problems.append(f"{rule.code}: names no generic and no brand")
-                if rule.code in rules:
-                    problems.append(f"drug rule code {rule.code!r} is used twice")
+                if check:
+                    if rule.level == "avoid" and (rule.drug_before_hours or rule.drug_after_hours):
+                        problems.append(f"{rule.code}: an avoid rule carries no separation hours")
+                    if not rule.generics and not rule.brands:
+                        problems.append(f"{rule.code}: names no generic and no brand")
+                    if rule.code in rules:
+                        problems.append(f"drug rule code {rule.code!r} is used twice")
                 rules[rule.code] = rule
                 class_of[rule.code] = d.code
                 for n in (*rule.generics, *rule.brands):
-                    key = _norm(n)
+                    key = norm(n)
                     codes = drug_names.setdefault(key, [])
                     # a name belongs to one rule per class; members override their class
-                    if owner.get(f"{d.code}:{key}") not in (None, d.code):
+                    if check and owner.get(f"{d.code}:{key}") not in (None, d.code):
                         problems.append(f"drug name {n!r} is in two members of {d.code!r}")
                     owner[f"{d.code}:{key}"] = rule.code
                     if rule.code not in codes:
                         codes.append(rule.code)
-        for code, rule in rules.items():
-            for generic, cui in rule.rxcui.items():
+        if check:
+            for code, rule in rules.items():
                 # a rule naming brands only keys its codes to its brands
-                if _norm(generic) not in {_norm(g) for g in rule.generics or rule.brands}:
-                    problems.append(f"{code}: rxcui for {generic!r}, which is not one of its generics")
-                if not re.fullmatch(r"[1-9][0-9]{0,8}", cui):
-                    problems.append(f"{code}: {cui!r} is not an RxCUI")
+                own = {norm(g) for g in rule.generics or rule.brands} if rule.rxcui else set()
+                for generic, cui in rule.rxcui.items():
+                    if norm(generic) not in own:
+                        problems.append(f"{code}: rxcui for {generic!r}, which is not one of its generics")
+                    if not re.fullmatch(r"[1-9][0-9]{0,8}", cui):
+                        problems.append(f"{code}: {cui!r} is not an RxCUI")
         # then each name without its dosage words ("Envarsus XR" as "envarsus"), where that is
         # not a name already and only one rule would claim it
         bare: dict[str, set[str]] = {}
         for code, rule in rules.items():
             for n in (*rule.generics, *rule.brands):
-                key = bare_name(_norm(n), dropped)
+                key = bare_name(norm(n), dropped)
                 if key and key not in drug_names:
                     bare.setdefault(key, set()).add(code)
         for key, codes_ in bare.items():
             if len(codes_) == 1:
                 drug_names[key] = list(codes_)
-        for short, full in self.abbreviations.items():
-            if _norm(full) not in drug_names:
-                problems.append(f"abbreviation {short!r} stands for {full!r}, which is not a known drug name")
-            if _norm(short) in drug_names:
-                problems.append(f"abbreviation {short!r} is already a drug name")
-        for short, fulls in self.ambiguous_abbreviations.items():
-            problems += [
-                f"ambiguous abbreviation {short!r}: {f!r} is not a known drug name"
-                for f in fulls
-                if _norm(f) not in drug_names
-            ]
+        if check:
+            for short, full in self.abbreviations.items():
+                if norm(full) not in drug_names:
+                    problems.append(
+                        f"abbreviation {short!r} stands for {full!r}, which is not a known drug name"
+                    )
+                if norm(short) in drug_names:
+                    problems.append(f"abbreviation {short!r} is already a drug name")
+            for short, fulls in self.ambiguous_abbreviations.items():
+                problems += [
+                    f"ambiguous abbreviation {short!r}: {f!r} is not a known drug name"
+                    for f in fulls
+                    if norm(f) not in drug_names
+                ]
         for c in self.conditions:
             for n in (c.code, c.name, *c.aliases):
-                condition_names[_norm(n).replace(" ", "-")] = c.code
-        if set(self.kidney.stages) != set(CKD_STAGES):
+                condition_names[norm(n).replace(" ", "-")] = c.code
+        if check and set(self.kidney.stages) != set(CKD_STAGES):
             problems.append(f"kidney.stages must be exactly {', '.join(CKD_STAGES)}")
         if problems:
             raise ValueError("; ".join(problems))
