@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -354,8 +355,15 @@ PLAIN_WORDS: dict[str, str] = {
     r"that closes (\d+) of (\d+) waking slots": "that leaves {free} of the waking day free",
     r"would free (\d+) five-minute slots": "would free {slots}",
 }
-_PLAIN = [(re.compile(k), v) for k, v in PLAIN_WORDS.items()]
-_PLAIN_ANY = re.compile("|".join(f"(?:{k})" for k in PLAIN_WORDS))
+
+
+@functools.cache
+def _plain_patterns() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str]]]:
+    """Any term of PLAIN_WORDS, and each term with its plain words: compiled on the handout's first
+    use, not at import (a plan without a handout needs none; measured: plan 1095.4 -> 1080.9 M
+    instructions, valgrind, installed wheel)."""
+    each = [(re.compile(k), v) for k, v in PLAIN_WORDS.items()]
+    return re.compile("|".join(f"(?:{k})" for k in PLAIN_WORDS)), each
 
 
 def _span(minutes_: int) -> str:
@@ -369,8 +377,10 @@ def _span(minutes_: int) -> str:
 def plain(text: str) -> str:
     """``text`` with the terms of ``PLAIN_WORDS`` in plain words (one pass, left to right)."""
 
+    any_term, each = _plain_patterns()
+
     def one(m: re.Match[str]) -> str:
-        for rx, repl in _PLAIN:
+        for rx, repl in each:
             hit = rx.fullmatch(m.group(0))
             if hit is None:
                 continue
@@ -382,7 +392,7 @@ def plain(text: str) -> str:
             return hit.expand(repl)
         return m.group(0)
 
-    return _PLAIN_ANY.sub(one, text)
+    return any_term.sub(one, text)
 
 
 # ---------------------------------------------------------------- the handout
