@@ -50,3 +50,7 @@ class DataHook(BuildHookInterface):  # type: ignore[misc]
         index = out / "forms.index.json"
         index.write_text(json.dumps(bundle.catalogue.name_index(), ensure_ascii=False), encoding="utf-8")
         build_data["force_include"][str(index)] = "mgcalc/data/forms.index.json"
+        # and the cautions' drug and condition names, normalised
+        names = out / "cautions.index.json"
+        names.write_text(json.dumps(bundle.cautions.name_index(), ensure_ascii=False), encoding="utf-8")
+        build_data["force_include"][str(names)] = "mgcalc/data/cautions.index.json"

@@ -80,8 +80,16 @@ def test_constructing_the_packaged_data_equals_validating_it() -> None:
     assert cautions.drug_names == checked.drug_names
     assert cautions.condition_names == checked.condition_names
     assert [_typed(r) for r in cautions.all_rules()] == [_typed(r) for r in checked.all_rules()]
-    for name in checked.drug_names:
-        assert [r.code for r in cautions.rules_named(name)] == [r.code for r in checked.rules_named(name)]
+    # ... or from the name index the wheel ships (cautions.index.json), the one validation builds
+    index = json.loads(json.dumps(checked.name_index()))
+    indexed = construct(CautionData, raw["cautions"]).use_name_index(lambda: index)
+    for built in (cautions, indexed):
+        assert built.name_index() == checked.name_index()
+        for name in checked.drug_names:
+            assert [r.code for r in built.rules_named(name)] == [r.code for r in checked.rules_named(name)]
+    named = checked.conditions[0].name
+    assert indexed.condition_code(named) == checked.condition_code(named) == checked.conditions[0].code
+    assert [_typed(r) for r in indexed.all_rules()] == [_typed(r) for r in checked.all_rules()]
 
 
 def test_installed_json_matches_the_yaml_when_present() -> None:
@@ -96,6 +104,8 @@ def test_installed_json_matches_the_yaml_when_present() -> None:
     # the name index shipped beside the JSON is the one a full validation builds
     index = json.loads(_built_json("forms.index").read_text(encoding="utf-8"))
     assert index == validate_raw(raw).catalogue.name_index()
+    names = json.loads(_built_json("cautions.index").read_text(encoding="utf-8"))
+    assert names == validate_raw(raw).cautions.name_index()
 
 
 def test_every_source_key_is_cited_once() -> None:

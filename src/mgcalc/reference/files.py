@@ -241,6 +241,12 @@ def _constructed(field: str) -> Any:
     stem, model = DATA_FILES[field]
     if field == "sources":  # the bundle keeps the mapping: no model for the file's wrapper
         return {k: construct(Source, v) for k, v in _packaged_raw(stem)["sources"].items()}
+    if field == "cautions":  # its name index ships beside the JSON too, read on first lookup
+        cautions = construct(CautionData, _packaged_raw(stem))
+        names = _built_json("cautions.index")
+        if names.is_file():
+            cautions.use_name_index(lambda: json.loads(names.read_text(encoding="utf-8")))
+        return cautions
     if field != "catalogue":
         return construct(model, _packaged_raw(stem))
     cat = construct(Catalogue, _packaged_raw(stem))
