@@ -136,7 +136,8 @@ def read_fields(raw: dict[str, Any]) -> Fields:
             and form.__class__ is str
             and form
             and (rid is None or rid.__class__ is str)
-            and not (amount[0].isspace() or amount[-1].isspace() or form[0].isspace() or form[-1].isspace())
+            and amount.strip() == amount  # not padded (strip: the same whitespace as isspace)
+            and form.strip() == form
         ):
             return rid, amount, form, "", False, 1, None
     rec = BatchRecord.model_validate(raw)
@@ -150,16 +151,16 @@ PLANS_MAX = 4096
 
 def _plan(
     ref: Reference,
+    key: Any,
     form: str,
     count: int,
     elemental: bool,
     profile: Profile,
     plans: dict[Any, FiguresPlan | MgcalcError] | None,
 ) -> FiguresPlan:
-    """The per-form part of a label's figures (``dosing.figures_plan``), worked out once per form
-    text, count and basis and kept in ``plans``; so is an unknown form's error (with the closest
-    names, slow to find)."""
-    key: Any = form if count == 1 and not elemental else (form, count, elemental)
+    """The per-form part of a label's figures (``dosing.figures_plan``) for a form text, count
+    and basis not in ``plans`` (or kept there as an error): worked out and kept under ``key``;
+    so is an unknown form's error (with the closest names, slow to find)."""
     plan = plans.get(key) if plans is not None else None
     if plan is None:
         try:
@@ -191,10 +192,14 @@ def _label(
     caution_text: bool = True,
 ) -> dict[str, Any]:
     """A label's fields: all of them (``full``), else its figures (the absorbed range only with
-    ``absorbed``; the cautions decided, not built, without ``caution_text``)."""
+    ``absorbed``; the cautions decided, not built, without ``caution_text``), from the form's
+    plan kept in ``plans`` by form text, count and basis."""
     if full:
         return label_fields(ref, mg, form, count=count, elemental=elemental, profile=profile)
-    plan = _plan(ref, form, count, elemental, profile, plans)
+    key: Any = form if count == 1 and not elemental else (form, count, elemental)
+    plan = plans.get(key) if plans is not None else None
+    if not isinstance(plan, FiguresPlan):
+        plan = _plan(ref, key, form, count, elemental, profile, plans)
     return figures_checked(ref, plan, mg, absorbed, caution_text)
 
 
@@ -231,12 +236,12 @@ def process(
         assert amount_text is not None and form is not None
         if unit and unit_key(unit) is None:
             raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
-        amount = read_amount(
+        mg, molar, written = read_amount(
             f"{amount_text} {unit}" if unit else amount_text, constants=ref.catalogue.constants
         )
-        if amount.molar and not elemental:
-            raise _molar(amount.text)
-        label = _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed, caution_text)
+        if molar and not elemental:
+            raise _molar(written)
+        label = _label(ref, mg, form, count, elemental, profile, full, plans, absorbed, caution_text)
         return _new_outcome((line, rid, label, None, None, None, None))
     except ValidationError as e:
         return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))

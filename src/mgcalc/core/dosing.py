@@ -19,7 +19,15 @@ from mgcalc.core.absorption import (
     percent,
     relative_range,
 )
-from mgcalc.core.safety import Finding, assess, decide, estimate_cautions, quiet_below, safety
+from mgcalc.core.safety import (
+    AmountRules,
+    Finding,
+    amount_rules,
+    assess,
+    estimate_cautions,
+    quiet_below,
+    safety,
+)
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
@@ -166,6 +174,7 @@ class FiguresPlan:
         "profile",
         "quiet",
         "quiet_cautions",
+        "rules",
     )
 
     def __init__(
@@ -193,6 +202,7 @@ class FiguresPlan:
         self.charge = charge
         self.fraction = form.fraction
         self.per_day = profile.per_day
+        self.rules: AmountRules | None = None  # safety.amount_rules, on the first amount over ``quiet``
 
 
 def figures_plan(
@@ -249,7 +259,13 @@ def figures_checked(
     elif caution_text:
         cautions = [*assess(ref, plan.profile, daily, f).cautions, *plan.child]
     else:
-        cautions = [*decide(ref, plan.profile, daily, f), *plan.child]
+        rules = plan.rules
+        if rules is None:
+            rules = plan.rules = amount_rules(ref, plan.profile, f)
+        decided = rules.decide(daily)
+        if plan.child:
+            decided += plan.child
+        cautions = decided
     millimoles = el / plan.mg_per_mmol  # stoichiometry.mmol and meq, with the constants at hand
     out = {
         "form": f.id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from functools import cache
+from functools import cache, partial
 from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError, literal
@@ -99,6 +99,11 @@ class Amount(NamedTuple):
     mg: float
     molar: bool
     text: str  # the amount as written ("4 mmol")
+
+
+#: Amount(mg, molar, text) without the keyword handling of NamedTuple's constructor (a batch reads
+#: one per record).
+_amount = partial(tuple.__new__, Amount)
 
 
 #: Footnote marks printed as superscripts (U+00B9, U+00B2, U+00B3, U+2070-U+2079): a space, never a
@@ -221,11 +226,14 @@ def read_amount(text: str | float | int, what: str = "amount", constants: Consta
     Raises MgcalcError for garbage, unknown units, zero, negative, NaN,
     infinity or more than MAX_MG; an amount in mmol or mEq without ``constants``.
     """
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return Amount(check_mg(float(text), what), False, f"{text:g}")
-    raw = str(text)
+    if text.__class__ is str:  # the usual case first (``int | float`` builds a union each call)
+        raw = text
+    elif isinstance(text, int | float) and not isinstance(text, bool):
+        return _amount((check_mg(float(text), what), False, f"{text:g}"))
+    else:
+        raw = str(text)
     if raw.isascii() and raw.replace(".", "", 1).isdigit():  # the common plain number: no regex
-        return Amount(check_mg(float(raw), what), False, raw)
+        return _amount((check_mg(float(raw), what), False, raw))
     field = what.replace(" ", "_")
     if not raw.isprintable():
         m = None
