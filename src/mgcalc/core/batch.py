@@ -289,7 +289,7 @@ def _text_outcome(
         fields = _label(
             ref, p.stated_mg, p.forms[0], 1, elemental, profile, full, plans, absorbed, caution_text
         )
-    return Outcome(line, rid, label=fields, parsed=p)
+    return _new_outcome((line, rid, fields, p, None, None, None))
 
 
 def run(

@@ -235,9 +235,14 @@ class Outcome(NamedTuple):
         that is not valid UTF-8).
         """
         label = self.label
-        if fields is None or label is None or self.parsed is not None or self.extra is not None:
+        if (
+            fields is None
+            or label is None
+            or self.extra is not None
+            or (self.parsed is not None and not _PARSED.isdisjoint(fields))
+        ):
             data = {k: _jsonable(v) for k, v in self.record(fields).items()}
-        else:  # the common record, as ``record`` builds it, in one pass
+        else:  # the common record (a label's fields only), as ``record`` builds it, in one pass
             data = {"line": self.line, "id": self.id}
             last = _LAST
             (last[1] if last[0] is fields else _label_writer(fields)).write(data, label)
