@@ -471,21 +471,19 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             # into the next one) or not closed as the line reader closes it is an error here, and
             # the line reader reads from that row on; so is a field running on over a line end
             quoted = '"' in simple_text
-            no = feed.no
+            no = start = feed.no
             rows = csv.reader(lines, delimiter=d, strict=quoted)
             try:
                 for row in rows:
-                    if quoted and rows.line_num != no - feed.no + 1:
+                    if quoted and rows.line_num != no - start + 1:
                         raise csv.Error
                     no += 1
                     if not row:
                         continue  # a blank line
                     if len(row) > width:
                         yield no, _too_many(row, width, id_at)
-                    elif "" in row or len(row) < width:
-                        yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
-                    else:  # as many fields as names, none empty
-                        yield no, dict(zip(names, row, strict=False))
+                    else:  # empty cells left out (by index: zip's strict=False costs more than the dict)
+                        yield no, {names[i]: v for i, v in enumerate(row) if v}
             except csv.Error:  # the line reader reads the rest of the block, from this row on
                 source.pending.extend(line.encode() + b"\n" for line in lines[no - feed.no :])
             finally:
@@ -517,7 +515,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
         if len(row) > width:
             yield taken[0][0], _too_many(row, width, id_at)
             continue
-        record = {k: v for k, v in zip(names, row, strict=False) if v != ""}
+        record = {names[i]: v for i, v in enumerate(row) if v}
         if feed.bad and (problem := _unicode_problem(record)) is not None:
             yield taken[0][0], problem
             continue
