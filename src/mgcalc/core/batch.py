@@ -12,6 +12,7 @@ The names other modules use from the three steps are importable from here.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -79,6 +80,7 @@ __all__ = [
     "PLANS_MAX",
     "PLAN_NAME_MAX",
     "BadRecord",
+    "Batch",
     "Format",
     "HeaderError",
     "Line",
@@ -149,58 +151,109 @@ PLAN_NAME_MAX = 200
 PLANS_MAX = 4096
 
 
-def _plan(
-    ref: Reference,
-    key: Any,
-    form: str,
-    count: int,
-    elemental: bool,
-    profile: Profile,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-) -> FiguresPlan:
-    """The per-form part of a label's figures (``dosing.figures_plan``) for a form text, count
-    and basis not in ``plans`` (or kept there as an error): worked out and kept under ``key``;
-    so is an unknown form's error (with the closest names, slow to find)."""
-    plan = plans.get(key) if plans is not None else None
-    if plan is None:
+class Batch:
+    """One batch's settings and what it keeps from record to record: ``process`` turns each input
+    record into its Outcome (the one path every record takes).
+
+    ``full``: a label's full fields (``label_fields``); else only its figures
+    (``label_figures``: the default record needs no more; the absorbed range
+    only with ``absorbed``), with the per-form part kept in ``plans`` for the
+    next record of that form (None: nothing kept). Without ``caution_text``
+    (the record shows no ``cautions``) and without ``full``, the label's
+    cautions are decided, not built (``safety.decide``): code and level, what
+    ``caution_levels``, the tally, --fail-on and the hidden-caution note use.
+    """
+
+    __slots__ = ("absorbed", "caution_text", "constants", "full", "plans", "profile", "ref")
+
+    def __init__(
+        self,
+        ref: Reference,
+        profile: Profile,
+        *,
+        full: bool = True,
+        absorbed: bool = True,
+        caution_text: bool = True,
+        plans: dict[Any, FiguresPlan | MgcalcError] | None = None,
+    ) -> None:
+        self.ref = ref
+        self.profile = profile
+        self.full = full
+        self.absorbed = absorbed
+        self.caution_text = caution_text
+        self.plans = plans
+        self.constants = ref.catalogue.constants  # for amounts in mmol or mEq
+
+    def process(self, line: int, raw: dict[str, Any] | str | BadRecord) -> Outcome:
+        """The outcome of one input record: never raises for bad input."""
+        if raw.__class__ is not dict:
+            if isinstance(raw, BadRecord):
+                return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
+            if isinstance(raw, str):
+                return Outcome(line, None, error=raw)
+        assert isinstance(raw, dict)
         try:
-            plan = figures_plan(ref, form, count=count, elemental=elemental, profile=profile)
+            rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
+            if text:
+                return self._text(line, rid, text)
+            assert amount_text is not None and form is not None
+            if unit and unit_key(unit) is None:
+                raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
+            mg, molar, written = read_amount(
+                f"{amount_text} {unit}" if unit else amount_text, "amount", self.constants
+            )
+            if molar and not elemental:
+                raise _molar(written)
+            return _new_outcome((line, rid, self._label(mg, form, count, elemental), None, None, None, None))
+        except ValidationError as e:
+            return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
         except MgcalcError as e:
-            # kept without its traceback: the frames it holds would keep every local of the
-            # failed lookup alive, thousands of them for a file of unknown forms
-            plan = MgcalcError(str(e), field=e.field)
-        if plans is not None and len(form) <= PLAN_NAME_MAX:
-            if len(plans) >= PLANS_MAX:
-                plans.clear()
-            plans[key] = plan
-    if plan.__class__ is FiguresPlan:
-        return plan
-    assert isinstance(plan, MgcalcError)
-    raise MgcalcError(str(plan), field=plan.field)
+            return Outcome(line, raw_id(raw), error=str(e))
+        except Exception as e:
+            return Outcome(line, raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
 
+    def _label(self, mg: float, form: str, count: int, elemental: bool) -> dict[str, Any]:
+        """A label's fields: all of them (``full``), else its figures, from the form's plan kept in
+        ``plans`` by form text, count and basis."""
+        if self.full:
+            return label_fields(self.ref, mg, form, count=count, elemental=elemental, profile=self.profile)
+        key: Any = form if count == 1 and not elemental else (form, count, elemental)
+        plans = self.plans
+        plan = plans.get(key) if plans is not None else None
+        if not isinstance(plan, FiguresPlan):
+            plan = self._plan(key, form, count, elemental)
+        return figures_checked(self.ref, plan, mg, self.absorbed, self.caution_text)
 
-def _label(
-    ref: Reference,
-    mg: float,
-    form: str,
-    count: int,
-    elemental: bool,
-    profile: Profile,
-    full: bool,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-    absorbed: bool,
-    caution_text: bool = True,
-) -> dict[str, Any]:
-    """A label's fields: all of them (``full``), else its figures (the absorbed range only with
-    ``absorbed``; the cautions decided, not built, without ``caution_text``), from the form's
-    plan kept in ``plans`` by form text, count and basis."""
-    if full:
-        return label_fields(ref, mg, form, count=count, elemental=elemental, profile=profile)
-    key: Any = form if count == 1 and not elemental else (form, count, elemental)
-    plan = plans.get(key) if plans is not None else None
-    if not isinstance(plan, FiguresPlan):
-        plan = _plan(ref, key, form, count, elemental, profile, plans)
-    return figures_checked(ref, plan, mg, absorbed, caution_text)
+    def _plan(self, key: Any, form: str, count: int, elemental: bool) -> FiguresPlan:
+        """The per-form part of a label's figures (``dosing.figures_plan``) for a form text, count
+        and basis not in ``plans`` (or kept there as an error): worked out and kept under ``key``;
+        so is an unknown form's error (with the closest names, slow to find)."""
+        plans = self.plans
+        plan = plans.get(key) if plans is not None else None
+        if plan is None:
+            try:
+                plan = figures_plan(self.ref, form, count=count, elemental=elemental, profile=self.profile)
+            except MgcalcError as e:
+                # kept without its traceback: the frames it holds would keep every local of the
+                # failed lookup alive, thousands of them for a file of unknown forms
+                plan = MgcalcError(str(e), field=e.field)
+            if plans is not None and len(form) <= PLAN_NAME_MAX:
+                if len(plans) >= PLANS_MAX:
+                    plans.clear()
+                plans[key] = plan
+        if plan.__class__ is FiguresPlan:
+            return plan
+        assert isinstance(plan, MgcalcError)
+        raise MgcalcError(str(plan), field=plan.field)
+
+    def _text(self, line: int, rid: str | None, text: str) -> Outcome:
+        """A ``text`` record: the label line read, and its label's fields when one form and the
+        basis are known."""
+        p = parse_label(self.ref, text)
+        fields = None
+        if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
+            fields = self._label(p.stated_mg, p.forms[0], 1, p.basis == "elemental")
+        return _new_outcome((line, rid, fields, p, None, None, None))
 
 
 def process(
@@ -213,42 +266,9 @@ def process(
     absorbed: bool = True,
     caution_text: bool = True,
 ) -> Outcome:
-    """The outcome of one input record: never raises for bad input.
-
-    ``full``: a label's full fields (``label_fields``); else only its figures
-    (``label_figures``: the default record needs no more; the absorbed range
-    only with ``absorbed``), with the per-form part kept in ``plans`` for the
-    next record of that form. Without ``caution_text`` (the record shows no
-    ``cautions``) and without ``full``, the label's cautions are decided, not
-    built (``safety.decide``): code and level, what ``caution_levels``, the
-    tally, --fail-on and the hidden-caution note use.
-    """
-    if raw.__class__ is not dict:
-        if isinstance(raw, BadRecord):
-            return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
-        if isinstance(raw, str):
-            return Outcome(line, None, error=raw)
-    assert isinstance(raw, dict)
-    try:
-        rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
-        if text:
-            return _text_outcome(ref, line, rid, text, profile, full, plans, absorbed, caution_text)
-        assert amount_text is not None and form is not None
-        if unit and unit_key(unit) is None:
-            raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
-        mg, molar, written = read_amount(
-            f"{amount_text} {unit}" if unit else amount_text, constants=ref.catalogue.constants
-        )
-        if molar and not elemental:
-            raise _molar(written)
-        label = _label(ref, mg, form, count, elemental, profile, full, plans, absorbed, caution_text)
-        return _new_outcome((line, rid, label, None, None, None, None))
-    except ValidationError as e:
-        return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
-    except MgcalcError as e:
-        return Outcome(line, raw_id(raw), error=str(e))
-    except Exception as e:
-        return Outcome(line, raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+    """The outcome of one input record (``Batch.process``): never raises for bad input."""
+    batch = Batch(ref, profile, full=full, absorbed=absorbed, caution_text=caution_text, plans=plans)
+    return batch.process(line, raw)
 
 
 #: Outcome(line, id, label) without the keyword handling of NamedTuple's constructor (a batch
@@ -269,29 +289,6 @@ def _molar(text: str) -> MgcalcError:
     )
 
 
-def _text_outcome(
-    ref: Reference,
-    line: int,
-    rid: str | None,
-    text: str,
-    profile: Profile,
-    full: bool,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-    absorbed: bool,
-    caution_text: bool = True,
-) -> Outcome:
-    """A ``text`` record: the label line read, and its label's fields when one form and the basis
-    are known."""
-    p = parse_label(ref, text)
-    fields = None
-    if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
-        elemental = p.basis == "elemental"
-        fields = _label(
-            ref, p.stated_mg, p.forms[0], 1, elemental, profile, full, plans, absorbed, caution_text
-        )
-    return _new_outcome((line, rid, fields, p, None, None, None))
-
-
 def run(
     ref: Reference,
     records: Iterable[Record],
@@ -302,12 +299,12 @@ def run(
     caution_text: bool = True,
 ) -> Iterator[Outcome]:
     """One outcome per input record, in order, streaming (``full``, ``absorbed`` and
-    ``caution_text``: see ``process``; a batch asks for what its fields need, ``needs_full``,
+    ``caution_text``: see ``Batch``; a batch asks for what its fields need, ``needs_full``,
     ``needs_absorbed`` and ``needs_caution_text``)."""
-    prof = profile or Profile()
-    plans: dict[Any, FiguresPlan | MgcalcError] = {}
-    for line, raw in records:
-        yield process(ref, line, raw, prof, full, plans, absorbed, caution_text)
+    batch = Batch(
+        ref, profile or Profile(), full=full, absorbed=absorbed, caution_text=caution_text, plans={}
+    )
+    return itertools.starmap(batch.process, records)
 
 
 def needs_caution_text(fields: tuple[str, ...] | None) -> bool:
