@@ -173,6 +173,9 @@ def test_the_record_asked_for_is_the_full_record_restricted_to_its_fields(
                 st.none(),
             ),
             "form": st.one_of(st.sampled_from(FORM_TEXTS), st.integers(0, 9), st.none()),
+            "text": st.one_of(
+                st.sampled_from([*TEXTS, "", " Zinc 15 mg", "Zinc 15 mg\t"]), st.integers(0, 9), st.none()
+            ),
         },
     )
 )

@@ -110,7 +110,7 @@ __all__ = [
 ]
 
 #: The keys of a record ``read_fields`` reads without building a BatchRecord.
-_PLAIN = frozenset(("id", "amount", "form"))
+_PLAIN = frozenset(("id", "amount", "form", "text"))
 
 #: What ``read_fields`` gives: id, amount, form, unit ("" for none), elemental basis, count, text.
 Fields = tuple[str | None, str | None, str | None, str, bool, int, str | None]
@@ -120,28 +120,33 @@ def read_fields(raw: dict[str, Any]) -> Fields:
     """(id, amount, form, unit, elemental, count, text) of a raw record, as ``BatchRecord`` reads it
     (raising its ValidationError for a record it refuses).
 
-    A record of only an id, an amount and a form, each text (the amount may be a JSON number:
-    BatchRecord takes its text) and none of them padded or empty, is read as it stands, without
-    building a BatchRecord: what BatchRecord would give (a property test holds the two equal).
+    A record of only an id and an amount and a form, or an id and a text, each text (the amount
+    may be a JSON number: BatchRecord takes its text) and none of them padded or empty, is read as
+    it stands, without building a BatchRecord: what BatchRecord would give (a property test holds
+    the two equal).
     """
     if raw.keys() <= _PLAIN:
+        rid = raw.get("id")
+        text = raw.get("text")
         amount = raw.get("amount")
         form = raw.get("form")
-        rid = raw.get("id")
-        kind = amount.__class__
-        if kind is int or kind is float:
-            amount = str(amount)  # BatchRecord's coerce_numbers_to_str
-            kind = str
-        if (
-            kind is str
-            and amount
-            and form.__class__ is str
-            and form
-            and (rid is None or rid.__class__ is str)
-            and amount.strip() == amount  # not padded (strip: the same whitespace as isspace)
-            and form.strip() == form
-        ):
-            return rid, amount, form, "", False, 1, None
+        if rid is None or rid.__class__ is str:
+            if text is None:
+                kind = amount.__class__
+                if kind is int or kind is float:
+                    amount = str(amount)  # BatchRecord's coerce_numbers_to_str
+                    kind = str
+                if (
+                    kind is str
+                    and amount
+                    and form.__class__ is str
+                    and form
+                    and amount.strip() == amount  # not padded (strip: the same whitespace as isspace)
+                    and form.strip() == form
+                ):
+                    return rid, amount, form, "", False, 1, None
+            elif amount is None and form is None and text.__class__ is str and text and text.strip() == text:
+                return rid, None, None, "", False, 1, text
     rec = BatchRecord.model_validate(raw)
     return rec.id, rec.amount, rec.form, rec.unit or "", rec.basis == "elemental", rec.count, rec.text
 
@@ -332,9 +337,15 @@ class Tally:
         label = outcome.label
         cautions = label["cautions"] if label is not None else outcome.cautions
         if cautions:
+            worst = self.worst
+            serious = False
             for c in cautions:
-                self.worst.setdefault(c.level, c)
-            if any(c.level != "info" for c in cautions):
+                level = c.level
+                if level not in worst:
+                    worst[level] = c
+                if level != "info":
+                    serious = True
+            if serious:
                 self.serious += 1
 
     @property
