@@ -59,7 +59,7 @@ from mgcalc.core.batch_write import (
 from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields
 from mgcalc.core.labels import parse_label
 from mgcalc.core.safety import Finding, build
-from mgcalc.core.units import UNITS_TEXT, read_amount, unit_key
+from mgcalc.core.units import UNITS_TEXT, amount_parts, unit_key
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
@@ -204,7 +204,7 @@ class Batch:
             assert amount_text is not None and form is not None
             if unit and unit_key(unit) is None:
                 raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
-            mg, molar, written = read_amount(
+            mg, molar, written = amount_parts(
                 f"{amount_text} {unit}" if unit else amount_text, "amount", self.constants
             )
             if molar and not elemental:
