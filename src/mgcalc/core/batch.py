@@ -191,12 +191,10 @@ class Batch:
 
     def process(self, line: int, raw: dict[str, Any] | str | BadRecord) -> Outcome:
         """The outcome of one input record: never raises for bad input."""
-        if raw.__class__ is not dict:
+        if not isinstance(raw, dict):
             if isinstance(raw, BadRecord):
                 return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
-            if isinstance(raw, str):
-                return Outcome(line, None, error=raw)
-        assert isinstance(raw, dict)
+            return Outcome(line, None, error=raw)
         try:
             rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
             if text:
