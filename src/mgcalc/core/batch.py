@@ -56,12 +56,12 @@ from mgcalc.core.batch_write import (
     needs_full,
     parse_fields,
 )
-from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields
+from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields, resolve
 from mgcalc.core.labels import parse_label
 from mgcalc.core.safety import Finding, build
 from mgcalc.core.units import UNITS_TEXT, amount_parts, unit_key
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.schema.data import Reference
+from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
 from mgcalc.schema.results import Caution
 
@@ -169,7 +169,7 @@ class Batch:
     ``caution_levels``, the tally, --fail-on and the hidden-caution note use.
     """
 
-    __slots__ = ("absorbed", "caution_text", "constants", "full", "plans", "profile", "ref")
+    __slots__ = ("absorbed", "by_form", "caution_text", "constants", "full", "plans", "profile", "ref")
 
     def __init__(
         self,
@@ -187,6 +187,8 @@ class Batch:
         self.absorbed = absorbed
         self.caution_text = caution_text
         self.plans = plans
+        #: plans by form id, count and basis: the spellings of one form share one
+        self.by_form: dict[tuple[str, int, bool], FiguresPlan] | None = None if plans is None else {}
         self.constants = ref.catalogue.constants  # for amounts in mmol or mEq
 
     def process(self, line: int, raw: dict[str, Any] | str | BadRecord) -> Outcome:
@@ -235,7 +237,7 @@ class Batch:
         plan = plans.get(key) if plans is not None else None
         if plan is None:
             try:
-                plan = figures_plan(self.ref, form, count=count, elemental=elemental, profile=self.profile)
+                plan = self._form_plan(resolve(self.ref, form), count, elemental)
             except MgcalcError as e:
                 # kept without its traceback: the frames it holds would keep every local of the
                 # failed lookup alive, thousands of them for a file of unknown forms
@@ -248,6 +250,20 @@ class Batch:
             return plan
         assert isinstance(plan, MgcalcError)
         raise MgcalcError(str(plan), field=plan.field)
+
+    def _form_plan(self, form: Form, count: int, elemental: bool) -> FiguresPlan:
+        """The plan of a form (``dosing.figures_plan``), worked out once whatever the spelling that
+        named it (kept in ``by_form`` when plans are kept)."""
+        by_form = self.by_form
+        key = (form.id, count, elemental)
+        plan = by_form.get(key) if by_form is not None else None
+        if plan is None:
+            plan = figures_plan(self.ref, form, count=count, elemental=elemental, profile=self.profile)
+            if by_form is not None:
+                if len(by_form) >= PLANS_MAX:
+                    by_form.clear()
+                by_form[key] = plan
+        return plan
 
     def _text(self, line: int, rid: str | None, text: str) -> Outcome:
         """A ``text`` record: the label line read, and its label's fields when one form and the
