@@ -235,7 +235,9 @@ class Outcome(NamedTuple):
         that is not valid UTF-8).
         """
         label = self.label
-        if (
+        if label is None and self.parsed is None and self.extra is None:
+            data = self.record(fields)  # line, id, error, id_hex: text and a number, JSON-ready
+        elif (
             fields is None
             or label is None
             or self.extra is not None

@@ -232,9 +232,9 @@ def amount_parts(
     text: str | float | int, what: str = "amount", constants: Constants | None = None
 ) -> tuple[float, bool, str]:
     """``read_amount``'s (mg, molar, text) as a plain tuple (a batch reads one per record)."""
-    if text.__class__ is str:  # the usual case first (``int | float`` builds a union each call)
+    if text.__class__ is str:  # the usual cases first (``int | float`` builds a union each call)
         raw = text
-    elif isinstance(text, int | float) and not isinstance(text, bool):
+    elif text.__class__ is float or (isinstance(text, int | float) and not isinstance(text, bool)):
         return check_mg(float(text), what), False, f"{text:g}"
     else:
         raw = str(text)
