@@ -245,6 +245,39 @@ def test_blocks_of_lines_read_as_single_lines_do(rows: list[list[str]], quote_al
         assert by_block == by_line
 
 
+ndjson_lines = st.one_of(
+    st.sampled_from(
+        [
+            b'{"id": "a", "amount": 500, "form": "citrate"}',
+            b'{"id": "b", "amount": "670.1", "form": "Mag-Ox"}',
+            b'{"text": "Magnesium oxide 500 mg"}',
+            b"",
+            b"   ",
+            b'{"id": "\xff", "amount": 1, "form": "oxide"}',  # not UTF-8
+            b'{"id": "\\u00e9", "amount": 1, "form": "oxide"}',
+            b'{"id": "c\r", "amount": 2.5, "form": "oxide"}',
+            b"[1, 2]",
+            b"{not json",
+            b'{"a": {"b": 1}}',
+            "\ufeff{}".encode(),
+            '{"form": "\u00e9\u2028"}'.encode(),
+        ]
+    ),
+    st.binary(max_size=8),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(ndjson_lines, max_size=12), st.booleans(), st.integers(8, 200))
+def test_ndjson_blocks_of_lines_read_as_single_lines_do(lines: list[bytes], end: bool, block: int) -> None:
+    """The NDJSON reader reads a block of whole lines at once (decoded and split when it is
+    valid UTF-8) as it reads the same lines one by one: records, errors and line numbers."""
+    body = b"\n".join(line.replace(b"\n", b" ") for line in lines) + (b"\n" if end else b"")
+    by_line = list(b.read_ndjson(b.bounded_lines(io.BytesIO(body).readline)))
+    by_block = list(b.read_ndjson(b.bounded_blocks(io.BytesIO(body).read, size=block)))
+    assert by_block == by_line
+
+
 json_values = st.one_of(
     st.text(max_size=4),
     st.integers(-(2**70), 2**70),

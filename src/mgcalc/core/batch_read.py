@@ -233,12 +233,6 @@ def _decode(no: int, line: Line) -> tuple[int, str | TooLong, bool]:
     return no, text, bad
 
 
-def _decoded(lines: Iterable[Line]) -> Iterator[tuple[int, str | TooLong, bool]]:
-    """``_decode`` for each line, numbered from 1."""
-    for no, line in enumerate(lines, start=1):
-        yield _decode(no, line)
-
-
 def sniff(first_line: Line) -> Format:
     """The format of a stream from its first line: NDJSON starts with '{' (after a BOM or spaces)."""
     if isinstance(first_line, TooLong):
@@ -667,36 +661,68 @@ def read_ndjson(lines: Iterable[Line]) -> Iterator[Record]:
     """(line number, record) for each non-blank NDJSON line; a ``BadRecord`` is an error.
 
     Lines end at a line feed only: a carriage return inside a record is kept
-    (in a string it is part of the value).
+    (in a string it is part of the value). A block of lines that is valid
+    UTF-8 is decoded at once and split; any other chunk is read line by line.
     """
-    for no, text, bad in _decoded(_Lines(lines)):
-        if isinstance(text, TooLong):
-            yield no, _too_long(text)
+    no = 0
+    for chunk in lines:
+        block = _utf8(chunk)
+        if block is None:  # invalid UTF-8, a line over the limit, or text: line by line
+            for line in _Lines((chunk,)):
+                no += 1
+                _, text, bad = _decode(no, line)
+                found = _too_long(text) if isinstance(text, TooLong) else _ndjson_record(text, bad)
+                if found is not None:
+                    yield no, found
             continue
-        if not text.strip():
-            continue
-        if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-            yield no, BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
-            continue
-        obj = _flat_object(text)
-        try:
-            if obj is None:
-                obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
-        except ValueError as e:
-            yield no, BadRecord(f"not JSON: {_shown(str(e), 200)}")
-            continue
-        except RecursionError:
-            yield no, BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
-            continue
-        if not isinstance(obj, dict):
-            yield no, BadRecord(f"expected a JSON object, got {type(obj).__name__}")
-            continue
-        if bad or "\\u" in text:
-            problem = _unicode_problem(obj)
-            if problem is not None:
-                yield no, problem
-                continue
-        yield no, obj
+        if no == 0 and block.startswith(_BOM):
+            block = block[1:]
+        parts = block.split("\n")
+        last = parts.pop()  # "" after the final line feed
+        for part in parts:
+            no += 1
+            found = _ndjson_record(part + "\n", False)
+            if found is not None:
+                yield no, found
+        if last:
+            no += 1
+            found = _ndjson_record(last, False)
+            if found is not None:
+                yield no, found
+
+
+def _utf8(chunk: Line) -> str | None:
+    """A chunk of whole lines (bytes) decoded, when it is valid UTF-8 (else None, as for text)."""
+    if chunk.__class__ is not bytes:
+        return None
+    try:
+        return chunk.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
+    """The record on one NDJSON line (with its line feed): a dict, a BadRecord, or None for a blank
+    line. ``bad``: the line was not valid UTF-8 (decoded with surrogate escapes)."""
+    if not text.strip():
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
+    obj = _flat_object(text)
+    try:
+        if obj is None:
+            obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
+    except ValueError as e:
+        return BadRecord(f"not JSON: {_shown(str(e), 200)}")
+    except RecursionError:
+        return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
+    if not isinstance(obj, dict):
+        return BadRecord(f"expected a JSON object, got {type(obj).__name__}")
+    if bad or "\\u" in text:
+        problem = _unicode_problem(obj)
+        if problem is not None:
+            return problem
+    return obj
 
 
 def raw_id(raw: dict[str, Any]) -> str | None:
