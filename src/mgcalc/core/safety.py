@@ -588,7 +588,7 @@ class AmountRules:
     def __init__(self, ref: Reference, profile: Profile, form: Form | None) -> None:
         d = ref.cautions
         self.ref, self.profile, self.form = ref, profile, form
-        self.person = _person_cautions(ref, profile, person_assessment(ref, profile), form)
+        self.person: list[Caution] | None = None  # the person's cautions for the form, on first use
         self.quiet = quiet_below(ref, profile)
         state = life_state(profile.pregnant, profile.lactating, profile.sex)
         self.ul_ref = _upper_level(ref, profile, state)
@@ -647,8 +647,13 @@ class AmountRules:
 
     def decide(self, daily_mg: float) -> list[Caution | Finding]:
         """Every caution for ``daily_mg`` a day (``decide``), most severe first."""
+        person = self.person
+        if person is None:
+            person = self.person = _person_cautions(
+                self.ref, self.profile, person_assessment(self.ref, self.profile), self.form
+            )
         extra = self.findings(daily_mg)
-        return _merged(self.person, extra) if extra else list(self.person)
+        return _merged(person, extra) if extra else list(person)
 
 
 def amount_rules(ref: Reference, profile: Profile, form: Form | None) -> AmountRules:
