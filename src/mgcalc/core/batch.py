@@ -1,10 +1,11 @@
 """Batch mode: label records in, one result record out per input record, streaming.
 
 Three steps, a module each: ``core.batch_read`` turns CSV or NDJSON lines into (line, raw
-record) pairs; this module turns each into an Outcome (``process``, the one path every record
-takes; ``run`` for a stream) and counts them (``Tally``); ``core.batch_write`` writes an Outcome
-as the ``label --json`` fields (for a ``text`` column, the ``parse --json`` fields too), or an
-error record. Nothing here opens files or prints; the shell does (``cli.batch_io``).
+record) pairs; this module turns each into an Outcome (``Batch.process``, the one path every
+record takes; ``process`` for one record, ``run`` for a stream) and counts them (``Tally``);
+``core.batch_write`` writes an Outcome as the ``label --json`` fields (for a ``text`` column,
+the ``parse --json`` fields too), or an error record. Nothing here opens files or prints; the
+shell does (``cli.batch_io``).
 
 The names other modules use from the three steps are importable from here.
 """
