@@ -21,12 +21,15 @@ import io
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic_core import to_json
 
 from mgcalc.cli.output import FailOn, at_or_above
 from mgcalc.core import batch as b
-from mgcalc.core import safety
+from mgcalc.core import batch_write, safety, units
+from mgcalc.errors import MgcalcError
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.inputs import BatchRecord, Profile
 
@@ -143,6 +146,8 @@ def test_the_record_asked_for_is_the_full_record_restricted_to_its_fields(
         written = json.loads(outcome.ndjson(chosen))
         assert list(written) == [k for k in dict.fromkeys((*b.ALWAYS, *chosen)) if k in expected]
         assert written == json.loads(full.ndjson(chosen))
+        # written in one pass, it is the record, each value made JSON-ready one by one
+        assert written == json.loads(to_json({k: batch_write._jsonable(v) for k, v in expected.items()}))
         full_tally.add(full)
         tally.add(outcome)
     # exit status, --fail-on and the hidden-caution note come from the tally
@@ -170,6 +175,9 @@ def test_the_record_asked_for_is_the_full_record_restricted_to_its_fields(
                 st.none(),
             ),
             "form": st.one_of(st.sampled_from(FORM_TEXTS), st.integers(0, 9), st.none()),
+            "text": st.one_of(
+                st.sampled_from([*TEXTS, "", " Zinc 15 mg", "Zinc 15 mg\t"]), st.integers(0, 9), st.none()
+            ),
         },
     )
 )
@@ -184,7 +192,34 @@ def test_a_plain_record_is_read_as_batch_record_reads_it(raw: dict[str, Any]) ->
             return
         raise AssertionError("read_fields read a record BatchRecord refuses") from e
     expected = (rec.id, rec.amount, rec.form, rec.unit or "", rec.basis == "elemental", rec.count, rec.text)
-    assert b.read_fields(raw) == expected
+    got = b.read_fields(raw)
+    if got[1].__class__ is float:  # a JSON float stays the number: its text is what BatchRecord gives
+        assert str(got[1]) == rec.amount
+        got = (got[0], rec.amount, *got[2:])
+    assert got == expected
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=1e-7, max_value=2e6),
+        st.decimals(min_value=0, max_value=3000, places=2, allow_nan=False).map(float),
+    )
+)
+def test_an_amount_that_is_a_float_reads_as_its_text_does(x: float) -> None:
+    """``read_fields`` keeps a JSON float; read as a number, it gives what its text gives (the
+    amount, or the same error)."""
+    constants = REF.catalogue.constants
+    try:
+        as_text = units.amount_parts(str(x), "amount", constants)
+    except MgcalcError as e:
+        with pytest.raises(MgcalcError) as raised:
+            units.amount_parts(x, "amount", constants)
+        assert (str(raised.value), raised.value.field) == (str(e), e.field)
+        return
+    mg, molar, _ = units.amount_parts(x, "amount", constants)
+    assert (mg, molar) == as_text[:2]
 
 
 cells = st.one_of(
@@ -208,6 +243,39 @@ def test_blocks_of_lines_read_as_single_lines_do(rows: list[list[str]], quote_al
         by_line = list(b.read_csv(b.bounded_lines(io.BytesIO(body).readline)))
         by_block = list(b.read_csv(b.bounded_blocks(io.BytesIO(body).read, size=block)))
         assert by_block == by_line
+
+
+ndjson_lines = st.one_of(
+    st.sampled_from(
+        [
+            b'{"id": "a", "amount": 500, "form": "citrate"}',
+            b'{"id": "b", "amount": "670.1", "form": "Mag-Ox"}',
+            b'{"text": "Magnesium oxide 500 mg"}',
+            b"",
+            b"   ",
+            b'{"id": "\xff", "amount": 1, "form": "oxide"}',  # not UTF-8
+            b'{"id": "\\u00e9", "amount": 1, "form": "oxide"}',
+            b'{"id": "c\r", "amount": 2.5, "form": "oxide"}',
+            b"[1, 2]",
+            b"{not json",
+            b'{"a": {"b": 1}}',
+            "\ufeff{}".encode(),
+            '{"form": "\u00e9\u2028"}'.encode(),
+        ]
+    ),
+    st.binary(max_size=8),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(ndjson_lines, max_size=12), st.booleans(), st.integers(8, 200))
+def test_ndjson_blocks_of_lines_read_as_single_lines_do(lines: list[bytes], end: bool, block: int) -> None:
+    """The NDJSON reader reads a block of whole lines at once (decoded and split when it is
+    valid UTF-8) as it reads the same lines one by one: records, errors and line numbers."""
+    body = b"\n".join(line.replace(b"\n", b" ") for line in lines) + (b"\n" if end else b"")
+    by_line = list(b.read_ndjson(b.bounded_lines(io.BytesIO(body).readline)))
+    by_block = list(b.read_ndjson(b.bounded_blocks(io.BytesIO(body).read, size=block)))
+    assert by_block == by_line
 
 
 json_values = st.one_of(

@@ -1,10 +1,11 @@
 """Batch mode: label records in, one result record out per input record, streaming.
 
 Three steps, a module each: ``core.batch_read`` turns CSV or NDJSON lines into (line, raw
-record) pairs; this module turns each into an Outcome (``process``, the one path every record
-takes; ``run`` for a stream) and counts them (``Tally``); ``core.batch_write`` writes an Outcome
-as the ``label --json`` fields (for a ``text`` column, the ``parse --json`` fields too), or an
-error record. Nothing here opens files or prints; the shell does (``cli.batch_io``).
+record) pairs; this module turns each into an Outcome (``Batch.process``, the one path every
+record takes; ``process`` for one record, ``run`` for a stream) and counts them (``Tally``);
+``core.batch_write`` writes an Outcome as the ``label --json`` fields (for a ``text`` column,
+the ``parse --json`` fields too), or an error record. Nothing here opens files or prints; the
+shell does (``cli.batch_io``).
 
 The names other modules use from the three steps are importable from here.
 """
@@ -12,6 +13,7 @@ The names other modules use from the three steps are importable from here.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -55,12 +57,12 @@ from mgcalc.core.batch_write import (
     needs_full,
     parse_fields,
 )
-from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields
+from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields, resolve
 from mgcalc.core.labels import parse_label
 from mgcalc.core.safety import Finding, build
-from mgcalc.core.units import UNITS_TEXT, read_amount, unit_key
+from mgcalc.core.units import UNITS_TEXT, amount_parts, unit_key
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.schema.data import Reference
+from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import BatchRecord, Profile
 from mgcalc.schema.results import Caution
 
@@ -79,6 +81,7 @@ __all__ = [
     "PLANS_MAX",
     "PLAN_NAME_MAX",
     "BadRecord",
+    "Batch",
     "Format",
     "HeaderError",
     "Line",
@@ -108,37 +111,47 @@ __all__ = [
 ]
 
 #: The keys of a record ``read_fields`` reads without building a BatchRecord.
-_PLAIN = frozenset(("id", "amount", "form"))
+_PLAIN = frozenset(("id", "amount", "form", "text"))
 
 #: What ``read_fields`` gives: id, amount, form, unit ("" for none), elemental basis, count, text.
-Fields = tuple[str | None, str | None, str | None, str, bool, int, str | None]
+Fields = tuple[str | None, str | float | None, str | None, str, bool, int, str | None]
 
 
 def read_fields(raw: dict[str, Any]) -> Fields:
     """(id, amount, form, unit, elemental, count, text) of a raw record, as ``BatchRecord`` reads it
     (raising its ValidationError for a record it refuses).
 
-    A record of only an id, an amount and a form, each text (the amount may be a JSON number:
-    BatchRecord takes its text) and none of them padded or empty, is read as it stands, without
-    building a BatchRecord: what BatchRecord would give (a property test holds the two equal).
+    A record of only an id and an amount and a form, or an id and a text, each text (the amount
+    may be a JSON number: BatchRecord takes its text) and none of them padded or empty, is read as
+    it stands, without building a BatchRecord: what BatchRecord would give (a property test holds
+    the two equal), but that an amount that is a JSON float stays the number (its text, which
+    BatchRecord gives, reads back as that very number: ``amount_parts`` reads either alike).
     """
     if raw.keys() <= _PLAIN:
+        rid = raw.get("id")
+        text = raw.get("text")
         amount = raw.get("amount")
         form = raw.get("form")
-        rid = raw.get("id")
-        kind = amount.__class__
-        if kind is int or kind is float:
-            amount = str(amount)  # BatchRecord's coerce_numbers_to_str
-            kind = str
-        if (
-            kind is str
-            and amount
-            and form.__class__ is str
-            and form
-            and (rid is None or rid.__class__ is str)
-            and not (amount[0].isspace() or amount[-1].isspace() or form[0].isspace() or form[-1].isspace())
-        ):
-            return rid, amount, form, "", False, 1, None
+        if rid is None or rid.__class__ is str:
+            if text is None:
+                kind = amount.__class__
+                if kind is float:  # kept: writing it as text and reading it back is slow
+                    if form.__class__ is str and form and form.strip() == form:
+                        return rid, amount, form, "", False, 1, None
+                elif kind is int:
+                    amount = str(amount)  # BatchRecord's coerce_numbers_to_str
+                    kind = str
+                if (
+                    kind is str
+                    and amount
+                    and form.__class__ is str
+                    and form
+                    and amount.strip() == amount  # not padded (strip: the same whitespace as isspace)
+                    and form.strip() == form
+                ):
+                    return rid, amount, form, "", False, 1, None
+            elif amount is None and form is None and text.__class__ is str and text and text.strip() == text:
+                return rid, None, None, "", False, 1, text
     rec = BatchRecord.model_validate(raw)
     return rec.id, rec.amount, rec.form, rec.unit or "", rec.basis == "elemental", rec.count, rec.text
 
@@ -148,54 +161,123 @@ PLAN_NAME_MAX = 200
 PLANS_MAX = 4096
 
 
-def _plan(
-    ref: Reference,
-    form: str,
-    count: int,
-    elemental: bool,
-    profile: Profile,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-) -> FiguresPlan:
-    """The per-form part of a label's figures (``dosing.figures_plan``), worked out once per form
-    text, count and basis and kept in ``plans``; so is an unknown form's error (with the closest
-    names, slow to find)."""
-    key: Any = form if count == 1 and not elemental else (form, count, elemental)
-    plan = plans.get(key) if plans is not None else None
-    if plan is None:
+class Batch:
+    """One batch's settings and what it keeps from record to record: ``process`` turns each input
+    record into its Outcome (the one path every record takes).
+
+    ``full``: a label's full fields (``label_fields``); else only its figures
+    (``label_figures``: the default record needs no more; the absorbed range
+    only with ``absorbed``), with the per-form part kept in ``plans`` for the
+    next record of that form (None: nothing kept). Without ``caution_text``
+    (the record shows no ``cautions``) and without ``full``, the label's
+    cautions are decided, not built (``safety.decide``): code and level, what
+    ``caution_levels``, the tally, --fail-on and the hidden-caution note use.
+    """
+
+    __slots__ = ("absorbed", "by_form", "caution_text", "constants", "full", "plans", "profile", "ref")
+
+    def __init__(
+        self,
+        ref: Reference,
+        profile: Profile,
+        *,
+        full: bool = True,
+        absorbed: bool = True,
+        caution_text: bool = True,
+        plans: dict[Any, FiguresPlan | MgcalcError] | None = None,
+    ) -> None:
+        self.ref = ref
+        self.profile = profile
+        self.full = full
+        self.absorbed = absorbed
+        self.caution_text = caution_text
+        self.plans = plans
+        #: plans by form id, count and basis: the spellings of one form share one
+        self.by_form: dict[tuple[str, int, bool], FiguresPlan] | None = None if plans is None else {}
+        self.constants = ref.catalogue.constants  # for amounts in mmol or mEq
+
+    def process(self, line: int, raw: dict[str, Any] | str | BadRecord) -> Outcome:
+        """The outcome of one input record: never raises for bad input."""
+        if not isinstance(raw, dict):
+            if isinstance(raw, BadRecord):
+                return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
+            return Outcome(line, None, error=raw)
         try:
-            plan = figures_plan(ref, form, count=count, elemental=elemental, profile=profile)
+            rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
+            if text:
+                return self._text(line, rid, text)
+            assert amount_text is not None and form is not None
+            if unit and unit_key(unit) is None:
+                raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
+            mg, molar, written = amount_parts(
+                f"{amount_text} {unit}" if unit else amount_text, "amount", self.constants
+            )
+            if molar and not elemental:
+                raise _molar(written)
+            return _new_outcome((line, rid, self._label(mg, form, count, elemental), None, None, None, None))
+        except ValidationError as e:
+            return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
         except MgcalcError as e:
-            # kept without its traceback: the frames it holds would keep every local of the
-            # failed lookup alive, thousands of them for a file of unknown forms
-            plan = MgcalcError(str(e), field=e.field)
-        if plans is not None and len(form) <= PLAN_NAME_MAX:
-            if len(plans) >= PLANS_MAX:
-                plans.clear()
-            plans[key] = plan
-    if plan.__class__ is FiguresPlan:
+            return Outcome(line, raw_id(raw), error=str(e))
+        except Exception as e:
+            return Outcome(line, raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+
+    def _label(self, mg: float, form: str, count: int, elemental: bool) -> dict[str, Any]:
+        """A label's fields: all of them (``full``), else its figures, from the form's plan kept in
+        ``plans`` by form text, count and basis."""
+        if self.full:
+            return label_fields(self.ref, mg, form, count=count, elemental=elemental, profile=self.profile)
+        key: Any = form if count == 1 and not elemental else (form, count, elemental)
+        plans = self.plans
+        plan = plans.get(key) if plans is not None else None
+        if not isinstance(plan, FiguresPlan):
+            plan = self._plan(key, form, count, elemental)
+        return figures_checked(self.ref, plan, mg, self.absorbed, self.caution_text)
+
+    def _plan(self, key: Any, form: str, count: int, elemental: bool) -> FiguresPlan:
+        """The per-form part of a label's figures (``dosing.figures_plan``) for a form text, count
+        and basis not in ``plans`` (or kept there as an error): worked out and kept under ``key``;
+        so is an unknown form's error (with the closest names, slow to find)."""
+        plans = self.plans
+        plan = plans.get(key) if plans is not None else None
+        if plan is None:
+            try:
+                plan = self._form_plan(resolve(self.ref, form), count, elemental)
+            except MgcalcError as e:
+                # kept without its traceback: the frames it holds would keep every local of the
+                # failed lookup alive, thousands of them for a file of unknown forms
+                plan = MgcalcError(str(e), field=e.field)
+            if plans is not None and len(form) <= PLAN_NAME_MAX:
+                if len(plans) >= PLANS_MAX:
+                    plans.clear()
+                plans[key] = plan
+        if plan.__class__ is FiguresPlan:
+            return plan
+        assert isinstance(plan, MgcalcError)
+        raise MgcalcError(str(plan), field=plan.field)
+
+    def _form_plan(self, form: Form, count: int, elemental: bool) -> FiguresPlan:
+        """The plan of a form (``dosing.figures_plan``), worked out once whatever the spelling that
+        named it (kept in ``by_form`` when plans are kept)."""
+        by_form = self.by_form
+        key = (form.id, count, elemental)
+        plan = by_form.get(key) if by_form is not None else None
+        if plan is None:
+            plan = figures_plan(self.ref, form, count=count, elemental=elemental, profile=self.profile)
+            if by_form is not None:
+                if len(by_form) >= PLANS_MAX:
+                    by_form.clear()
+                by_form[key] = plan
         return plan
-    assert isinstance(plan, MgcalcError)
-    raise MgcalcError(str(plan), field=plan.field)
 
-
-def _label(
-    ref: Reference,
-    mg: float,
-    form: str,
-    count: int,
-    elemental: bool,
-    profile: Profile,
-    full: bool,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-    absorbed: bool,
-    caution_text: bool = True,
-) -> dict[str, Any]:
-    """A label's fields: all of them (``full``), else its figures (the absorbed range only with
-    ``absorbed``; the cautions decided, not built, without ``caution_text``)."""
-    if full:
-        return label_fields(ref, mg, form, count=count, elemental=elemental, profile=profile)
-    plan = _plan(ref, form, count, elemental, profile, plans)
-    return figures_checked(ref, plan, mg, absorbed, caution_text)
+    def _text(self, line: int, rid: str | None, text: str) -> Outcome:
+        """A ``text`` record: the label line read, and its label's fields when one form and the
+        basis are known."""
+        p = parse_label(self.ref, text)
+        fields = None
+        if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
+            fields = self._label(p.stated_mg, p.forms[0], 1, p.basis == "elemental")
+        return _new_outcome((line, rid, fields, p, None, None, None))
 
 
 def process(
@@ -208,42 +290,9 @@ def process(
     absorbed: bool = True,
     caution_text: bool = True,
 ) -> Outcome:
-    """The outcome of one input record: never raises for bad input.
-
-    ``full``: a label's full fields (``label_fields``); else only its figures
-    (``label_figures``: the default record needs no more; the absorbed range
-    only with ``absorbed``), with the per-form part kept in ``plans`` for the
-    next record of that form. Without ``caution_text`` (the record shows no
-    ``cautions``) and without ``full``, the label's cautions are decided, not
-    built (``safety.decide``): code and level, what ``caution_levels``, the
-    tally, --fail-on and the hidden-caution note use.
-    """
-    if raw.__class__ is not dict:
-        if isinstance(raw, BadRecord):
-            return Outcome(line, raw.id, error=raw.error, id_hex=raw.id_hex)
-        if isinstance(raw, str):
-            return Outcome(line, None, error=raw)
-    assert isinstance(raw, dict)
-    try:
-        rid, amount_text, form, unit, elemental, count, text = read_fields(raw)
-        if text:
-            return _text_outcome(ref, line, rid, text, profile, full, plans, absorbed, caution_text)
-        assert amount_text is not None and form is not None
-        if unit and unit_key(unit) is None:
-            raise MgcalcError(f"unknown unit '{literal(unit)}': use {UNITS_TEXT}", field="unit")
-        amount = read_amount(
-            f"{amount_text} {unit}" if unit else amount_text, constants=ref.catalogue.constants
-        )
-        if amount.molar and not elemental:
-            raise _molar(amount.text)
-        label = _label(ref, amount.mg, form, count, elemental, profile, full, plans, absorbed, caution_text)
-        return _new_outcome((line, rid, label, None, None, None, None))
-    except ValidationError as e:
-        return Outcome(line, raw_id(raw), error=literal(_validation_message(e), 500))
-    except MgcalcError as e:
-        return Outcome(line, raw_id(raw), error=str(e))
-    except Exception as e:
-        return Outcome(line, raw_id(raw), error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+    """The outcome of one input record (``Batch.process``): never raises for bad input."""
+    batch = Batch(ref, profile, full=full, absorbed=absorbed, caution_text=caution_text, plans=plans)
+    return batch.process(line, raw)
 
 
 #: Outcome(line, id, label) without the keyword handling of NamedTuple's constructor (a batch
@@ -264,29 +313,6 @@ def _molar(text: str) -> MgcalcError:
     )
 
 
-def _text_outcome(
-    ref: Reference,
-    line: int,
-    rid: str | None,
-    text: str,
-    profile: Profile,
-    full: bool,
-    plans: dict[Any, FiguresPlan | MgcalcError] | None,
-    absorbed: bool,
-    caution_text: bool = True,
-) -> Outcome:
-    """A ``text`` record: the label line read, and its label's fields when one form and the basis
-    are known."""
-    p = parse_label(ref, text)
-    fields = None
-    if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
-        elemental = p.basis == "elemental"
-        fields = _label(
-            ref, p.stated_mg, p.forms[0], 1, elemental, profile, full, plans, absorbed, caution_text
-        )
-    return Outcome(line, rid, label=fields, parsed=p)
-
-
 def run(
     ref: Reference,
     records: Iterable[Record],
@@ -297,12 +323,12 @@ def run(
     caution_text: bool = True,
 ) -> Iterator[Outcome]:
     """One outcome per input record, in order, streaming (``full``, ``absorbed`` and
-    ``caution_text``: see ``process``; a batch asks for what its fields need, ``needs_full``,
+    ``caution_text``: see ``Batch``; a batch asks for what its fields need, ``needs_full``,
     ``needs_absorbed`` and ``needs_caution_text``)."""
-    prof = profile or Profile()
-    plans: dict[Any, FiguresPlan | MgcalcError] = {}
-    for line, raw in records:
-        yield process(ref, line, raw, prof, full, plans, absorbed, caution_text)
+    batch = Batch(
+        ref, profile or Profile(), full=full, absorbed=absorbed, caution_text=caution_text, plans={}
+    )
+    return itertools.starmap(batch.process, records)
 
 
 def needs_caution_text(fields: tuple[str, ...] | None) -> bool:
@@ -330,9 +356,15 @@ class Tally:
         label = outcome.label
         cautions = label["cautions"] if label is not None else outcome.cautions
         if cautions:
+            worst = self.worst
+            serious = False
             for c in cautions:
-                self.worst.setdefault(c.level, c)
-            if any(c.level != "info" for c in cautions):
+                level = c.level
+                if level not in worst:
+                    worst[level] = c
+                if level != "info":
+                    serious = True
+            if serious:
                 self.serious += 1
 
     @property

@@ -233,12 +233,6 @@ def _decode(no: int, line: Line) -> tuple[int, str | TooLong, bool]:
     return no, text, bad
 
 
-def _decoded(lines: Iterable[Line]) -> Iterator[tuple[int, str | TooLong, bool]]:
-    """``_decode`` for each line, numbered from 1."""
-    for no, line in enumerate(lines, start=1):
-        yield _decode(no, line)
-
-
 def sniff(first_line: Line) -> Format:
     """The format of a stream from its first line: NDJSON starts with '{' (after a BOM or spaces)."""
     if isinstance(first_line, TooLong):
@@ -471,21 +465,19 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             # into the next one) or not closed as the line reader closes it is an error here, and
             # the line reader reads from that row on; so is a field running on over a line end
             quoted = '"' in simple_text
-            no = feed.no
+            no = start = feed.no
             rows = csv.reader(lines, delimiter=d, strict=quoted)
             try:
                 for row in rows:
-                    if quoted and rows.line_num != no - feed.no + 1:
+                    if quoted and rows.line_num != no - start + 1:
                         raise csv.Error
                     no += 1
                     if not row:
                         continue  # a blank line
                     if len(row) > width:
                         yield no, _too_many(row, width, id_at)
-                    elif "" in row or len(row) < width:
-                        yield no, {k: v for k, v in zip(names, row, strict=False) if v != ""}
-                    else:  # as many fields as names, none empty
-                        yield no, dict(zip(names, row, strict=False))
+                    else:  # empty cells left out (by index: zip's strict=False costs more than the dict)
+                        yield no, {names[i]: v for i, v in enumerate(row) if v}
             except csv.Error:  # the line reader reads the rest of the block, from this row on
                 source.pending.extend(line.encode() + b"\n" for line in lines[no - feed.no :])
             finally:
@@ -517,7 +509,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
         if len(row) > width:
             yield taken[0][0], _too_many(row, width, id_at)
             continue
-        record = {k: v for k, v in zip(names, row, strict=False) if v != ""}
+        record = {names[i]: v for i, v in enumerate(row) if v}
         if feed.bad and (problem := _unicode_problem(record)) is not None:
             yield taken[0][0], problem
             continue
@@ -669,36 +661,68 @@ def read_ndjson(lines: Iterable[Line]) -> Iterator[Record]:
     """(line number, record) for each non-blank NDJSON line; a ``BadRecord`` is an error.
 
     Lines end at a line feed only: a carriage return inside a record is kept
-    (in a string it is part of the value).
+    (in a string it is part of the value). A block of lines that is valid
+    UTF-8 is decoded at once and split; any other chunk is read line by line.
     """
-    for no, text, bad in _decoded(_Lines(lines)):
-        if isinstance(text, TooLong):
-            yield no, _too_long(text)
+    no = 0
+    for chunk in lines:
+        block = _utf8(chunk)
+        if block is None:  # invalid UTF-8, a line over the limit, or text: line by line
+            for line in _Lines((chunk,)):
+                no += 1
+                _, text, bad = _decode(no, line)
+                found = _too_long(text) if isinstance(text, TooLong) else _ndjson_record(text, bad)
+                if found is not None:
+                    yield no, found
             continue
-        if not text.strip():
-            continue
-        if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
-            yield no, BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
-            continue
-        obj = _flat_object(text)
-        try:
-            if obj is None:
-                obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
-        except ValueError as e:
-            yield no, BadRecord(f"not JSON: {_shown(str(e), 200)}")
-            continue
-        except RecursionError:
-            yield no, BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
-            continue
-        if not isinstance(obj, dict):
-            yield no, BadRecord(f"expected a JSON object, got {type(obj).__name__}")
-            continue
-        if bad or "\\u" in text:
-            problem = _unicode_problem(obj)
-            if problem is not None:
-                yield no, problem
-                continue
-        yield no, obj
+        if no == 0 and block.startswith(_BOM):
+            block = block[1:]
+        parts = block.split("\n")
+        last = parts.pop()  # "" after the final line feed
+        for part in parts:
+            no += 1
+            found = _ndjson_record(part + "\n", False)
+            if found is not None:
+                yield no, found
+        if last:
+            no += 1
+            found = _ndjson_record(last, False)
+            if found is not None:
+                yield no, found
+
+
+def _utf8(chunk: Line) -> str | None:
+    """A chunk of whole lines (bytes) decoded, when it is valid UTF-8 (else None, as for text)."""
+    if chunk.__class__ is not bytes:
+        return None
+    try:
+        return chunk.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
+    """The record on one NDJSON line (with its line feed): a dict, a BadRecord, or None for a blank
+    line. ``bad``: the line was not valid UTF-8 (decoded with surrogate escapes)."""
+    if not text.strip():
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
+    obj = _flat_object(text)
+    try:
+        if obj is None:
+            obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
+    except ValueError as e:
+        return BadRecord(f"not JSON: {_shown(str(e), 200)}")
+    except RecursionError:
+        return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
+    if not isinstance(obj, dict):
+        return BadRecord(f"expected a JSON object, got {type(obj).__name__}")
+    if bad or "\\u" in text:
+        problem = _unicode_problem(obj)
+        if problem is not None:
+            return problem
+    return obj
 
 
 def raw_id(raw: dict[str, Any]) -> str | None:

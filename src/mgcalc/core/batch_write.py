@@ -7,9 +7,7 @@ Nothing here writes to a stream; the shell does (``cli.batch_io``).
 from __future__ import annotations
 
 import json
-import operator
 import re
-from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 import orjson
@@ -48,6 +46,7 @@ DEFAULT_FIELDS = (
 )
 
 _FIGURES = frozenset(FIGURES) | {"caution_levels"}
+_PARSED = frozenset(ParseResult.model_fields)
 _LABEL_ONLY = frozenset(LabelResult.model_fields) - _FIGURES
 
 
@@ -89,41 +88,40 @@ _SCALARS = frozenset(
 _FLOATS = frozenset(k for k, f in LabelResult.model_fields.items() if f.annotation in (float, float | None))
 
 
-def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    pick = operator.itemgetter(*keys)
-    return pick if len(keys) > 1 else (lambda d: (pick(d),))
+#: How ``_LabelWriter`` writes a scalar field: as it is, rounded (a float), or rounded once per
+#: value (a float that is the same for every record of a form).
+_AS_IS, _ROUND, _CONSTANT = 0, 1, 2
 
 
 class _LabelWriter:
     """How ``Outcome.ndjson`` writes a label record's ``fields``: the leading run of scalar fields
-    taken at once (the floats among them rounded at once), then the others one by one, in order;
-    fields a label record never has are left out."""
+    one by one, each as it is or rounded, then the others, in order; fields a label record
+    never has are left out."""
 
-    __slots__ = ("constants", "floats", "get", "keys", "rest")
+    __slots__ = ("rest", "scalars")
 
     def __init__(self, fields: tuple[str, ...]) -> None:
         keys = [k for k in fields if k in _LABEL_RECORD]
         n = 0
         while n < len(keys) and keys[n] in _SCALARS:
             n += 1
-        self.keys = tuple(keys[:n])
-        self.get = _getter(self.keys) if self.keys else None
-        self.floats = tuple(k for k in self.keys if k in _FLOATS and k not in FORM_CONSTANTS)
-        self.constants = tuple(k for k in self.keys if k in FORM_CONSTANTS and k in _FLOATS)
+        self.scalars = tuple(
+            (k, (_CONSTANT if k in FORM_CONSTANTS else _ROUND) if k in _FLOATS else _AS_IS) for k in keys[:n]
+        )
         self.rest = tuple(keys[n:])
 
     def write(self, out: dict[str, Any], label: dict[str, Any]) -> None:
         """Add ``label``'s fields to ``out``."""
-        if self.get is not None:
-            out.update(zip(self.keys, self.get(label), strict=False))
-            for k in self.floats:
-                v = out[k]
-                if v.__class__ is float:
-                    out[k] = json_float(v)
-            for k in self.constants:
-                v = out[k]
-                hit = _ROUNDED.get(v)
-                out[k] = _constant(v) if hit is None else hit
+        for k, how in self.scalars:
+            v = label[k]
+            if how:
+                if how == _ROUND:
+                    if v.__class__ is float:
+                        v = json_float(v)
+                else:
+                    hit = _ROUNDED.get(v)
+                    v = _constant(v) if hit is None else hit
+            out[k] = v
         for k in self.rest:
             v = label.get(k, _ABSENT)
             if v is not _ABSENT:
@@ -210,7 +208,10 @@ class Outcome(NamedTuple):
         else:
             values = {**(label or {})}
             if self.parsed is not None:
-                values.update(self.parsed.model_dump())
+                if fields is None:
+                    values.update(self.parsed.model_dump())
+                elif wanted := _PARSED.intersection(fields):  # only what is shown (dumping is slow)
+                    values.update(self.parsed.model_dump(include=set(wanted)))
             if self.extra is not None:
                 values.update(self.extra)
         if fields is None:
@@ -234,9 +235,16 @@ class Outcome(NamedTuple):
         that is not valid UTF-8).
         """
         label = self.label
-        if fields is None or label is None or self.parsed is not None or self.extra is not None:
+        if label is None and self.parsed is None and self.extra is None:
+            data = self.record(fields)  # line, id, error, id_hex: text and a number, JSON-ready
+        elif (
+            fields is None
+            or label is None
+            or self.extra is not None
+            or (self.parsed is not None and not _PARSED.isdisjoint(fields))
+        ):
             data = {k: _jsonable(v) for k, v in self.record(fields).items()}
-        else:  # the common record, as ``record`` builds it, in one pass
+        else:  # the common record (a label's fields only), as ``record`` builds it, in one pass
             data = {"line": self.line, "id": self.id}
             last = _LAST
             (last[1] if last[0] is fields else _label_writer(fields)).write(data, label)

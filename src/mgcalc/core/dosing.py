@@ -19,7 +19,15 @@ from mgcalc.core.absorption import (
     percent,
     relative_range,
 )
-from mgcalc.core.safety import Finding, assess, decide, estimate_cautions, quiet_below, safety
+from mgcalc.core.safety import (
+    AmountRules,
+    Finding,
+    amount_rules,
+    assess,
+    estimate_cautions,
+    quiet_below,
+    safety,
+)
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
@@ -71,13 +79,23 @@ _Amounts = tuple[Form, float, float, Bounds, RelativeBasis, Bounds]
 def _weights(amount_mg: float, count: int, elemental: bool, fraction: float) -> tuple[float, float]:
     """(compound mg, elemental mg) in ``count`` x ``amount_mg`` (checked), read as compound weight
     or, with ``elemental``, as elemental Mg, of a form with this elemental ``fraction``."""
-    if count == 1:
-        total = amount_mg
-    elif not 1 <= count <= 10_000:
+    total = amount_mg if count == 1 else _total(amount_mg, count)
+    divisor, factor = _basis(elemental, fraction)
+    return total / divisor, total * factor
+
+
+def _total(amount_mg: float, count: int) -> float:
+    """``count`` x ``amount_mg``, checked."""
+    if not 1 <= count <= 10_000:
         raise MgcalcError(f"count must be between 1 and 10000, got {count}", field="count")
-    else:
-        total = check_mg(amount_mg * count, "total amount")
-    return (total / fraction, total) if elemental else (total, total * fraction)
+    return check_mg(amount_mg * count, "total amount")
+
+
+def _basis(elemental: bool, fraction: float) -> tuple[float, float]:
+    """(divisor, factor): the compound weight is the total / divisor, the elemental Mg the total x
+    factor, the total read as elemental Mg (``elemental``) or as compound weight (x / 1.0 and
+    x * 1.0 are x exactly)."""
+    return (fraction, 1.0) if elemental else (1.0, fraction)
 
 
 def _amounts(ref: Reference, amount_mg: float, form: str | Form, count: int, elemental: bool) -> _Amounts:
@@ -154,18 +172,25 @@ class FiguresPlan:
     for every amount (``figures``). (A plain class: a NamedTuple costs start-up time.)"""
 
     __slots__ = (
+        "basis",
         "charge",
         "child",
         "curve",
+        "divisor",
         "elemental",
+        "elemental_pct",
+        "factor",
         "form",
+        "form_id",
         "fraction",
         "label_count",
+        "laxative",
         "mg_per_mmol",
         "per_day",
         "profile",
         "quiet",
         "quiet_cautions",
+        "rules",
     )
 
     def __init__(
@@ -192,7 +217,14 @@ class FiguresPlan:
         self.mg_per_mmol = mg_per_mmol  # the catalogue's constants (stoichiometry.mmol and meq)
         self.charge = charge
         self.fraction = form.fraction
+        self.divisor, self.factor = _basis(elemental, form.fraction)
         self.per_day = profile.per_day
+        self.rules: AmountRules | None = None  # safety.amount_rules, on the first amount over ``quiet``
+        # the figures that are the same for every amount (FORM_CONSTANTS)
+        self.form_id = form.id
+        self.basis = "elemental" if elemental else "compound"
+        self.elemental_pct = form.elemental_pct
+        self.laxative = form.laxative
 
 
 def figures_plan(
@@ -240,26 +272,32 @@ def figures_checked(
     (``safety.decide``: each has its code and level, and builds its Caution on demand), for a
     batch whose records show no caution's text.
     """
-    compound, el = _weights(amount_mg, plan.label_count, plan.elemental, plan.fraction)
-    f = plan.form
+    total = amount_mg if plan.label_count == 1 else _total(amount_mg, plan.label_count)
+    el = total * plan.factor
     daily = el * plan.per_day
     cautions: Sequence[Caution | Finding]
     if daily < plan.quiet:
         cautions = plan.quiet_cautions
     elif caution_text:
-        cautions = [*assess(ref, plan.profile, daily, f).cautions, *plan.child]
+        cautions = [*assess(ref, plan.profile, daily, plan.form).cautions, *plan.child]
     else:
-        cautions = [*decide(ref, plan.profile, daily, f), *plan.child]
+        rules = plan.rules
+        if rules is None:
+            rules = plan.rules = amount_rules(ref, plan.profile, plan.form)
+        decided = rules.decide(daily)
+        if plan.child:
+            decided += plan.child
+        cautions = decided
     millimoles = el / plan.mg_per_mmol  # stoichiometry.mmol and meq, with the constants at hand
     out = {
-        "form": f.id,
-        "input_basis": "elemental" if plan.elemental else "compound",
-        "compound_mg": compound,
-        "elemental_pct": f.elemental_pct,
+        "form": plan.form_id,
+        "input_basis": plan.basis,
+        "compound_mg": total / plan.divisor,
+        "elemental_pct": plan.elemental_pct,
         "elemental_mg": el,
         "elemental_mmol": millimoles,
         "elemental_meq": millimoles * plan.charge,
-        "laxative": f.laxative,
+        "laxative": plan.laxative,
         "cautions": cautions,
     }
     if absorbed:

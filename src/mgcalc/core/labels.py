@@ -717,6 +717,7 @@ def _excipient_line(line: _Line) -> ParseResult:
         basis="unknown",
         reason=f"{e.name} is {e.role}, not a magnesium source",
         forms=[],
+        unknown_forms=[],  # given: a default factory costs pydantic an inspect.signature per model
         stated_mg=line.stated.mg if line.stated else None,
         elemental_mg_min=0.0,
         elemental_mg_max=0.0,
@@ -858,6 +859,7 @@ def _compound_line(ref: Reference, line: _Line) -> ParseResult:
         basis=reading.basis,
         reason=reading.reason,
         forms=[f.id for f in forms],
+        unknown_forms=[],  # given: a default factory costs pydantic an inspect.signature per model
         stated_mg=stated.mg,
         stated_compound_mg=stated.mg if reading.basis == "compound" else None,
         stated_elemental_mg=claim.mg if claim else (stated.mg if reading.basis == "elemental" else None),

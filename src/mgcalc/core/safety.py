@@ -16,7 +16,7 @@ from typing import Any
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import hours, mg
-from mgcalc.schema.base import Level, State, severity
+from mgcalc.schema.base import LEVELS, Level, State, severity
 from mgcalc.schema.cautions import (
     CKD_STAGES,
     STRENGTH,
@@ -557,33 +557,113 @@ def amount_findings(
     ref: Reference, profile: Profile, daily_mg: float, form: Form | None = None
 ) -> list[Finding]:
     """Which amount-dependent cautions apply (``amount_cautions``), decided, not yet built."""
-    d = ref.cautions
-    if daily_mg < quiet_below(ref, profile):  # the common case in a batch: nothing to say
-        return _form_findings(ref, profile, form)
-    state = life_state(profile.pregnant, profile.lactating, profile.sex)
-    ul_ref = _upper_level(ref, profile, state)
-    ul = ul_ref.ul_supplemental_mg
-    out: list[Finding] = []
-    infant = profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
-    level = d.rules.upper_limit.level
-    if ul is None and not infant:
-        out.append(Finding("upper-limit", level, _no_upper_limit, ref, daily_mg, ul_ref))
-    elif ul is not None and daily_mg > ul:
-        out.append(Finding("upper-limit", level, _over_upper_limit, ref, profile, daily_mg, ul, ul_ref))
-    if form is not None:
-        if _diarrhoea(profile, d) and form.laxative != "none":
-            out.append(Finding("laxative", "caution", _laxative_diarrhoea, ref, form))
-        else:
-            per_intake = daily_mg / profile.per_day
-            lax = laxative_level(ref, form, per_intake)
-            if lax is not None:
-                out.append(Finding("laxative", lax, _laxative_caution, ref, form, per_intake, lax))
-    if profile.age is not None and (profile.sex is not None or state != "none"):
-        r = reference(ref, profile.age, profile.sex, state, profile.standard)
-        target = r.rda_mg or r.ai_mg
-        if target:
-            out.append(Finding("reference-intake", "info", _reference_intake, ref, daily_mg, r, target))
-    return [*out, *_form_findings(ref, profile, form)]
+    return amount_rules(ref, profile, form).findings(daily_mg)
+
+
+class AmountRules:
+    """What decides the cautions of one person taking one form, worked out once (``amount_rules``):
+    the person's cautions as they apply to the form, and what the amount-dependent ones turn on
+    (the UL, the form's laxative doses, the reference intake); ``findings`` and ``decide`` apply
+    them to a daily amount."""
+
+    __slots__ = (
+        "diarrhoea",
+        "form",
+        "form_findings",
+        "infant",
+        "intake",
+        "lax_caution",
+        "lax_info",
+        "level",
+        "per_day",
+        "person",
+        "profile",
+        "quiet",
+        "ref",
+        "target",
+        "ul",
+        "ul_ref",
+    )
+
+    def __init__(self, ref: Reference, profile: Profile, form: Form | None) -> None:
+        d = ref.cautions
+        self.ref, self.profile, self.form = ref, profile, form
+        self.person: list[Caution] | None = None  # the person's cautions for the form, on first use
+        self.quiet = quiet_below(ref, profile)
+        state = life_state(profile.pregnant, profile.lactating, profile.sex)
+        self.ul_ref = _upper_level(ref, profile, state)
+        self.ul = self.ul_ref.ul_supplemental_mg
+        self.infant = (
+            profile.age is not None and d.rules.infant is not None and profile.age < d.rules.infant_age_max
+        )
+        self.level = d.rules.upper_limit.level
+        self.diarrhoea = form is not None and _diarrhoea(profile, d) and form.laxative != "none"
+        self.per_day = profile.per_day
+        self.lax_caution, self.lax_info = _laxative_doses(ref, form) if form is not None else (0.0, 0.0)
+        self.intake: IntakeReference | None = None
+        self.target: float | None = None
+        if profile.age is not None and (profile.sex is not None or state != "none"):
+            self.intake = reference(ref, profile.age, profile.sex, state, profile.standard)
+            self.target = self.intake.rda_mg or self.intake.ai_mg
+        self.form_findings = _form_findings(ref, profile, form)
+
+    def findings(self, daily_mg: float) -> list[Finding]:
+        """The amount-dependent cautions for ``daily_mg`` a day (``amount_findings``)."""
+        if daily_mg < self.quiet:  # the common case in a batch: nothing to say
+            return list(self.form_findings)
+        ref, form, ul = self.ref, self.form, self.ul
+        out: list[Finding] = []
+        if ul is None and not self.infant:
+            out.append(Finding("upper-limit", self.level, _no_upper_limit, ref, daily_mg, self.ul_ref))
+        elif ul is not None and daily_mg > ul:
+            out.append(
+                Finding(
+                    "upper-limit", self.level, _over_upper_limit, ref, self.profile, daily_mg, ul, self.ul_ref
+                )
+            )
+        if form is not None:
+            if self.diarrhoea:
+                out.append(Finding("laxative", "caution", _laxative_diarrhoea, ref, form))
+            else:
+                per_intake = daily_mg / self.per_day
+                lax: Level | None = (
+                    "caution"
+                    if per_intake >= self.lax_caution
+                    else "info"
+                    if per_intake >= self.lax_info
+                    else None
+                )
+                if lax is not None:
+                    out.append(Finding("laxative", lax, _laxative_caution, ref, form, per_intake, lax))
+        if self.target:
+            out.append(
+                Finding(
+                    "reference-intake", "info", _reference_intake, ref, daily_mg, self.intake, self.target
+                )
+            )
+        if self.form_findings:
+            out += self.form_findings
+        return out
+
+    def decide(self, daily_mg: float) -> list[Caution | Finding]:
+        """Every caution for ``daily_mg`` a day (``decide``), most severe first."""
+        person = self.person
+        if person is None:
+            person = self.person = _person_cautions(
+                self.ref, self.profile, person_assessment(self.ref, self.profile), self.form
+            )
+        extra = self.findings(daily_mg)
+        return _merged(person, extra) if extra else list(person)
+
+
+def amount_rules(ref: Reference, profile: Profile, form: Form | None) -> AmountRules:
+    """The AmountRules of ``profile`` taking ``form`` (memoised on the profile, per reference and form)."""
+    key = ("amount-rules", id(ref), None if form is None else form.id)
+    hit = profile.memo.get(key)
+    if hit is None or hit.ref is not ref or hit.form is not form:
+        hit = profile.memo[key] = AmountRules(ref, profile, form)
+    assert isinstance(hit, AmountRules)
+    return hit
 
 
 def _upper_level(ref: Reference, profile: Profile, state: State) -> IntakeReference:
@@ -706,12 +786,18 @@ def laxative_level(ref: Reference, form: Form, per_intake_mg: float) -> Level | 
     the form's own evidence dose (or the class default where it has none), "info" from the class
     default (the IOM's LOAEL, which the IOM assumes for every dissociable salt) below that, else
     None. Non-decreasing in the dose, so splitting a dose never raises it."""
-    dose, _ = laxative_basis(ref, form)
-    if per_intake_mg >= dose:
+    caution, info = _laxative_doses(ref, form)
+    if per_intake_mg >= caution:
         return "caution"
-    if per_intake_mg >= laxative_near(ref) * min(dose, laxative_floor(ref)[0]):
+    if per_intake_mg >= info:
         return "info"
     return None
+
+
+def _laxative_doses(ref: Reference, form: Form) -> tuple[float, float]:
+    """The doses taken at once from which ``laxative_level`` is "caution" and "info"."""
+    dose, _ = laxative_basis(ref, form)
+    return dose, laxative_near(ref) * min(dose, laxative_floor(ref)[0])
 
 
 def laxative_near(ref: Reference) -> float:
@@ -817,17 +903,21 @@ def decide(
     order: the same codes and levels as ``assess(...).cautions``, with the amount-dependent ones
     decided but not built (``Finding``: a batch whose records show no caution text needs only
     their code and level; ``build`` makes the Cautions)."""
-    base = person_assessment(ref, profile)
-    cautions = _person_cautions(ref, profile, base, form)
-    extra = amount_findings(ref, profile, daily_mg, form)
-    return _merged(cautions, extra) if extra else list(cautions)
+    return amount_rules(ref, profile, form).decide(daily_mg)
 
 
 def _merged(cautions: list[Caution], extra: list[Finding]) -> list[Caution | Finding]:
     """The person's cautions and the amount's, most severe first (in order within a level)."""
     merged: list[Caution | Finding] = [*cautions, *extra]
-    merged.sort(key=lambda c: -severity(c.level))
+    merged.sort(key=_most_severe_first)
     return merged
+
+
+_RANK = {level: -severity(level) for level in LEVELS}
+
+
+def _most_severe_first(c: Caution | Finding) -> int:
+    return _RANK[c.level]
 
 
 def _person_cautions(ref: Reference, profile: Profile, base: Assessment, form: Form | None) -> list[Caution]:

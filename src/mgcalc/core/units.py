@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from functools import cache
+from functools import cache, partial
 from typing import NamedTuple
 
 from mgcalc.errors import MgcalcError, literal
@@ -99,6 +99,10 @@ class Amount(NamedTuple):
     mg: float
     molar: bool
     text: str  # the amount as written ("4 mmol")
+
+
+#: Amount(mg, molar, text) from a tuple, without NamedTuple's keyword handling.
+_amount = partial(tuple.__new__, Amount)
 
 
 #: Footnote marks printed as superscripts (U+00B9, U+00B2, U+00B3, U+2070-U+2079): a space, never a
@@ -221,11 +225,21 @@ def read_amount(text: str | float | int, what: str = "amount", constants: Consta
     Raises MgcalcError for garbage, unknown units, zero, negative, NaN,
     infinity or more than MAX_MG; an amount in mmol or mEq without ``constants``.
     """
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return Amount(check_mg(float(text), what), False, f"{text:g}")
-    raw = str(text)
+    return _amount(amount_parts(text, what, constants))
+
+
+def amount_parts(
+    text: str | float | int, what: str = "amount", constants: Constants | None = None
+) -> tuple[float, bool, str]:
+    """``read_amount``'s (mg, molar, text) as a plain tuple (a batch reads one per record)."""
+    if text.__class__ is str:  # the usual cases first (``int | float`` builds a union each call)
+        raw = text
+    elif text.__class__ is float or (isinstance(text, int | float) and not isinstance(text, bool)):
+        return check_mg(float(text), what), False, f"{text:g}"
+    else:
+        raw = str(text)
     if raw.isascii() and raw.replace(".", "", 1).isdigit():  # the common plain number: no regex
-        return Amount(check_mg(float(raw), what), False, raw)
+        return check_mg(float(raw), what), False, raw
     field = what.replace(" ", "_")
     if not raw.isprintable():
         m = None
@@ -247,7 +261,7 @@ def read_amount(text: str | float | int, what: str = "amount", constants: Consta
     if m["sign"] == "-":
         value = -value
     mg, molar = to_mg(value, unit, constants, what)
-    return Amount(check_mg(mg, what), molar, raw.strip())
+    return check_mg(mg, what), molar, raw.strip()
 
 
 def parse_amount(text: str | float | int, what: str = "amount", constants: Constants | None = None) -> float:
