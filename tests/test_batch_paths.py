@@ -31,7 +31,8 @@ from mgcalc.core import batch as b
 from mgcalc.core import batch_write, safety, units
 from mgcalc.errors import MgcalcError
 from mgcalc.reference import packaged_reference
-from mgcalc.schema.inputs import BatchRecord, Profile
+from mgcalc.schema.batch_record import BatchRecord
+from mgcalc.schema.inputs import Profile
 
 REF = packaged_reference()
 FORMS = REF.catalogue.forms

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mgcalc import MgcalcError
-from mgcalc.core.dsld import outcomes, read_dsld, read_label, record_panel
+from mgcalc.core.batch import dsld_outcomes as outcomes
+from mgcalc.core.dsld import read_dsld, read_label, record_panel
 from mgcalc.core.panel import panel, read_panel_text
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.inputs import Profile

@@ -130,7 +130,7 @@ def run_batch(
                     x.decode("utf-8-sig", errors="replace") if isinstance(x, bytes) else "\0"
                     for x in b.physical_lines(source.lines)
                 )
-                outcomes = d.outcomes(ref, d.read_dsld(text), profile)
+                outcomes = b.dsld_outcomes(ref, d.read_dsld(text), profile)
             else:
                 records = b.read_records(source.lines, fmt, delimiter=delimiter)
                 first = next(records, None)  # a bad header raises here, before anything is written

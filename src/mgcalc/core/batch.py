@@ -58,12 +58,15 @@ from mgcalc.core.batch_write import (
     parse_fields,
 )
 from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields, resolve
+from mgcalc.core.dsld import brand_words, record_panel
 from mgcalc.core.labels import parse_label
+from mgcalc.core.panel import panel
 from mgcalc.core.safety import Finding, build
 from mgcalc.core.units import UNITS_TEXT, amount_parts, unit_key
 from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.batch_record import BatchRecord
 from mgcalc.schema.data import Form, Reference
-from mgcalc.schema.inputs import BatchRecord, Profile
+from mgcalc.schema.inputs import Profile
 from mgcalc.schema.results import Caution
 
 __all__ = [
@@ -95,6 +98,7 @@ __all__ = [
     "csv_cell",
     "csv_columns",
     "csv_row",
+    "dsld_outcomes",
     "needs_absorbed",
     "needs_caution_text",
     "needs_full",
@@ -371,3 +375,26 @@ class Tally:
     def cautions(self) -> list[Caution]:
         """One caution of each level seen (for --fail-on)."""
         return build(list(self.worst.values()))
+
+
+def dsld_outcomes(
+    ref: Reference, records: Iterable[tuple[int, Any]], profile: Profile | None = None
+) -> Iterator[Any]:
+    """One batch outcome per DSLD record, in order: the ``panel`` fields, or an error."""
+    prof = profile or Profile()
+    brands = brand_words(ref)
+    for n, record in records:
+        rid = record.get("id") if isinstance(record, dict) else None
+        rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+        if isinstance(record, str):
+            yield Outcome(n, getattr(record, "id", None), error=record)
+            continue
+        try:
+            result = panel(ref, record_panel(record, brands), prof)
+        except MgcalcError as e:
+            yield Outcome(n, rid, error=str(e))
+            continue
+        except Exception as e:  # a bug: this record fails, the batch goes on
+            yield Outcome(n, rid, error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
+            continue
+        yield Outcome(n, rid, extra=result.model_dump(exclude={"id"}))

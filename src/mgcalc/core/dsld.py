@@ -27,7 +27,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mgcalc.core.batch_read import MAX_LINE, json_brackets
-from mgcalc.core.batch_write import Outcome
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -433,26 +432,3 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
         if len(buf) > MAX_RECORD:
             yield n + 1, f"a record is over {MAX_RECORD:,} characters, or the array is not valid JSON"
             return
-
-
-def outcomes(
-    ref: Reference, records: Iterable[tuple[int, Any]], profile: Profile | None = None
-) -> Iterator[Any]:
-    """One batch outcome per DSLD record, in order: the ``panel`` fields, or an error."""
-    prof = profile or Profile()
-    brands = brand_words(ref)
-    for n, record in records:
-        rid = record.get("id") if isinstance(record, dict) else None
-        rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
-        if isinstance(record, str):
-            yield Outcome(n, getattr(record, "id", None), error=record)
-            continue
-        try:
-            result = panel(ref, record_panel(record, brands), prof)
-        except MgcalcError as e:
-            yield Outcome(n, rid, error=str(e))
-            continue
-        except Exception as e:  # a bug: this record fails, the batch goes on
-            yield Outcome(n, rid, error=f"internal error ({type(e).__name__}): {literal(e, 300)}")
-            continue
-        yield Outcome(n, rid, extra=result.model_dump(exclude={"id"}))

@@ -1,11 +1,10 @@
-"""Input models: who takes the magnesium (Profile) and one batch input record."""
+"""Input model: who takes the magnesium (Profile). One batch input record is schema.batch_record."""
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from mgcalc.schema.base import Sex, Standard, empty_list
-from mgcalc.schema.batch_record import BatchRecord
 
 
 class Profile(BaseModel):
@@ -36,4 +35,4 @@ class Profile(BaseModel):
         return memo
 
 
-__all__ = ["BatchRecord", "Profile"]
+__all__ = ["Profile"]

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from mgcalc.schema.base import empty_list
 from mgcalc.schema.data import Form, Level, Source
 from mgcalc.schema.results import (
     Basis,
@@ -35,7 +36,7 @@ class ParseResult(Result):
     elemental_mg_min: float | None
     elemental_mg_max: float | None
     excipient: bool
-    excipients: list[str] = Field(default_factory=list)
+    excipients: list[str] = Field(default_factory=empty_list)
     trap: str | None
     role: Role = Field(default="source", description="source, part, excipient or other (see Role)")
     stated_compound_mg: float | None = Field(
@@ -49,14 +50,14 @@ class ParseResult(Result):
         description="for a bare family name ('Magnesium Chloride'), the family's usual salt; the range covers every member",
     )
     unknown_forms: list[str] = Field(
-        default_factory=list, description="sources named on the line that are not in the catalogue"
+        default_factory=empty_list, description="sources named on the line that are not in the catalogue"
     )
     trade_words: list[str] = Field(
-        default_factory=list, description="brand and process words recognised on the line (not forms)"
+        default_factory=empty_list, description="brand and process words recognised on the line (not forms)"
     )
     dv_group: str | None = Field(default=None, description="the DV target group the %DV was read against")
     checks: list[str] = Field(
-        default_factory=list, description="cross-checks made (%DV, two amounts) and what they found"
+        default_factory=empty_list, description="cross-checks made (%DV, two amounts) and what they found"
     )
 
 
@@ -170,8 +171,8 @@ class PanelLine(Result):
     elemental_mg_max: float | None
     percent_dv: float | None = None
     reason: str = ""
-    unknown_forms: list[str] = Field(default_factory=list)
-    trade_words: list[str] = Field(default_factory=list)
+    unknown_forms: list[str] = Field(default_factory=empty_list)
+    trade_words: list[str] = Field(default_factory=empty_list)
     ingredient_id: str | None = Field(
         default=None, description="the DSLD ingredient id of the row (DSLD records)"
     )
