@@ -263,6 +263,7 @@ class Catalogue(DataModel):
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
     _members: dict[str, list[Form]] = PrivateAttr(default_factory=dict)
     _resolved: dict[str, Form] = PrivateAttr(default_factory=dict)  # raw name -> form, for batches
+    _close: "_CloseIndex | None" = PrivateAttr(default=None)  # built on the first unknown name
 
     @model_validator(mode="after")
     def _cross_check(self) -> "Catalogue":
@@ -403,12 +404,74 @@ class Catalogue(DataModel):
                     resolved.clear()
                 resolved[name] = form
             return form
-        import difflib
-
-        close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        index: _CloseIndex | None = private["_close"]
+        if index is None or index.names is not private["_names"]:
+            index = private["_close"] = _CloseIndex(private["_names"])
+        close = index.closest(key)
         ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
         hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
         raise MgcalcError(f"unknown form '{literal(name)}'; {hint}", field="form")
+
+
+CLOSE_N = 8
+CLOSE_CUTOFF = 0.6
+
+
+class _CloseIndex:
+    """The name keys grouped for ``difflib.get_close_matches``: the same list, less work.
+
+    difflib keeps a key only if its real_quick_ratio (lengths alone), quick_ratio (shared
+    characters) and ratio are all >= cutoff, and ratio (matching blocks) is most of the cost.
+    Keys are dropped here, with difflib's float expression ``2.0 * matches / length``, when
+    the lengths alone fail, when the shared characters fail, or when the longest common
+    subsequence fails: difflib's matching blocks are a common subsequence, so ratio can be
+    no higher. The few keys left go to difflib itself, which ranks them as it would have.
+    """
+
+    __slots__ = ("by_len", "names")
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        # per length: (catalogue order, key, character counts, character -> bit positions)
+        by_len: dict[int, list[tuple[int, str, dict[str, int], dict[str, int]]]] = {}
+        for i, k in enumerate(names):
+            counts: dict[str, int] = {}
+            bits: dict[str, int] = {}
+            for at, ch in enumerate(k):
+                counts[ch] = counts.get(ch, 0) + 1
+                bits[ch] = bits.get(ch, 0) | 1 << at
+            by_len.setdefault(len(k), []).append((i, k, counts, bits))
+        self.by_len = by_len
+
+    def closest(self, word: str) -> list[str]:
+        """``difflib.get_close_matches(word, list(names), n=8, cutoff=0.6)``, ``word`` not empty."""
+        import difflib
+
+        lb = len(word)
+        wanted: dict[str, int] = {}
+        for ch in word:
+            wanted[ch] = wanted.get(ch, 0) + 1
+        chars, counts = tuple(wanted), tuple(wanted.values())
+        zeros = (0,) * len(chars)
+        kept: list[tuple[int, str]] = []
+        for la, group in self.by_len.items():
+            length = la + lb
+            if 2.0 * min(la, lb) / length < CLOSE_CUTOFF:
+                continue
+            full = (1 << la) - 1
+            for i, k, have, bits in group:
+                if 2.0 * sum(map(min, map(have.get, chars, zeros), counts)) / length < CLOSE_CUTOFF:
+                    continue
+                # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
+                v = full
+                for ch in word:
+                    u = v & bits.get(ch, 0)
+                    v = ((v + u) | (v - u)) & full
+                if 2.0 * (la - v.bit_count()) / length >= CLOSE_CUTOFF:
+                    kept.append((i, k))
+        kept.sort()
+        return difflib.get_close_matches(word, [k for _, k in kept], n=CLOSE_N, cutoff=CLOSE_CUTOFF)
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
