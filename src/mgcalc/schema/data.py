@@ -9,6 +9,8 @@ file shares are in ``base``.
 """
 
 import re
+from collections import Counter
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -429,46 +431,50 @@ class _CloseIndex:
     no higher. The few keys left go to difflib itself, which ranks them as it would have.
     """
 
-    __slots__ = ("by_len", "names")
+    __slots__ = ("by_len", "names", "with_char")
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
-        # per length: (catalogue order, key, character counts, character -> bit positions)
-        by_len: dict[int, list[tuple[int, str, dict[str, int], dict[str, int]]]] = {}
+        # per length: (catalogue order, key, character -> bit positions in the key)
+        by_len: dict[int, list[tuple[int, str, dict[str, int]]]] = {}
+        # (character, n) -> the keys (by catalogue order) holding it n times or more
+        with_char: dict[tuple[str, int], list[int]] = {}
         for i, k in enumerate(names):
-            counts: dict[str, int] = {}
             bits: dict[str, int] = {}
             for at, ch in enumerate(k):
-                counts[ch] = counts.get(ch, 0) + 1
                 bits[ch] = bits.get(ch, 0) | 1 << at
-            by_len.setdefault(len(k), []).append((i, k, counts, bits))
-        self.by_len = by_len
+                with_char.setdefault((ch, bits[ch].bit_count()), []).append(i)
+            by_len.setdefault(len(k), []).append((i, k, bits))
+        self.by_len, self.with_char = by_len, with_char
 
     def closest(self, word: str) -> list[str]:
-        """``difflib.get_close_matches(word, list(names), n=8, cutoff=0.6)``, ``word`` not empty."""
+        """``difflib.get_close_matches(word, list(names), n=8, cutoff=0.6)``."""
         import difflib
 
         lb = len(word)
         wanted: dict[str, int] = {}
         for ch in word:
             wanted[ch] = wanted.get(ch, 0) + 1
-        chars, counts = tuple(wanted), tuple(wanted.values())
-        zeros = (0,) * len(chars)
+        # the characters each key shares with the word, as difflib's quick_ratio counts them
+        runs = (self.with_char.get((ch, n), ()) for ch, most in wanted.items() for n in range(1, most + 1))
+        shared = Counter(chain.from_iterable(runs))
         kept: list[tuple[int, str]] = []
         for la, group in self.by_len.items():
             length = la + lb
-            if 2.0 * min(la, lb) / length < CLOSE_CUTOFF:
+            # the fewest matches that pass, by difflib's own expression (length > 0: keys are not empty)
+            need = next((m for m in range(min(la, lb) + 1) if 2.0 * m / length >= CLOSE_CUTOFF), None)
+            if need is None:
                 continue
             full = (1 << la) - 1
-            for i, k, have, bits in group:
-                if 2.0 * sum(map(min, map(have.get, chars, zeros), counts)) / length < CLOSE_CUTOFF:
+            for i, k, bits in group:
+                if shared[i] < need:
                     continue
                 # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
                 v = full
                 for ch in word:
                     u = v & bits.get(ch, 0)
                     v = ((v + u) | (v - u)) & full
-                if 2.0 * (la - v.bit_count()) / length >= CLOSE_CUTOFF:
+                if la - v.bit_count() >= need:
                     kept.append((i, k))
         kept.sort()
         return difflib.get_close_matches(word, [k for _, k in kept], n=CLOSE_N, cutoff=CLOSE_CUTOFF)
