@@ -9,8 +9,7 @@ file shares are in ``base``.
 """
 
 import re
-from collections import Counter
-from itertools import chain
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -421,63 +420,75 @@ CLOSE_CUTOFF = 0.6
 
 
 class _CloseIndex:
-    """The name keys grouped for ``difflib.get_close_matches``: the same list, less work.
+    """The name keys as ``difflib.get_close_matches`` searches them: the same list, less work.
 
     difflib keeps a key only if its real_quick_ratio (lengths alone), quick_ratio (shared
     characters) and ratio are all >= cutoff, and ratio (matching blocks) is most of the cost.
     Keys are dropped here, with difflib's float expression ``2.0 * matches / length``, when
-    the lengths alone fail, when the shared characters fail, or when the longest common
-    subsequence fails: difflib's matching blocks are a common subsequence, so ratio can be
-    no higher. The few keys left go to difflib itself, which ranks them as it would have.
+    the lengths or the shared characters fail, or when the longest common subsequence fails:
+    difflib's matching blocks are a common subsequence, so ratio can be no higher. The few
+    keys left go to difflib itself, which ranks them as it would have.
     """
 
-    __slots__ = ("by_len", "names", "with_char")
+    __slots__ = ("keys", "lengths", "names", "times")
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
-        # per length: (catalogue order, key, character -> bit positions in the key)
-        by_len: dict[int, list[tuple[int, str, dict[str, int]]]] = {}
-        # (character, n) -> the keys (by catalogue order) holding it n times or more
-        with_char: dict[tuple[str, int], list[int]] = {}
-        for i, k in enumerate(names):
-            bits: dict[str, int] = {}
-            for at, ch in enumerate(k):
-                bits[ch] = bits.get(ch, 0) | 1 << at
-                with_char.setdefault((ch, bits[ch].bit_count()), []).append(i)
-            by_len.setdefault(len(k), []).append((i, k, bits))
-        self.by_len, self.with_char = by_len, with_char
+        self.keys = list(names)
+        self.lengths = list(map(len, self.keys))
+        # (character, most) -> how many times each key holds it, up to most; filled in as searches need them
+        self.times: dict[tuple[str, int], list[int]] = {}
 
     def closest(self, word: str) -> list[str]:
         """``difflib.get_close_matches(word, list(names), n=8, cutoff=0.6)``."""
         import difflib
 
-        lb = len(word)
+        keys, lb = self.keys, len(word)
+        if not word:
+            return difflib.get_close_matches(word, keys, n=CLOSE_N, cutoff=CLOSE_CUTOFF)
         wanted: dict[str, int] = {}
-        for ch in word:
+        bits: dict[str, int] = {}  # character -> its positions in the word
+        for at, ch in enumerate(word):
             wanted[ch] = wanted.get(ch, 0) + 1
-        # the characters each key shares with the word, as difflib's quick_ratio counts them
-        runs = (self.with_char.get((ch, n), ()) for ch, most in wanted.items() for n in range(1, most + 1))
-        shared = Counter(chain.from_iterable(runs))
-        kept: list[tuple[int, str]] = []
-        for la, group in self.by_len.items():
-            length = la + lb
-            # the fewest matches that pass, by difflib's own expression (length > 0: keys are not empty)
-            need = next((m for m in range(min(la, lb) + 1) if 2.0 * m / length >= CLOSE_CUTOFF), None)
-            if need is None:
+            bits[ch] = bits.get(ch, 0) | 1 << at
+        # the characters each key shares with the word, as quick_ratio counts them
+        columns = [self._times(ch, most) for ch, most in wanted.items()]
+        shared = map(sum, zip(*columns, strict=True))
+        need = {la: _fewest_matches(la + lb, min(la, lb)) for la in set(self.lengths)}
+        full = (1 << lb) - 1
+        kept: list[str] = []
+        for key, la, common in zip(keys, self.lengths, shared, strict=True):
+            if common < need[la]:
                 continue
-            full = (1 << la) - 1
-            for i, k, bits in group:
-                if shared[i] < need:
-                    continue
-                # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
-                v = full
-                for ch in word:
-                    u = v & bits.get(ch, 0)
-                    v = ((v + u) | (v - u)) & full
-                if la - v.bit_count() >= need:
-                    kept.append((i, k))
-        kept.sort()
-        return difflib.get_close_matches(word, [k for _, k in kept], n=CLOSE_N, cutoff=CLOSE_CUTOFF)
+            # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
+            v = full
+            for ch in key:
+                u = v & bits.get(ch, 0)
+                v = ((v + u) | (v - u)) & full
+            if lb - v.bit_count() >= need[la]:
+                kept.append(key)
+        return difflib.get_close_matches(word, kept, n=CLOSE_N, cutoff=CLOSE_CUTOFF)
+
+    def _times(self, ch: str, most: int) -> list[int]:
+        """How many times each key holds ``ch``, up to ``most`` (kept for the next search)."""
+        times = self.times.get((ch, most))
+        if times is None:
+            if most == 1:  # most characters of a word: ``in`` is cheaper than count and min
+                times = list(map(str.__contains__, self.keys, repeat(ch)))
+            else:
+                times = [n if n < most else most for n in map(str.count, self.keys, repeat(ch))]
+            self.times[ch, most] = times
+        return times
+
+
+def _fewest_matches(length: int, most: int) -> int:
+    """The fewest matches m with difflib's ``2.0 * m / length >= cutoff`` (``most + 1``: none up to most)."""
+    m = max(0, int(CLOSE_CUTOFF * length / 2) - 2)
+    while m > 0 and 2.0 * (m - 1) / length >= CLOSE_CUTOFF:
+        m -= 1
+    while m <= most and 2.0 * m / length < CLOSE_CUTOFF:
+        m += 1
+    return m
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
