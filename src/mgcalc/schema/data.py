@@ -9,6 +9,7 @@ file shares are in ``base``.
 """
 
 import re
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -263,6 +264,7 @@ class Catalogue(DataModel):
     _names: dict[str, str] = PrivateAttr(default_factory=dict)
     _members: dict[str, list[Form]] = PrivateAttr(default_factory=dict)
     _resolved: dict[str, Form] = PrivateAttr(default_factory=dict)  # raw name -> form, for batches
+    _close: "_CloseIndex | None" = PrivateAttr(default=None)  # built on the first unknown name
 
     @model_validator(mode="after")
     def _cross_check(self) -> "Catalogue":
@@ -403,12 +405,90 @@ class Catalogue(DataModel):
                     resolved.clear()
                 resolved[name] = form
             return form
-        import difflib
-
-        close = difflib.get_close_matches(key, list(self._names), n=8, cutoff=0.6)
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        index: _CloseIndex | None = private["_close"]
+        if index is None or index.names is not private["_names"]:
+            index = private["_close"] = _CloseIndex(private["_names"])
+        close = index.closest(key)
         ids = list(dict.fromkeys(self._names[k] for k in close))[:4]
         hint = f"closest: {', '.join(ids)}" if ids else "run 'mgcalc forms' for the list"
         raise MgcalcError(f"unknown form '{literal(name)}'; {hint}", field="form")
+
+
+CLOSE_N = 8
+CLOSE_CUTOFF = 0.6
+
+
+class _CloseIndex:
+    """The name keys as ``difflib.get_close_matches`` searches them: the same list, less work.
+
+    difflib keeps a key only if its real_quick_ratio (lengths alone), quick_ratio (shared
+    characters) and ratio are all >= cutoff, and ratio (matching blocks) is most of the cost.
+    Keys are dropped here, with difflib's float expression ``2.0 * matches / length``, when
+    the lengths or the shared characters fail, or when the longest common subsequence fails:
+    difflib's matching blocks are a common subsequence, so ratio can be no higher. The few
+    keys left go to difflib itself, which ranks them as it would have.
+    """
+
+    __slots__ = ("keys", "lengths", "names", "times")
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.keys = list(names)
+        self.lengths = list(map(len, self.keys))
+        # (character, most) -> how many times each key holds it, up to most; filled in as searches need them
+        self.times: dict[tuple[str, int], list[int]] = {}
+
+    def closest(self, word: str) -> list[str]:
+        """``difflib.get_close_matches(word, list(names), n=8, cutoff=0.6)``."""
+        import difflib
+
+        keys, lb = self.keys, len(word)
+        if not word:
+            return difflib.get_close_matches(word, keys, n=CLOSE_N, cutoff=CLOSE_CUTOFF)
+        wanted: dict[str, int] = {}
+        bits: dict[str, int] = {}  # character -> its positions in the word
+        for at, ch in enumerate(word):
+            wanted[ch] = wanted.get(ch, 0) + 1
+            bits[ch] = bits.get(ch, 0) | 1 << at
+        # the characters each key shares with the word, as quick_ratio counts them
+        columns = [self._times(ch, most) for ch, most in wanted.items()]
+        shared = map(sum, zip(*columns, strict=True))
+        need = {la: _fewest_matches(la + lb, min(la, lb)) for la in set(self.lengths)}
+        full = (1 << lb) - 1
+        kept: list[str] = []
+        for key, la, common in zip(keys, self.lengths, shared, strict=True):
+            if common < need[la]:
+                continue
+            # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
+            v = full
+            for ch in key:
+                u = v & bits.get(ch, 0)
+                v = ((v + u) | (v - u)) & full
+            if lb - v.bit_count() >= need[la]:
+                kept.append(key)
+        return difflib.get_close_matches(word, kept, n=CLOSE_N, cutoff=CLOSE_CUTOFF)
+
+    def _times(self, ch: str, most: int) -> list[int]:
+        """How many times each key holds ``ch``, up to ``most`` (kept for the next search)."""
+        times = self.times.get((ch, most))
+        if times is None:
+            if most == 1:  # most characters of a word: ``in`` is cheaper than count and min
+                times = list(map(str.__contains__, self.keys, repeat(ch)))
+            else:
+                times = [n if n < most else most for n in map(str.count, self.keys, repeat(ch))]
+            self.times[ch, most] = times
+        return times
+
+
+def _fewest_matches(length: int, most: int) -> int:
+    """The fewest matches m with difflib's ``2.0 * m / length >= cutoff`` (``most + 1``: none up to most)."""
+    m = max(0, int(CLOSE_CUTOFF * length / 2) - 2)
+    while m > 0 and 2.0 * (m - 1) / length >= CLOSE_CUTOFF:
+        m -= 1
+    while m <= most and 2.0 * m / length < CLOSE_CUTOFF:
+        m += 1
+    return m
 
 
 _DROP_WORDS = frozenset({"magnesium", "mg"})
