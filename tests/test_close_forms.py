@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mgcalc.errors import MgcalcError
-from mgcalc.schema.data import Catalogue, _CloseIndex, name_key
+from mgcalc.schema.data import CLOSE_COLUMNS, Catalogue, _CloseIndex, name_key
 
 #: what a name key is made of (name_key keeps letters, digits and single spaces)
 KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 "
@@ -111,3 +111,15 @@ def test_unknown_form_message_is_the_one_difflib_gives(cat: Catalogue, data: st.
     with pytest.raises(MgcalcError) as err:
         cat.resolve(name)
     assert str(err.value) == f"unknown form '{name}'; {hint}"
+
+
+def test_the_kept_character_columns_stay_bounded(cat: Catalogue) -> None:
+    """Many distinct unknown spellings, each with characters of its own, keep at most
+    CLOSE_COLUMNS columns between searches (memory does not grow with the batch), and the
+    lists stay difflib's."""
+    keys = list(cat.name_index())
+    index = _CloseIndex(dict.fromkeys(keys, "x"))
+    for n in range(3 * CLOSE_COLUMNS):
+        word = f"citrat{chr(0x4E00 + n)}{chr(0x5E00 + n)}"
+        assert index.closest(word) == difflib_closest(word, keys)
+        assert len(index.times) <= CLOSE_COLUMNS + len(set(word))

@@ -417,6 +417,8 @@ class Catalogue(DataModel):
 
 CLOSE_N = 8
 CLOSE_CUTOFF = 0.6
+#: At most this many (character, count) columns are kept between searches.
+CLOSE_COLUMNS = 1_024
 
 
 class _CloseIndex:
@@ -446,19 +448,25 @@ class _CloseIndex:
         keys, lb = self.keys, len(word)
         if not word:
             return difflib.get_close_matches(word, keys, n=CLOSE_N, cutoff=CLOSE_CUTOFF)
+        need = {la: _fewest_matches(la + lb, min(la, lb)) for la in set(self.lengths)}
+        # the keys whose length alone can pass (real_quick_ratio), first: a long word drops them all
+        fit = [i for i, la in enumerate(self.lengths) if need[la] <= min(la, lb)]
+        if not fit:
+            return difflib.get_close_matches(word, [], n=CLOSE_N, cutoff=CLOSE_CUTOFF)
         wanted: dict[str, int] = {}
         bits: dict[str, int] = {}  # character -> its positions in the word
         for at, ch in enumerate(word):
             wanted[ch] = wanted.get(ch, 0) + 1
             bits[ch] = bits.get(ch, 0) | 1 << at
+        if len(self.times) >= CLOSE_COLUMNS:  # bounded memory: start again
+            self.times.clear()
         # the characters each key shares with the word, as quick_ratio counts them
         columns = [self._times(ch, most) for ch, most in wanted.items()]
-        shared = map(sum, zip(*columns, strict=True))
-        need = {la: _fewest_matches(la + lb, min(la, lb)) for la in set(self.lengths)}
         full = (1 << lb) - 1
         kept: list[str] = []
-        for key, la, common in zip(keys, self.lengths, shared, strict=True):
-            if common < need[la]:
+        for i in fit:
+            key, la = keys[i], self.lengths[i]
+            if sum(column[i] for column in columns) < need[la]:
                 continue
             # longest common subsequence, bit-parallel (Allison & Dix): the zero bits of v
             v = full
