@@ -235,15 +235,17 @@ class Batch:
         plans = self.plans
         plan = plans.get(key) if plans is not None else None
         if not isinstance(plan, FiguresPlan):
-            plan = self._plan(key, form, count, elemental)
+            plan = self._plan(key, plan, form, count, elemental)
         return figures_checked(self.ref, plan, mg, self.absorbed, self.caution_text)
 
-    def _plan(self, key: Any, form: str, count: int, elemental: bool) -> FiguresPlan:
+    def _plan(
+        self, key: Any, kept: MgcalcError | None, form: str, count: int, elemental: bool
+    ) -> FiguresPlan:
         """The per-form part of a label's figures (``dosing.figures_plan``) for a form text, count
-        and basis not in ``plans`` (or kept there as an error): worked out and kept under ``key``;
-        so is an unknown form's error (with the closest names, slow to find)."""
+        and basis not in ``plans`` (``kept`` None) or kept there as an error: worked out and kept
+        under ``key``; so is an unknown form's error (with the closest names, slow to find)."""
         plans = self.plans
-        plan = plans.get(key) if plans is not None else None
+        plan: FiguresPlan | MgcalcError | None = kept
         if plan is None:
             try:
                 plan = self._form_plan(resolve(self.ref, form), count, elemental)

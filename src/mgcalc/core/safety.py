@@ -572,8 +572,7 @@ class AmountRules:
         "form_findings",
         "infant",
         "intake",
-        "lax_caution",
-        "lax_info",
+        "lax_doses",
         "level",
         "per_day",
         "person",
@@ -599,7 +598,7 @@ class AmountRules:
         self.level = d.rules.upper_limit.level
         self.diarrhoea = form is not None and _diarrhoea(profile, d) and form.laxative != "none"
         self.per_day = profile.per_day
-        self.lax_caution, self.lax_info = _laxative_doses(ref, form) if form is not None else (0.0, 0.0)
+        self.lax_doses = _laxative_doses(ref, form) if form is not None else (0.0, 0.0)
         self.intake: IntakeReference | None = None
         self.target: float | None = None
         if profile.age is not None and (profile.sex is not None or state != "none"):
@@ -626,13 +625,7 @@ class AmountRules:
                 out.append(Finding("laxative", "caution", _laxative_diarrhoea, ref, form))
             else:
                 per_intake = daily_mg / self.per_day
-                lax: Level | None = (
-                    "caution"
-                    if per_intake >= self.lax_caution
-                    else "info"
-                    if per_intake >= self.lax_info
-                    else None
-                )
+                lax = _laxative_at(per_intake, self.lax_doses)
                 if lax is not None:
                     out.append(Finding("laxative", lax, _laxative_caution, ref, form, per_intake, lax))
         if self.target:
@@ -786,7 +779,12 @@ def laxative_level(ref: Reference, form: Form, per_intake_mg: float) -> Level | 
     the form's own evidence dose (or the class default where it has none), "info" from the class
     default (the IOM's LOAEL, which the IOM assumes for every dissociable salt) below that, else
     None. Non-decreasing in the dose, so splitting a dose never raises it."""
-    caution, info = _laxative_doses(ref, form)
+    return _laxative_at(per_intake_mg, _laxative_doses(ref, form))
+
+
+def _laxative_at(per_intake_mg: float, doses: tuple[float, float]) -> Level | None:
+    """``laxative_level`` of a dose taken at once, given the form's (caution, info) doses."""
+    caution, info = doses
     if per_intake_mg >= caution:
         return "caution"
     if per_intake_mg >= info:
