@@ -37,21 +37,13 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from batch_corpus import README_FORMS
 from labels_corpus import corpus_dir, panels, records, rows
 
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 MiB = 1024 * 1024
-# the forms of benchmarks/batch.py, with their catalogue names for spelling variants
-FORMS = [
-    "citrate",
-    "oxide",
-    "glycinate",
-    "chloride-hexahydrate",
-    "malate",
-    "sulfate-heptahydrate",
-    "threonate",
-    "lactate-dihydrate",
-]
+#: the forms of benchmarks/batch.py's README corpus
+FORMS = README_FORMS
 NAMES = [
     "magnesium citrate",
     "magnesium oxide",

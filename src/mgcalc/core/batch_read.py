@@ -625,12 +625,16 @@ def _depth(text: str) -> int:
     return max((depth for _, depth in json_brackets(text)), default=0)
 
 
+def key_twice(pairs: list[tuple[str, Any]]) -> str | None:
+    """The first key a JSON object's (key, value) pairs name a second time, or None."""
+    seen: set[str] = set()
+    return next((k for k, _ in pairs if k in seen or seen.add(k)), None)  # type: ignore[func-returns-value]
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        seen: set[str] = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key '{_shown(dup, 40)}'")
+        raise ValueError(f"duplicate key '{_shown(key_twice(pairs) or '', 40)}'")
     return out
 
 

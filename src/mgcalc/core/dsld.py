@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mgcalc.core.batch_read import MAX_LINE, json_brackets
+from mgcalc.core.batch_read import MAX_LINE, json_brackets, key_twice
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -70,9 +70,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys are all different (a key twice: which one is the label's?)."""
     out = dict(pairs)
     if len(out) != len(pairs):
-        seen: set[str] = set()
-        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"the key '{literal(twice, 60)}' appears twice in one object")
+        raise ValueError(f"the key '{literal(key_twice(pairs) or '', 60)}' appears twice in one object")
     return out
 
 
