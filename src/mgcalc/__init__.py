@@ -15,12 +15,8 @@ imported ``mgcalc.api`` at once; loading the command line with the API as well c
 instead of 655.1 M (+25 %).
 """
 
-from __future__ import annotations
-
-import importlib
-
-# not ``from typing import TYPE_CHECKING``: importing typing here would widen the window in which
-# Ctrl-C at start-up meets no handler of mgcalc's (see mgcalc.cli.main)
+# No imports, not even ``from typing import TYPE_CHECKING`` or ``importlib``: each would widen
+# the window in which Ctrl-C at start-up meets no handler of mgcalc's (see mgcalc.cli.process)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -110,7 +106,7 @@ if TYPE_CHECKING:
     from mgcalc.schema.results import Assessment, Caution, DoseResult, IntakeReference, LabelResult
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        return getattr(__import__(_EXPORTS[name], fromlist=[name]), name)
     raise AttributeError(f"module 'mgcalc' has no attribute {name!r}")

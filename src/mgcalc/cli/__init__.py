@@ -5,8 +5,6 @@
 (docs/architecture.md draws the layers).
 """
 
-from __future__ import annotations
-
 from mgcalc.cli import process
 from mgcalc.cli.process import interrupted
 

@@ -11,16 +11,19 @@ benchmarks/startup.py runs its baseline, a bare typer app, in this same layer. I
 pydantic load.
 """
 
-from __future__ import annotations
-
-import importlib
 import os
 import signal
 import sys
-import types
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import NoReturn
+
+# Only modules Python has loaded before mgcalc runs, and signal: Ctrl-C meets no handler of
+# mgcalc's until run() puts one in place, so the imports before it are kept to these.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Any, NoReturn
+
+    Handler = Callable[[int, FrameType | None], Any] | int | None
 
 #: The speed tricks this layer plays (benchmarks/startup.py reads it), each measured below.
 TRICKS: tuple[str, ...] = ("teardown", "plugins")
@@ -33,27 +36,42 @@ def run(argv: list[str] | None, entry: str = "mgcalc.cli.app") -> None:
     """Run ``entry``'s ``main(argv)``: as the console script (``argv`` None) inside this layer,
     else as a plain call that raises ``SystemExit`` with the exit status."""
     if argv is not None:
-        importlib.import_module(entry).main(argv)
+        __import__(entry, fromlist=["main"]).main(argv)
         return
     try:
-        with _console():
+        previous = _console()
+        try:
             # imported here, after the set-up: typer and pydantic load now, and Ctrl-C is handled
-            main = importlib.import_module(entry).main
+            main = __import__(entry, fromlist=["main"]).main
             try:
                 main(None)
             except SystemExit as done:
                 if "teardown" in TRICKS:
                     # End without the interpreter's teardown, which frees every module, class and
-                    # object one by one (see end). Measured: label 795.0 -> 730.8 M instructions
-                    # (-8.1 %); --version 274.8 -> 244.5 (-11.0 %).
+                    # object one by one (see end).
+                    # Measured: label 795.0 -> 730.8 M instructions (-8.1 %); --version 274.8 ->
+                    # 244.5 (-11.0 %).
                     end(done.code)
                 raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
     except KeyboardInterrupt:  # Ctrl-C before the handler was in place, or while it is replaced
         interrupted()
 
 
-@contextmanager
-def _console() -> Iterator[None]:
+def _console() -> "Handler":
+    """Set the process up for the console script; return the SIGINT handler to put back, if any."""
+    # Not a speed trick, and first: Ctrl-C at any moment, imports included, exits 130 at once
+    # without a traceback. SIGINT ends the process instead of raising KeyboardInterrupt, which a
+    # library (pydantic's validators, for one) could swallow and turn into a wrong error. ``batch``
+    # puts its own handler in place to finish the record it is writing (cli.batch_io).
+    previous = None
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous = signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread: leave Python's handler
+        pass
     if "plugins" in TRICKS:
         # mgcalc uses no pydantic plugins. With them disabled, pydantic's plugin loader returns
         # nothing, but importing it imports importlib.metadata: a stub loader returns nothing
@@ -62,24 +80,10 @@ def _console() -> Iterator[None]:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__":
             _no_plugin_loader()
-    # Not a speed trick: Ctrl-C at any moment, imports included, exits 130 at once without a
-    # traceback. SIGINT ends the process instead of raising KeyboardInterrupt, which a library
-    # (pydantic's validators, for one) could swallow and turn into a wrong error. ``batch``
-    # puts its own handler in place to finish the record it is writing (cli.batch_io).
-    previous = None
-    try:
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            previous = signal.signal(signal.SIGINT, interrupted)
-    except ValueError:  # not the main thread: leave Python's handler
-        pass
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    return previous
 
 
-def end(code: object) -> NoReturn:
+def end(code: object) -> "NoReturn":
     """End the process with ``code`` (``SystemExit.code``) once stdout and stderr are flushed,
     without the interpreter's teardown, which frees every module, class and object one by one.
     mgcalc closes every file it writes itself and registers no exit hooks."""
@@ -96,7 +100,7 @@ def end(code: object) -> NoReturn:
     os._exit(status)
 
 
-def interrupted(signum: int = 0, frame: object = None) -> NoReturn:
+def interrupted(signum: int = 0, frame: object = None) -> "NoReturn":
     """Exit 130 at once, as a shell reports Ctrl-C (output not yet written is dropped)."""
     os._exit(INTERRUPTED)
 
@@ -106,7 +110,7 @@ def _no_plugin_loader() -> None:
     real module."""
     if "pydantic.plugin._loader" in sys.modules:
         return
-    stub = types.ModuleType("pydantic.plugin._loader")
+    stub = type(sys)("pydantic.plugin._loader")  # a new module (types.ModuleType)
 
     def get_plugins() -> tuple[()]:
         return ()
@@ -115,7 +119,7 @@ def _no_plugin_loader() -> None:
         if name.startswith("__"):  # the import system probing the module, not pydantic asking
             raise AttributeError(name)
         del sys.modules["pydantic.plugin._loader"]
-        return getattr(importlib.import_module("pydantic.plugin._loader"), name)
+        return getattr(__import__("pydantic.plugin._loader", fromlist=[name]), name)
 
     stub.get_plugins = get_plugins  # type: ignore[attr-defined]
     stub.__getattr__ = real  # type: ignore[method-assign]
