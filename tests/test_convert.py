@@ -92,3 +92,19 @@ def test_convert_cli() -> None:
     assert human.returncode == 0 and "mEq" in human.stdout
     bad = run_cli("convert", "400", "furlongs")
     assert bad.returncode == 2 and bad.stderr.startswith("mgcalc: error: ") and bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        ("1", "\x1b[31mRED", "'1 \\x1b[31mRED'"),
+        ("1\a2 mg", None, "'1\\x072 mg'"),
+        ("1 1 MG", None, "'1 1 MG'"),
+    ],
+)
+def test_an_unreadable_value_is_echoed_as_typed(value: str, unit: str | None, shown: str) -> None:
+    """The message shows the text as typed (control characters escaped, case kept), not as
+    normalised for reading."""
+    with pytest.raises(MgcalcError) as e:
+        convert(packaged_reference(), value, unit)
+    assert f"cannot read {shown}:" in str(e.value)

@@ -35,12 +35,12 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
     An amount (mg, g, mcg, mmol, mEq) is of elemental magnesium; a concentration
     (mg/dL, mmol/L, mEq/L) is of serum magnesium, placed against the reference range.
     """
+    given = f"{literal(value_text)}{' ' + literal(unit) if unit else ''}"  # as typed, in every message
     text = normalise(f"{value_text} {unit or ''}").strip()
     m = _VALUE.match(text)
     if m is None:
         raise MgcalcError(
-            f"cannot read '{literal(value_text)}{' ' + literal(unit) if unit else ''}': give a number and a unit, "
-            "e.g. 400 mg, 16 mmol, 2.1 mg/dL, 0.85 mmol/L",
+            f"cannot read '{given}': give a number and a unit, e.g. 400 mg, 16 mmol, 2.1 mg/dL, 0.85 mmol/L",
             field="value",
         )
     u = m["unit"].replace(" ", "")
@@ -63,7 +63,9 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
                 "or mg/dL, mmol/L, mEq/L (serum magnesium)",
                 field="value",
             ) from None
-        raise
+        # the reading's own reason, about the text as typed (not as normalised for reading)
+        reason = str(e).split("': ", 1)[-1]
+        raise MgcalcError(f"cannot read '{given}': {reason}", field="value") from None
     mmol = amount.mg / molar_mass
     return ConvertResult.model_construct(
         quantity="amount",
