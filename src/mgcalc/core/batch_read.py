@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from mgcalc.errors import MgcalcError, literal
+from mgcalc.schema.batch_record import KEYS
 
 #: Longest CSV field, in characters (a label line is far shorter).
 MAX_FIELD = 100_000
@@ -45,7 +46,7 @@ MAX_RECORD_LINES = 5_000
 #: Deepest nesting of arrays and objects in an NDJSON line (a record is one flat object).
 MAX_DEPTH = 32
 #: The CSV columns (and NDJSON keys) a record may have.
-COLUMNS = ("id", "amount", "form", "unit", "basis", "count", "text")
+COLUMNS = KEYS
 #: Delimiters a CSV file may use, by name (sniffed from the header when not given).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 
@@ -296,8 +297,8 @@ def _delimiter_name(d: str) -> str:
     return next((name for name, v in DELIMITERS.items() if v == d), repr(d))
 
 
-def _check_header(names: list[str], raw: list[str], delimiter: str) -> None:
-    where = f"the CSV header (line 1, delimiter {_delimiter_name(delimiter)})"
+def _check_header(names: list[str], raw: list[str], delimiter: str, line: int = 1) -> None:
+    where = f"the CSV header (line {line}, delimiter {_delimiter_name(delimiter)})"
     found = ", ".join(f"'{_shown(c, 40)}'" for c in raw[:12]) + (", ..." if len(raw) > 12 else "")
     unknown = [c for c, n in zip(raw, names, strict=True) if n not in COLUMNS]
     if unknown:
@@ -428,12 +429,18 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
     except csv.Error as e:
         raise HeaderError(f"the CSV header (line {no}) cannot be read: {e}") from None
     names = [c.strip().lower() for c in raw]
-    _check_header(names, raw, d)
+    _check_header(names, raw, d, no)
     width = len(names)
     id_at = names.index("id") if "id" in names else None
     feed = _Feed(source, no)
     reader = csv.reader(feed.lines, delimiter=d)
     taken = feed.taken
+
+    def stray() -> Record:
+        """The record whose quote is still open: an error, with the id when it comes before the quote."""
+        rid = _id_before_quote(taken[0], d, id_at)
+        return feed.stray_quote(), _with_id(_stray_quote(), rid)
+
     # the lines after the header in its block, joined again: read as a block too (a small file
     # is often one block)
     after_header: Line | None = None
@@ -489,7 +496,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             return
         except csv.Error as e:
             if len(taken) > 1:  # a field over the limit inside an open quote: a stray quote too
-                yield feed.stray_quote(), _stray_quote()
+                yield stray()
             else:
                 first = taken[0]
                 refused = BadRecord(f"cannot read this CSV row: {e}")
@@ -497,7 +504,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             continue
         if feed.unusual:
             if feed.forced:
-                yield feed.stray_quote(), _stray_quote()
+                yield stray()
                 continue
             if feed.long is not None:
                 yield feed.long[0], _too_long(feed.long[1])
@@ -560,6 +567,22 @@ def _id_in(line: tuple[int, str | TooLong, bool], delimiter: str, id_at: int | N
     finally:
         csv.field_size_limit(limit)
     return _show_cr(row[id_at]) if id_at < len(row) else None
+
+
+def _id_before_quote(line: tuple[int, str | TooLong, bool], delimiter: str, id_at: int | None) -> str | None:
+    """The id cell of a row with a stray quote, when the whole cell comes before the first quote
+    (``r1,"500,citrate``: ``r1``); None when the quote may be in or before it."""
+    text = line[1]
+    if id_at is None or not isinstance(text, str):
+        return None
+    cut = text.find('"')
+    head = text if cut < 0 else text[:cut]
+    try:
+        cells = next(csv.reader([_hide_cr(head.rstrip("\r\n"))], delimiter=delimiter), [])
+    except csv.Error:
+        return None
+    whole = cells[:-1] if cut >= 0 else cells  # the last cell runs on into the quote
+    return _show_cr(whole[id_at]) if id_at < len(whole) else None
 
 
 def _too_many(row: list[str], width: int, id_at: int | None) -> BadRecord:
@@ -717,11 +740,14 @@ def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
         if obj is None:
             obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
     except ValueError as e:
-        return BadRecord(f"not JSON: {_shown(str(e), 200)}")
+        return _with_id(BadRecord(f"not JSON: {_shown(str(e), 200)}"), lenient_id(text))
     except RecursionError:
         return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
     if not isinstance(obj, dict):
         return BadRecord(f"expected a JSON object, got {type(obj).__name__}")
+    rid = obj.get("id")
+    if rid.__class__ is float or (rid.__class__ is int and rid == 0):  # 1e3, 1.50, -0: as written
+        obj["id"] = lenient_id(text)
     if bad or "\\u" in text:
         problem = _unicode_problem(obj)
         if problem is not None:
@@ -729,9 +755,49 @@ def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
     return obj
 
 
+class NumberText(str):
+    """A JSON number's text, as written (``1e3``, ``1.50``): what a number id is kept as."""
+
+    __slots__ = ()
+
+
+def _id_pairs(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """An object read leniently: an id given twice is no id."""
+    out = dict(pairs)
+    if sum(1 for k, _ in pairs if k == "id") > 1:
+        out["id"] = None
+    return out
+
+
+#: JSON read for its id only: numbers kept as their text (any length: no 4,300-digit limit),
+#: NaN and Infinity too, control characters allowed, a key twice no error.
+_AS_WRITTEN = json.JSONDecoder(
+    parse_int=NumberText,
+    parse_float=NumberText,
+    parse_constant=NumberText,
+    strict=False,
+    object_pairs_hook=_id_pairs,
+)
+
+
+def lenient_id(text: str) -> str | None:
+    """The id of the JSON object that ``text`` starts with, read leniently (trailing text, a NaN,
+    a huge number or a key given twice elsewhere do not hide it): text, or a number's text as
+    written; None when no object can be read or it has no text or number id."""
+    try:
+        obj, _ = _AS_WRITTEN.raw_decode(text.lstrip(" \t\r\n\ufeff"))
+    except (ValueError, RecursionError):
+        return None
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
 def raw_id(raw: dict[str, Any]) -> str | None:
-    """The id exactly as given (a JSON number as its text), or None if it is not text or a number."""
+    """The id exactly as given (a JSON number as its text, as the readers keep it), or None if it
+    is not text or a number. The key is matched as a CSV header is ("ID" too)."""
     rid = raw.get("id")
+    if rid is None and "id" not in raw:
+        rid = next((v for k, v in raw.items() if isinstance(k, str) and k.strip().lower() == "id"), None)
     if isinstance(rid, str):
         return rid
     if isinstance(rid, int | float) and not isinstance(rid, bool):
