@@ -58,7 +58,7 @@ from mgcalc.core.batch_write import (
     parse_fields,
 )
 from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields, resolve
-from mgcalc.core.dsld import brand_words, record_panel
+from mgcalc.core.dsld import brand_words, record_id, record_panel
 from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.core.safety import Finding, assess, build
@@ -405,10 +405,9 @@ def dsld_outcomes(
     prof = profile or Profile()
     brands = brand_words(ref)
     for n, record in records:
-        rid = record.get("id") if isinstance(record, dict) else None
-        rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+        rid = record_id(record)  # exactly as given: never cut or escaped
         if isinstance(record, str):
-            yield Outcome(n, getattr(record, "id", None), error=record)
+            yield Outcome(n, rid, error=record)
             continue
         try:
             result = panel(ref, record_panel(record, brands), prof)

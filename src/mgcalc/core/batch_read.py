@@ -29,6 +29,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 import orjson
@@ -787,9 +788,50 @@ def lenient_id(text: str) -> str | None:
     try:
         obj, _ = _AS_WRITTEN.raw_decode(text.lstrip(" \t\r\n\ufeff"))
     except (ValueError, RecursionError):
-        return None
+        return _leading_id(text)
     rid = obj.get("id") if isinstance(obj, dict) else None
     return rid if isinstance(rid, str) else None
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def _leading_id(text: str) -> str | None:
+    """The id of a JSON object that breaks off or goes wrong after it (``{"id": "r1", "amount":``):
+    the value of its top-level "id" key, when that key comes once before the text stops reading."""
+    found: str | None = None
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            try:
+                key, i = scanstring(text, i + 1, False)
+            except ValueError:
+                break
+            if depth != 1 or key != "id":
+                continue
+            colon = _skip_space(text, i)
+            if colon >= n or text[colon] != ":":
+                continue
+            if found is not None:
+                return None  # an id given twice is no id
+            try:
+                value, i = _AS_WRITTEN.raw_decode(text, _skip_space(text, colon + 1))
+            except (ValueError, RecursionError):
+                break
+            if not isinstance(value, str):
+                return None
+            found = value
+            continue
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        i += 1
+    return found
 
 
 def raw_id(raw: dict[str, Any]) -> str | None:
