@@ -235,6 +235,18 @@ def test_a_syntax_error_in_an_array_element_loses_nothing_after_it(tmp_path: Pat
     assert rc == 1 and [o["id"] for o in out] == ["1", "2", "3", "4"]
     assert "error" in out[1] and [o.get("elemental_mg_max") for o in out] == [210, None, 210, 210]
     assert "1 of 4 record(s) failed" in err
+    # one step further: a string left open (its brackets cannot tell where the record ends) and a
+    # record over several lines
+    text = f'[{_rec(1)},\n{{"id":2,"x":"open,\n{_rec(3)},\n{{"id":4,\n "x": tru,\n "ingredientRows":[]}},\n{_rec(5)}]\n'
+    rc, out, err = _run(tmp_path, "arr2.json", text, "--input-format", "dsld", "--fields", "elemental_mg_max")
+    assert [o["id"] for o in out] == ["1", "2", "3", "4", "5"] and "2 of 5 record(s) failed" in err
+    assert [o.get("elemental_mg_max") for o in out] == [210, None, 210, None, 210]
+    # a pretty-printed array reads as before
+    pretty = json.dumps([json.loads(_rec(i)) for i in (1, 2, 3)], indent=2)
+    rc, out, err = _run(
+        tmp_path, "pretty.json", pretty, "--input-format", "dsld", "--fields", "elemental_mg_max"
+    )
+    assert rc == 0 and [o["id"] for o in out] == ["1", "2", "3"]
 
 
 def test_pretty_printed_records_are_read_one_after_another() -> None:

@@ -453,6 +453,20 @@ class _Scan:
         return None
 
 
+def _resync(buf: str, start: int) -> int | None:
+    """Where a record that breaks off after ``start`` ends when its brackets cannot tell (an
+    unclosed string): at the next line that starts with ``{`` and holds a whole JSON value (a
+    compact array, one record a line); None if there is none."""
+    i = buf.find("\n{", start)
+    while i >= 0:
+        try:
+            _DECODER.raw_decode(buf, i + 1)
+            return i + 1
+        except (ValueError, RecursionError):
+            i = buf.find("\n{", i + 1)
+    return None
+
+
 class _Bad(str):
     """The error for a record that is not read, with its id where the text still shows it."""
 
@@ -524,6 +538,9 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
                 if at is not None and at >= len(buf.rstrip()):
                     break  # the record goes on past what is read: read more
                 stop = scan.end(buf, pos)
+                again = _resync(buf, pos if at is None else at)
+                if again is not None and (stop is None or again < stop):
+                    stop = again  # an unclosed string or bracket: the next record's line ends it
                 if stop is None:
                     break  # a bad record whose end is not read yet
                 scan = _Scan()
