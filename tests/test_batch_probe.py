@@ -379,6 +379,13 @@ def test_the_csv_header_error_names_its_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and "(line 3," in r.stderr
 
 
+def test_blank_lines_before_ndjson_on_stdin_do_not_make_it_csv() -> None:
+    r = run_cli("batch", "--fields", "elemental_mg", input='\n\n{"id":"a","amount":500,"form":"citrate"}\n')
+    assert r.returncode == 0 and json.loads(r.stdout) == {"line": 3, "id": "a", "elemental_mg": 80.815}
+    r = run_cli("batch", "--fields", "elemental_mg", input="\n\nid,amount,form\na,500,citrate\n")
+    assert r.returncode == 0 and json.loads(r.stdout)["line"] == 4
+
+
 # ---------------------------------------------------------------- labels 9: a DSLD bound
 
 

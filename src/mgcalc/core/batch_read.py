@@ -236,31 +236,36 @@ def _decode(no: int, line: Line) -> tuple[int, str | TooLong, bool]:
 
 
 def sniff(first_line: Line) -> Format:
-    """The format of a stream from its first line: NDJSON starts with '{' (after a BOM or spaces)."""
+    """The format of a stream from its first non-blank line: NDJSON starts with '{' (after a BOM,
+    spaces or blank lines; a CSV header never does)."""
     if isinstance(first_line, TooLong):
         return Format.csv
     if isinstance(first_line, bytes):
-        return Format.ndjson if first_line.lstrip(b"\xef\xbb\xbf \t").startswith(b"{") else Format.csv
-    return Format.ndjson if first_line.lstrip("\ufeff \t").startswith("{") else Format.csv
+        return Format.ndjson if first_line.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else Format.csv
+    return Format.ndjson if first_line.lstrip("\ufeff \t\r\n").startswith("{") else Format.csv
 
 
 def read_records(
     lines: Iterable[Line], format: Format | None = None, *, delimiter: str | None = None
 ) -> Iterator[Record]:
     """(line number, raw record) pairs from CSV or NDJSON lines (or blocks of lines from
-    ``bounded_blocks``); the format is sniffed when None.
+    ``bounded_blocks``); the format is sniffed from the first non-blank line when None.
 
     A ``BadRecord`` (or string) record is an error for that line: bad input
     never stops the stream. A bad CSV header raises ``HeaderError`` when the
-    first record is asked for. Sniffing reads the first line at once.
+    first record is asked for. Sniffing reads up to the first non-blank line at once.
     """
     it = iter(lines)
     if format is None:
-        first = next(it, None)
-        if first is None:
+        head: list[Line] = []
+        for chunk in it:  # up to the first chunk that is not blank lines
+            head.append(chunk)
+            if isinstance(chunk, TooLong) or chunk.strip():
+                break
+        if not head:
             return iter(())
-        format = sniff(first)
-        it = itertools.chain([first], it)
+        format = sniff(head[-1])
+        it = itertools.chain(head, it)
     return read_ndjson(it) if format is Format.ndjson else read_csv(it, delimiter=delimiter)
 
 
