@@ -22,6 +22,7 @@ from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import panel, read_panel_text
 from mgcalc.errors import MgcalcError
 from mgcalc.reference import packaged_reference
+from mgcalc.schema.batch_record import KEYS
 from mgcalc.schema.inputs import Profile
 
 from .conftest import run_cli
@@ -179,6 +180,10 @@ def test_ndjson_keys_are_matched_like_csv_headers(tmp_path: Path) -> None:
     assert "unknown key 'units'" in units["error"] and "'unit'" in units["error"]
     assert "one key, 'unit'" in twice["error"]
     assert "unknown key 'price'" in price["error"] and price["id"] == "i"
+
+
+def test_the_csv_columns_are_the_record_keys() -> None:
+    assert b.COLUMNS == KEYS
 
 
 KEY_SPELLINGS = {

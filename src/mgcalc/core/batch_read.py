@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 import orjson
 
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.schema.batch_record import KEYS
 
 #: Longest CSV field, in characters (a label line is far shorter).
 MAX_FIELD = 100_000
@@ -46,8 +45,9 @@ MAX_LINE = 1_048_576
 MAX_RECORD_LINES = 5_000
 #: Deepest nesting of arrays and objects in an NDJSON line (a record is one flat object).
 MAX_DEPTH = 32
-#: The CSV columns (and NDJSON keys) a record may have.
-COLUMNS = KEYS
+#: The CSV columns (and NDJSON keys) a record may have (``BatchRecord``'s fields; a test holds
+#: them equal, without loading the model here).
+COLUMNS = ("id", "amount", "form", "unit", "basis", "count", "text")
 #: Delimiters a CSV file may use, by name (sniffed from the header when not given).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
 

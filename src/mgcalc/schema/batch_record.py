@@ -8,8 +8,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from mgcalc.errors import literal
 
-#: The keys a record may have (the CSV columns).
-KEYS = ("id", "amount", "form", "unit", "basis", "count", "text")
 #: The keys that describe a record by its amount and form; a ``text`` record has none of them.
 AMOUNT_KEYS = ("amount", "form", "unit", "basis", "count")
 
@@ -106,3 +104,7 @@ class BatchRecord(BaseModel):
         if not (self.amount and self.form):
             raise ValueError("needs 'amount' and 'form', or 'text'")
         return self
+
+
+#: The keys a record may have (the CSV columns).
+KEYS = tuple(BatchRecord.model_fields)
