@@ -115,7 +115,7 @@ def run_batch(
     fmt = b.Format(input_format) if input_format is not None and not dsld else None
     if fmt is None and not dsld and file.lower().endswith((".ndjson", ".jsonl")):
         fmt = b.Format.ndjson
-    tally = b.Tally()
+    tally = b.Tally(b.profile_cautions(ref, profile))
     progress: Progress | None = None
     out = env.out
     guard = Interrupt()

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.exceptions import NoSuchOption
+from typer._click.exceptions import BadParameter, NoSuchOption
 from typer.core import TyperCommand
 
 from mgcalc.cli import exits
 from mgcalc.cli.commands import BUILDER, COMMANDS, HELP_NAMES
 from mgcalc.cli.output import FailOn, Mode
 from mgcalc.cli.terminal import current
-from mgcalc.core.safety import check_profile
+from mgcalc.core.safety import check_profile, person_assessment
 from mgcalc.core.units import read_amount
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.reference import load_reference, packaged_reference
@@ -46,6 +46,7 @@ class Command(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _refuse_unknown_options(self, ctx, args)
+        _refuse_digit_separators(self, ctx, args)
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
@@ -102,6 +103,39 @@ def _refuse_unknown_options(command: Any, ctx: Any, args: list[str]) -> None:
             f"; did you mean {close[0]}?" if close else f"; see 'mgcalc {ctx.info_name.split()[-1]} --help'"
         )
         raise NoSuchOption(name, message=f"no such option: {literal(name)}{hint}", ctx=ctx)
+
+
+def _refuse_digit_separators(command: Any, ctx: Any, args: list[str]) -> None:
+    """Raise BadParameter for a number option (``--count``, ``--per-day``, ``--age``...) given with
+    a Python digit separator: ``1_0`` is a typo, not ten (the amount grammar refuses ``1_000`` too),
+    but Python's ``int`` and ``float`` read it as 10."""
+    numeric: dict[str, Any] = {}
+    for p in command.get_params(ctx):
+        descriptor = getattr(p, "type_descriptor", None)
+        if p.param_type_name == "option" and getattr(descriptor, "annotation", None) in (int, float):
+            for opt in (*p.opts, *p.secondary_opts):
+                numeric[opt] = p
+    given = iter(args)
+    for arg in given:
+        if arg == "--":
+            return
+        name, value = arg, None
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg.split("=", 1)
+        elif not arg.startswith("--") and arg.startswith("-") and len(arg) > 2 and arg[:2] in numeric:
+            name, value = arg[:2], arg[2:]
+        param = numeric.get(name)
+        if param is None:
+            continue
+        if value is None:
+            value = next(given, None)
+        if value is not None and "_" in value:
+            raise BadParameter(
+                f"'{literal(value)}' is not a number: '_' is not a digit (a typo, never read as "
+                f"{literal(value.replace('_', ''))})",
+                ctx=ctx,
+                param=param,
+            )
 
 
 class Sex(enum.StrEnum):
@@ -468,8 +502,12 @@ def _profiled(func: Callable[..., int], *, per_day: bool) -> Callable[..., int]:
 
 
 def checked(ref: Reference, profile: Profile) -> Profile:
-    """The profile, its values checked against the data (bad values: exit 2)."""
-    return check_profile(ref, profile)
+    """The profile, its values checked against the data (bad values: exit 2), before any input
+    is read: the medicines named too (a near miss such as 'levothyroxin' is an error, not a
+    record-by-record failure), and the conditions and the eGFR against the CKD stage."""
+    check_profile(ref, profile)
+    person_assessment(ref, profile)  # memoised on the profile: the commands' own checks reuse it
+    return profile
 
 
 def to_mg(

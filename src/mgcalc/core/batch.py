@@ -58,10 +58,10 @@ from mgcalc.core.batch_write import (
     parse_fields,
 )
 from mgcalc.core.dosing import FiguresPlan, figures_checked, figures_plan, label_fields, resolve
-from mgcalc.core.dsld import brand_words, record_panel
+from mgcalc.core.dsld import brand_words, record_id, record_panel
 from mgcalc.core.labels import parse_label
-from mgcalc.core.panel import panel
-from mgcalc.core.safety import Finding, build
+from mgcalc.core.panel import PanelInput, PanelRow, panel
+from mgcalc.core.safety import Finding, assess, build
 from mgcalc.core.units import UNITS_TEXT, amount_parts, unit_key
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.batch_record import BatchRecord
@@ -105,6 +105,7 @@ __all__ = [
     "parse_fields",
     "physical_lines",
     "process",
+    "profile_cautions",
     "read_csv",
     "read_fields",
     "read_ndjson",
@@ -278,12 +279,15 @@ class Batch:
 
     def _text(self, line: int, rid: str | None, text: str) -> Outcome:
         """A ``text`` record: the label line read, and its label's fields when one form and the
-        basis are known."""
+        basis are known; else the cautions ``panel`` gives that line alone (the person's, and the
+        amount's against the UL whatever the form: a line read without one form is still checked)."""
         p = parse_label(self.ref, text)
-        fields = None
         if p.stated_mg is not None and len(p.forms) == 1 and p.basis != "unknown":
             fields = self._label(p.stated_mg, p.forms[0], 1, p.basis == "elemental")
-        return _new_outcome((line, rid, fields, p, None, None, None))
+            return _new_outcome((line, rid, fields, p, None, None, None))
+        read = panel(self.ref, PanelInput("supplement facts", [PanelRow(text)]), self.profile)
+        checked = {"cautions": read.cautions, "unknown_drugs": read.unknown_drugs}
+        return _new_outcome((line, rid, None, p, None, checked, None))
 
 
 def process(
@@ -342,23 +346,38 @@ def needs_caution_text(fields: tuple[str, ...] | None) -> bool:
     return fields is None or "cautions" in fields
 
 
+def profile_cautions(ref: Reference, profile: Profile) -> list[Caution]:
+    """The cautions of the person alone (kidney, medicines, conditions, age), with no form or
+    amount known: what holds for a record that could not be read (rules for antacid forms
+    included, since the form is unknown)."""
+    return assess(ref, profile).cautions
+
+
 class Tally:
     """What a batch run found so far: records, failures, the worst caution per level, and the
-    records with a caution at caution level or above (``serious``)."""
+    records with a caution at caution level or above (``serious``).
 
-    __slots__ = ("failed", "records", "serious", "worst")
+    ``person``: the cautions of the person alone (``profile_cautions``), which hold for a record
+    that failed too: an error record is not read as safe (it counts them for --fail-on; it shows
+    no caution fields, so it is not counted in ``serious``)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("failed", "person", "records", "serious", "worst")
+
+    def __init__(self, person: list[Caution] | None = None) -> None:
         self.records = 0
         self.failed = 0
         self.serious = 0
         self.worst: dict[str, Caution | Finding] = {}
+        self.person = person or []
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome."""
         self.records += 1
         if outcome.error is not None:
             self.failed += 1
+            for c in self.person:
+                self.worst.setdefault(c.level, c)
+            return
         label = outcome.label
         cautions = label["cautions"] if label is not None else outcome.cautions
         if cautions:
@@ -386,10 +405,9 @@ def dsld_outcomes(
     prof = profile or Profile()
     brands = brand_words(ref)
     for n, record in records:
-        rid = record.get("id") if isinstance(record, dict) else None
-        rid = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+        rid = record_id(record)  # exactly as given: never cut or escaped
         if isinstance(record, str):
-            yield Outcome(n, getattr(record, "id", None), error=record)
+            yield Outcome(n, rid, error=record)
             continue
         try:
             result = panel(ref, record_panel(record, brands), prof)

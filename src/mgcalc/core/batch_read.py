@@ -29,6 +29,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 import orjson
@@ -44,7 +45,8 @@ MAX_LINE = 1_048_576
 MAX_RECORD_LINES = 5_000
 #: Deepest nesting of arrays and objects in an NDJSON line (a record is one flat object).
 MAX_DEPTH = 32
-#: The CSV columns (and NDJSON keys) a record may have.
+#: The CSV columns (and NDJSON keys) a record may have (``BatchRecord``'s fields; a test holds
+#: them equal, without loading the model here).
 COLUMNS = ("id", "amount", "form", "unit", "basis", "count", "text")
 #: Delimiters a CSV file may use, by name (sniffed from the header when not given).
 DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
@@ -234,31 +236,36 @@ def _decode(no: int, line: Line) -> tuple[int, str | TooLong, bool]:
 
 
 def sniff(first_line: Line) -> Format:
-    """The format of a stream from its first line: NDJSON starts with '{' (after a BOM or spaces)."""
+    """The format of a stream from its first non-blank line: NDJSON starts with '{' (after a BOM,
+    spaces or blank lines; a CSV header never does)."""
     if isinstance(first_line, TooLong):
         return Format.csv
     if isinstance(first_line, bytes):
-        return Format.ndjson if first_line.lstrip(b"\xef\xbb\xbf \t").startswith(b"{") else Format.csv
-    return Format.ndjson if first_line.lstrip("\ufeff \t").startswith("{") else Format.csv
+        return Format.ndjson if first_line.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else Format.csv
+    return Format.ndjson if first_line.lstrip("\ufeff \t\r\n").startswith("{") else Format.csv
 
 
 def read_records(
     lines: Iterable[Line], format: Format | None = None, *, delimiter: str | None = None
 ) -> Iterator[Record]:
     """(line number, raw record) pairs from CSV or NDJSON lines (or blocks of lines from
-    ``bounded_blocks``); the format is sniffed when None.
+    ``bounded_blocks``); the format is sniffed from the first non-blank line when None.
 
     A ``BadRecord`` (or string) record is an error for that line: bad input
     never stops the stream. A bad CSV header raises ``HeaderError`` when the
-    first record is asked for. Sniffing reads the first line at once.
+    first record is asked for. Sniffing reads up to the first non-blank line at once.
     """
     it = iter(lines)
     if format is None:
-        first = next(it, None)
-        if first is None:
+        head: list[Line] = []
+        for chunk in it:  # up to the first chunk that is not blank lines
+            head.append(chunk)
+            if isinstance(chunk, TooLong) or chunk.strip():
+                break
+        if not head:
             return iter(())
-        format = sniff(first)
-        it = itertools.chain([first], it)
+        format = sniff(head[-1])
+        it = itertools.chain(head, it)
     return read_ndjson(it) if format is Format.ndjson else read_csv(it, delimiter=delimiter)
 
 
@@ -296,8 +303,8 @@ def _delimiter_name(d: str) -> str:
     return next((name for name, v in DELIMITERS.items() if v == d), repr(d))
 
 
-def _check_header(names: list[str], raw: list[str], delimiter: str) -> None:
-    where = f"the CSV header (line 1, delimiter {_delimiter_name(delimiter)})"
+def _check_header(names: list[str], raw: list[str], delimiter: str, line: int = 1) -> None:
+    where = f"the CSV header (line {line}, delimiter {_delimiter_name(delimiter)})"
     found = ", ".join(f"'{_shown(c, 40)}'" for c in raw[:12]) + (", ..." if len(raw) > 12 else "")
     unknown = [c for c, n in zip(raw, names, strict=True) if n not in COLUMNS]
     if unknown:
@@ -428,12 +435,18 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
     except csv.Error as e:
         raise HeaderError(f"the CSV header (line {no}) cannot be read: {e}") from None
     names = [c.strip().lower() for c in raw]
-    _check_header(names, raw, d)
+    _check_header(names, raw, d, no)
     width = len(names)
     id_at = names.index("id") if "id" in names else None
     feed = _Feed(source, no)
     reader = csv.reader(feed.lines, delimiter=d)
     taken = feed.taken
+
+    def stray() -> Record:
+        """The record whose quote is still open: an error, with the id when it comes before the quote."""
+        rid = _id_before_quote(taken[0], d, id_at)
+        return feed.stray_quote(), _with_id(_stray_quote(), rid)
+
     # the lines after the header in its block, joined again: read as a block too (a small file
     # is often one block)
     after_header: Line | None = None
@@ -489,7 +502,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             return
         except csv.Error as e:
             if len(taken) > 1:  # a field over the limit inside an open quote: a stray quote too
-                yield feed.stray_quote(), _stray_quote()
+                yield stray()
             else:
                 first = taken[0]
                 refused = BadRecord(f"cannot read this CSV row: {e}")
@@ -497,7 +510,7 @@ def read_csv(lines: Iterable[Line], *, delimiter: str | None = None) -> Iterator
             continue
         if feed.unusual:
             if feed.forced:
-                yield feed.stray_quote(), _stray_quote()
+                yield stray()
                 continue
             if feed.long is not None:
                 yield feed.long[0], _too_long(feed.long[1])
@@ -560,6 +573,22 @@ def _id_in(line: tuple[int, str | TooLong, bool], delimiter: str, id_at: int | N
     finally:
         csv.field_size_limit(limit)
     return _show_cr(row[id_at]) if id_at < len(row) else None
+
+
+def _id_before_quote(line: tuple[int, str | TooLong, bool], delimiter: str, id_at: int | None) -> str | None:
+    """The id cell of a row with a stray quote, when the whole cell comes before the first quote
+    (``r1,"500,citrate``: ``r1``); None when the quote may be in or before it."""
+    text = line[1]
+    if id_at is None or not isinstance(text, str):
+        return None
+    cut = text.find('"')
+    head = text if cut < 0 else text[:cut]
+    try:
+        cells = next(csv.reader([_hide_cr(head.rstrip("\r\n"))], delimiter=delimiter), [])
+    except csv.Error:
+        return None
+    whole = cells[:-1] if cut >= 0 else cells  # the last cell runs on into the quote
+    return _show_cr(whole[id_at]) if id_at < len(whole) else None
 
 
 def _too_many(row: list[str], width: int, id_at: int | None) -> BadRecord:
@@ -717,11 +746,14 @@ def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
         if obj is None:
             obj = json.loads(text, strict=False, object_pairs_hook=_no_duplicates)
     except ValueError as e:
-        return BadRecord(f"not JSON: {_shown(str(e), 200)}")
+        return _with_id(BadRecord(f"not JSON: {_shown(str(e), 200)}"), lenient_id(text))
     except RecursionError:
         return BadRecord(f"nested more than {MAX_DEPTH} deep; a record is one flat JSON object")
     if not isinstance(obj, dict):
         return BadRecord(f"expected a JSON object, got {type(obj).__name__}")
+    rid = obj.get("id")
+    if rid.__class__ is float or (rid.__class__ is int and rid == 0):  # 1e3, 1.50, -0: as written
+        obj["id"] = lenient_id(text)
     if bad or "\\u" in text:
         problem = _unicode_problem(obj)
         if problem is not None:
@@ -729,9 +761,90 @@ def _ndjson_record(text: str, bad: bool) -> dict[str, Any] | BadRecord | None:
     return obj
 
 
+class NumberText(str):
+    """A JSON number's text, as written (``1e3``, ``1.50``): what a number id is kept as."""
+
+    __slots__ = ()
+
+
+def _id_pairs(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """An object read leniently: an id given twice is no id."""
+    out = dict(pairs)
+    if sum(1 for k, _ in pairs if k == "id") > 1:
+        out["id"] = None
+    return out
+
+
+#: JSON read for its id only: numbers kept as their text (any length: no 4,300-digit limit),
+#: NaN and Infinity too, control characters allowed, a key twice no error.
+_AS_WRITTEN = json.JSONDecoder(
+    parse_int=NumberText,
+    parse_float=NumberText,
+    parse_constant=NumberText,
+    strict=False,
+    object_pairs_hook=_id_pairs,
+)
+
+
+def lenient_id(text: str) -> str | None:
+    """The id of the JSON object that ``text`` starts with, read leniently (trailing text, a NaN,
+    a huge number or a key given twice elsewhere do not hide it): text, or a number's text as
+    written; None when no object can be read or it has no text or number id."""
+    try:
+        obj, _ = _AS_WRITTEN.raw_decode(text.lstrip(" \t\r\n\ufeff"))
+    except (ValueError, RecursionError):
+        return _leading_id(text)
+    rid = obj.get("id") if isinstance(obj, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def _leading_id(text: str) -> str | None:
+    """The id of a JSON object that breaks off or goes wrong after it (``{"id": "r1", "amount":``):
+    the value of its top-level "id" key, when that key comes once before the text stops reading."""
+    found: str | None = None
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            try:
+                key, i = scanstring(text, i + 1, False)
+            except ValueError:
+                break
+            if depth != 1 or key != "id":
+                continue
+            colon = _skip_space(text, i)
+            if colon >= n or text[colon] != ":":
+                continue
+            if found is not None:
+                return None  # an id given twice is no id
+            try:
+                value, i = _AS_WRITTEN.raw_decode(text, _skip_space(text, colon + 1))
+            except (ValueError, RecursionError):
+                break
+            if not isinstance(value, str):
+                return None
+            found = value
+            continue
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        i += 1
+    return found
+
+
 def raw_id(raw: dict[str, Any]) -> str | None:
-    """The id exactly as given (a JSON number as its text), or None if it is not text or a number."""
+    """The id exactly as given (a JSON number as its text, as the readers keep it), or None if it
+    is not text or a number. The key is matched as a CSV header is ("ID" too)."""
     rid = raw.get("id")
+    if rid is None and "id" not in raw:
+        rid = next((v for k, v in raw.items() if isinstance(k, str) and k.strip().lower() == "id"), None)
     if isinstance(rid, str):
         return rid
     if isinstance(rid, int | float) and not isinstance(rid, bool):

@@ -20,13 +20,14 @@ pretty-printed record) into records, one at a time.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mgcalc.core.batch_read import MAX_LINE, json_brackets, key_twice
+from mgcalc.core.batch_read import MAX_LINE, json_brackets, key_twice, lenient_id
 from mgcalc.core.panel import PanelInput, PanelRow, panel
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.data import Reference
@@ -112,25 +113,42 @@ def _value_end(buf: str, pos: int) -> int | None:
     return next((i + 1 for i, depth in json_brackets(buf, pos) if depth == 0), None)
 
 
-def _amount(row: dict[str, Any]) -> tuple[str, str | None]:
-    """The row's first quantity as printed ("500 mg 119% DV", "<1 mg"), and its %DV target group."""
+def _quantity(row: dict[str, Any]) -> dict[str, Any]:
     quantities = row.get("quantity")
-    q = (
-        quantities[0]
-        if isinstance(quantities, list) and quantities and isinstance(quantities[0], dict)
-        else {}
-    )
+    if isinstance(quantities, list) and quantities and isinstance(quantities[0], dict):
+        return quantities[0]
+    return {}
+
+
+def _bound(row: dict[str, Any]) -> str | None:
+    """The row's quantity as printed when its operator makes it a bound ("<300 mg"), not an amount."""
+    q = _quantity(row)
+    op = _str(q.get("operator"))
+    if op in ("", "="):
+        return None
+    value, unit = _num(q.get("quantity")), _str(q.get("unit"))
+    return f"{op}{value:g} {unit}".strip() if value is not None else op
+
+
+def _amount(row: dict[str, Any]) -> tuple[str, str | None]:
+    """The row's first quantity as printed ("500 mg 119% DV"), and its %DV target group.
+
+    A quantity with an operator other than "=" ("<300 mg") is a bound, not an amount: no
+    figure is given (nor its %DV), so the line is unread and the panel's total a lower bound."""
+    q = _quantity(row)
     value, unit = _num(q.get("quantity")), _str(q.get("unit"))
     groups = q.get("dailyValueTargetGroup")
     g = groups[0] if isinstance(groups, list) and groups and isinstance(groups[0], dict) else {}
+    group = _str(g.get("name")) or None
+    if _bound(row) is not None:
+        return "", group
     text = ""
     if value is not None and value > 0 and unit and unit.upper() != "NP":
-        op = _str(q.get("operator"))
-        text = f"{'' if op in ('', '=') else op}{value:g} {unit}"
+        text = f"{value:g} {unit}"
     percent = _num(g.get("percent"))
     if percent is not None:
         text += f" {percent:g}% DV"
-    return text.strip(), _str(g.get("name")) or None
+    return text.strip(), group
 
 
 def _forms(row: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -176,6 +194,12 @@ def row_text(row: dict[str, Any], brand_words: Iterable[str] = ()) -> tuple[str,
     if notes and not _FORM_WORDING.search(notes) and notes.casefold() in {w.casefold() for w in brand_words}:
         text += f" {notes}"
     amount, _group = _amount(row)
+    bound = _bound(row)
+    if bound is not None:
+        noticed.append(
+            f"DSLD gives its quantity as '{literal(bound, 40)}': a bound, not an amount, so the line is not "
+            "read as that amount (the total is a lower bound)"
+        )
     text = " ".join(f"{text} {amount}".split())
     group = _str(row.get("ingredientGroup"))
     magnesium_forms = [f for f, _ in forms if _MAGNESIUM.search(f)]
@@ -284,10 +308,13 @@ def read_label(ref: Reference, record: Any, profile: Profile | None = None) -> P
 
 
 def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    """(number, record) for each DSLD record in a JSON array, NDJSON, or one pretty-printed record.
+    """(number, record) for each DSLD record in a JSON array, NDJSON, or pretty-printed records.
 
-    The number is the NDJSON line, or the record's position in an array. A
-    string record is an error for that record; the stream goes on where it can.
+    The number is the NDJSON line, or the record's position in an array (or
+    in a run of pretty-printed records). A string record is an error for that
+    record; a bad record, the first included, is one error and the reading
+    goes on after it wherever its end can be found. A number id is kept as
+    written (``1.50``, not 1.5).
     """
     it = iter(lines)
     first = ""
@@ -303,45 +330,141 @@ def read_dsld(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
     if head.startswith("["):
         yield from _array(head[1:], it)
         return
-    try:
-        obj = _loads(head)
-        decoded = True
-    except ValueError:
-        decoded = head == TOO_LONG
-    if decoded:
-        yield skipped + 1, _too_long() if head == TOO_LONG else _object(obj)
-        for n, line in enumerate(it, start=skipped + 2):
-            if not line.strip():
-                continue
-            if line == TOO_LONG:
-                yield n, _too_long()
-                continue
-            if len(line) > MAX_RECORD:
-                yield n, f"line is {len(line):,} characters; at most {MAX_RECORD:,}"
-                continue
-            try:
-                yield n, _object(_loads(line))
-            except ValueError as e:
-                yield n, _bad(f"not JSON: {e}", line)
-        return
-    # one record spread over several lines
-    text, size = [head], len(head)
-    for line in it:
-        size += len(line)
-        if size > MAX_RECORD:
-            yield 1, f"the document is over {MAX_RECORD:,} characters and is not NDJSON"
-            return
-        text.append(line)
-    try:
-        obj = _loads("".join(text))
-    except ValueError as e:
-        yield 1, f"not JSON: {e}"
-        return
-    if isinstance(obj, list):
-        for i, rec in enumerate(obj, start=1):
-            yield i, _object(rec)
+    ahead: list[str] = []
+    ndjson = head == TOO_LONG or _closes(head)
+    if not ndjson:  # a first line that is not a whole value: a pretty-printed record, or a broken NDJSON line
+        for line in it:
+            ahead.append(line)
+            if line.strip():
+                ndjson = line.startswith("{") and _closes(line)
+                break
+    rest = itertools.chain(ahead, it)
+    if ndjson:
+        yield from _ndjson(head, skipped + 1, rest)
     else:
-        yield 1, _object(obj)
+        yield from _pretty(head, rest)
+
+
+def _closes(line: str) -> bool:
+    """Whether the JSON value a line starts with ends on it (brackets outside strings)."""
+    return _value_end(line, 0) is not None
+
+
+def _ndjson(head: str, first: int, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
+    """One record per non-blank line, from line ``first`` (whose text is ``head``)."""
+    for n, line in enumerate(itertools.chain([head], it), start=first):
+        if not line.strip():
+            continue
+        if line == TOO_LONG:
+            yield n, _too_long()
+            continue
+        if len(line) > MAX_RECORD:
+            yield n, f"line is {len(line):,} characters; at most {MAX_RECORD:,}"
+            continue
+        try:
+            yield n, _object(_loads(line), line)
+        except ValueError as e:
+            yield n, _bad(f"not JSON: {e}", line)
+
+
+def _pretty(head: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
+    """Records spread over several lines, one after another: each read when its brackets close."""
+    buf, n = head, 0
+    scan = _Scan()
+    more = True
+    while True:
+        start = len(buf) - len(buf.lstrip())
+        if start < len(buf):
+            end = scan.end(buf, start)
+            if end is not None:
+                text, buf = buf[start:end], buf[end:]
+                scan = _Scan()
+                n += 1
+                try:
+                    yield n, _object(_loads(text), text)
+                except ValueError as e:
+                    yield n, _bad(f"not JSON: {e}", text)
+                continue
+            if len(buf) > MAX_RECORD:
+                yield n + 1, f"the document is over {MAX_RECORD:,} characters and is not NDJSON"
+                return
+        elif not more:
+            return
+        if not more:
+            yield n + 1, _bad("not JSON: the record is not complete (a bracket is not closed)", buf)
+            return
+        line = next(it, None)
+        if line is None:
+            more = False
+        elif line == TOO_LONG:
+            yield n + 1, _too_long()
+            return
+        else:
+            buf += line
+
+
+class _Scan:
+    """Where a JSON value ends, found by reading its brackets as the text grows (each character
+    read once, however many lines the value spans)."""
+
+    __slots__ = ("depth", "escaped", "in_string", "pos")
+
+    def __init__(self) -> None:
+        self.pos = -1
+        self.depth = 0
+        self.in_string = self.escaped = False
+
+    def end(self, buf: str, start: int) -> int | None:
+        """The end of the value starting at ``start`` in ``buf`` (the same value, grown), or None."""
+        if self.pos < start:
+            self.pos, self.depth, self.in_string, self.escaped = start, 0, False, False
+        depth, in_string, escaped = self.depth, self.in_string, self.escaped
+        i = self.pos
+        n = len(buf)
+        if depth == 0 and not in_string and i == start and buf[i] not in "[{":
+            # a bare value (a number, a word): it ends at the first space, comma or bracket
+            j = i
+            while j < n and buf[j] not in " \t\r\n,[]{}":
+                j += 1
+            return j if j < n else None
+        while i < n:
+            ch = buf[i]
+            i += 1
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+                    if depth <= 0:  # a bare string
+                        self.pos = start - 1
+                        return i
+            elif ch == '"':
+                in_string = True
+            elif ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth -= 1
+                if depth <= 0:
+                    self.pos = start - 1  # done: a new value starts afresh
+                    return i
+        self.pos, self.depth, self.in_string, self.escaped = i, depth, in_string, escaped
+        return None
+
+
+def _resync(buf: str, start: int) -> int | None:
+    """Where a record that breaks off after ``start`` ends when its brackets cannot tell (an
+    unclosed string): at the next line that starts with ``{`` and holds a whole JSON value (a
+    compact array, one record a line); None if there is none."""
+    i = buf.find("\n{", start)
+    while i >= 0:
+        try:
+            _DECODER.raw_decode(buf, i + 1)
+            return i + 1
+        except (ValueError, RecursionError):
+            i = buf.find("\n{", i + 1)
+    return None
 
 
 class _Bad(str):
@@ -352,16 +475,11 @@ class _Bad(str):
 
 def _bad(message: str, text: str) -> str:
     """``message``, carrying the record's id when a lenient reading of ``text`` finds one (a key
-    twice or a NaN makes the record unreadable, not its id; an id given twice is no id)."""
+    twice or a NaN makes the record unreadable, not its id; an id given twice is no id): its text,
+    or a number's text as written."""
     out = _Bad(message)
-    if "'id' appears twice" in message or len(text) > MAX_RECORD:
-        return out
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
-        return out
-    rid = obj.get("id") if isinstance(obj, dict) else None
-    out.id = None if rid is None or isinstance(rid, dict | list) else literal(rid, 100)
+    if len(text) <= MAX_RECORD:
+        out.id = lenient_id(text)
     return out
 
 
@@ -369,16 +487,35 @@ def _too_long() -> str:
     return f"a line over {MAX_LINE:,} bytes: the record on it is skipped unread"
 
 
-def _object(obj: Any) -> Any:
-    """A decoded record, or the error for a JSON value that is not an object."""
+def _object(obj: Any, text: str) -> Any:
+    """A decoded record (a number id as ``text`` writes it), or the error for a JSON value that
+    is not an object."""
     if isinstance(obj, dict):
+        rid = obj.get("id")
+        if rid.__class__ is float or (rid.__class__ is int and rid == 0):  # 1.50, 1e3, -0: as written
+            obj["id"] = lenient_id(text)
         return obj
     return f"expected a JSON object (a DSLD label record), got {type(obj).__name__}"
 
 
+def record_id(record: Any) -> str | None:
+    """A record's DSLD id exactly as given: text, or a number's text (``read_dsld`` keeps a
+    number that is not a plain integer as written); None for anything else (true, null, a list)."""
+    rid = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
+    if isinstance(rid, str):
+        return rid
+    if isinstance(rid, int) and not isinstance(rid, bool):
+        return str(rid)
+    return None
+
+
 def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
-    """Records of a JSON array, decoded one at a time (memory holds one record, not the array)."""
+    """Records of a JSON array, decoded one at a time (memory holds one record, not the array).
+
+    A record that does not read as JSON (a syntax error, a key twice, NaN) is an error of its
+    own once its brackets close, and the array goes on after it."""
     buf, n, done = rest, 0, False
+    scan = _Scan()
     while True:
         pos = 0
         while True:
@@ -397,18 +534,26 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
                 pos = e.end
                 continue
             except ValueError as e:
-                if str(e).startswith("the key") or "is not a JSON number" in str(e):
-                    stop = _value_end(buf, pos)
-                    if stop is not None:  # a complete record with a key twice or NaN: its own error
-                        n += 1
-                        yield n, _bad(f"not JSON: {e}", buf[pos:stop])
-                        pos = stop
-                        continue
-                break  # an incomplete record: read more
+                at = getattr(e, "pos", None)
+                if at is not None and at >= len(buf.rstrip()):
+                    break  # the record goes on past what is read: read more
+                stop = scan.end(buf, pos)
+                again = _resync(buf, pos if at is None else at)
+                if again is not None and (stop is None or again < stop):
+                    stop = again  # an unclosed string or bracket: the next record's line ends it
+                if stop is None:
+                    break  # a bad record whose end is not read yet
+                scan = _Scan()
+                n += 1
+                yield n, _bad(f"not JSON: {e}", buf[pos:stop])
+                pos = stop
+                continue
             n += 1
-            yield n, _object(obj)
+            yield n, _object(obj, buf[pos:end])
             pos = end
         buf = buf[pos:]
+        if scan.pos >= 0:
+            scan.pos -= pos  # the same record, its text moved to the start
         if done:
             return
         line = next(it, None)
@@ -416,13 +561,14 @@ def _array(rest: str, it: Iterator[str]) -> Iterator[tuple[int, Any]]:
             n += 1
             yield n, _too_long()
             buf = ""
+            scan = _Scan()
             continue
         if line is None:
             if buf.strip():
                 try:
                     _raw_decode(buf.strip(), 0)
                 except ValueError as e:
-                    yield n + 1, f"not JSON: {e}"
+                    yield n + 1, _bad(f"not JSON: {e}", buf)
                     return
             yield n + 1, "the JSON array is not closed with ']'"
             return
