@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import re
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
@@ -17,8 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from mgcalc.cli.files import STDOUT as STDOUT
+from mgcalc.cli.files import check_outputs as check_outputs
+from mgcalc.cli.files import write_output
 from mgcalc.cli.panel_io import read_panel_file
-from mgcalc.cli.terminal import current
 from mgcalc.cli.views import escape
 from mgcalc.core.fhir import plan_bundle
 from mgcalc.core.panel import PanelInput, panel
@@ -238,88 +238,6 @@ def read_panels(
 
 
 # ---------------------------------------------------------------- output files
-
-#: The name that means standard output.
-STDOUT = "-"
-
-
-def _where(path: Path) -> str:
-    """Where writing ``path`` puts the file: its folder resolved, its own name not followed (a
-    symlink there is replaced, not written through)."""
-    if path.name in ("", ".", ".."):
-        return os.path.realpath(path)
-    return os.path.join(os.path.realpath(path.parent), path.name)
-
-
-def _same(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one file: the same place, or (through links) the same inode."""
-    if _where(a) == _where(b) or os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
-def check_outputs(outputs: dict[str, Path | None], inputs: list[Path]) -> None:
-    """Refuse (MgcalcError, exit 2) outputs that would overwrite an input of the command or each
-    other. ``outputs`` maps a flag (``--html``) to its file (or ``-``, stdout, or None: not asked)."""
-    given = [(flag, p) for flag, p in outputs.items() if p is not None]
-    for i, (flag, p) in enumerate(given):
-        for other, q in given[:i]:
-            if str(p) == STDOUT and str(q) == STDOUT:
-                raise MgcalcError(f"{other} and {flag} both write to standard output ('-'): choose one")
-            if STDOUT not in (str(p), str(q)) and _same(p, q):
-                raise MgcalcError(f"{other} and {flag} name the same file '{literal(p)}': give two names")
-        if str(p) == STDOUT:
-            continue
-        for inp in inputs:
-            if _same(p, inp):
-                also = "" if str(inp) == str(p) else f" ('{literal(inp)}')"
-                raise MgcalcError(
-                    f"{flag}: '{literal(p)}' is an input of this command{also}: "
-                    "writing it would destroy it; give another name"
-                )
-
-
-def write_output(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to disk
-    (fsync), then renamed over ``path`` (os.replace). A reader sees the old file or the new one, never
-    a part; on any failure the old file is left as it was and the temporary file removed. A symlink
-    at ``path`` is replaced by the file, not followed. ``-`` writes to standard output. Raises OSError."""
-    if str(path) == STDOUT:
-        out = current().out
-        buffer = getattr(out, "buffer", None)
-        out.flush()
-        if buffer is not None:
-            buffer.write(data)
-            buffer.flush()
-        else:
-            out.write(data.decode("utf-8"))
-            out.flush()
-        return
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fh.fileno(), 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # the rename itself to disk: best effort (not on every system)
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
 
 # ---------------------------------------------------------------- plain words for the handout
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,18 +12,16 @@ import typer
 
 from mgcalc import __version__
 from mgcalc.cli.exits import OutputFailed
-from mgcalc.cli.options import CatalogueOpt, JsonOpt, command, mode, reference
+from mgcalc.cli.files import STDOUT, check_outputs, streamed, write_output
+from mgcalc.cli.options import CATALOGUE_ENV, CatalogueOpt, JsonOpt, command, mode, reference
 from mgcalc.cli.output import ExitStatus, FailOn, Mode, finish
 from mgcalc.cli.plan_io import (
-    STDOUT,
-    check_outputs,
     fhir_bytes,
     handout_html,
     ics_bytes,
     panel_paths,
     read_panels,
     read_regimen,
-    write_output,
 )
 from mgcalc.cli.plan_view import plan_view
 from mgcalc.cli.terminal import Environment, current
@@ -109,8 +108,9 @@ def plan(
     ref = reference(catalogue)
     reg = read_regimen(regimen)
     inputs = [regimen, *panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels).values()]
-    if catalogue is not None:
-        inputs.append(catalogue)
+    source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
+    if source is not None:
+        inputs.append(Path(source))
     check_outputs(outputs, inputs)
     r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels))
     files: list[tuple[str, Path, Callable[[], bytes]]] = []
@@ -126,8 +126,9 @@ def plan(
         except BrokenPipeError:
             raise
         except OSError as e:
+            kept = "" if streamed(path) else " (any previous file is unchanged)"
             raise OutputFailed(
-                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)} (any previous file is unchanged)"
+                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)}{kept}"
             ) from None
     env = current()
     if to_stdout:  # stdout holds the file: the report goes to stderr, where a person still sees it
