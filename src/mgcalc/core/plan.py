@@ -34,6 +34,7 @@ from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import PanelInput
 from mgcalc.core.panel import panel as read_panel
 from mgcalc.core.safety import (
+    ANTACID_NOTE,
     amount_cautions,
     assess,
     check_profile,
@@ -686,6 +687,9 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     for r in readings:
         for f in r.forms or [None]:  # type: ignore[list-item]
             for c in [*assess(ref, profile, None, f).cautions, *amount_cautions(ref, profile, day_max, f)]:
+                if c.code == "laxative" and f is not None:
+                    # the dose taken at once, from the timetable (below), not the day's total
+                    c = Caution.model_construct(code="laxative", level="info", message=f.id, source=_AT_ONCE)
                 seen.setdefault((c.code, c.message), c)
     for name in everything.cleared:
         for key, c in list(seen.items()):
@@ -718,9 +722,17 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
             source=next((x.source for x in seen.values() if x.code == cf.rule), "mgcalc data/cautions.yaml"),
         )
         seen.setdefault((c.code, c.message), c)
-    cautions = sorted(seen.values(), key=lambda c: -severity(c.level))
-    stop = [c for c in cautions if c.level == "avoid"]
-    tables = [_day(ref, regimen, matches, readings, pat, stop) for pat in pats]
+    stop = [c for c in seen.values() if c.level == "avoid"]
+    days = [_day(ref, regimen, matches, readings, pat, stop) for pat in pats]
+    tables = [(t, a) for t, a, _ in days]
+    laxative = _laxative_cautions(ref, profile, regimen, readings, pats, [p for _, _, p in days])
+    kept: list[Caution] = []
+    for c in _once(ref, list(seen.values()), readings):
+        if c.source == _AT_ONCE:
+            kept += laxative.pop(c.message, [])
+        else:
+            kept.append(c)
+    cautions = sorted(kept, key=lambda c: -severity(c.level))
     # the day's absorbed estimate: the pattern with the most magnesium, as for the total
     heaviest = max(range(len(pats)), key=lambda i: totals[i][1]) if pats else None
     absorbed = (None, None, None) if heaviest is None else tables[heaviest][1]
@@ -763,6 +775,94 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     )
 
 
+#: the source of a placeholder in the cautions: the laxative caution of the form named in its message,
+#: decided from the timetable once it is made
+_AT_ONCE = "\0at once"
+
+
+def _at_once(
+    regimen: Regimen, readings: list[Reading], pats: list[Pattern], placed: list[list[tuple[int, int]] | None]
+) -> dict[int, tuple[float, list[int], int | None]]:
+    """For each product (by index), the most elemental magnesium taken at once in one of its doses:
+    (mg, the products taken together then, the minute or None). Doses at the same time are taken
+    together; a product with no time (an as-needed one, or a day with no timetable) is one serving
+    at once, as the regimen gives it."""
+    out: dict[int, tuple[float, list[int], int | None]] = {}
+
+    def keep(n: int, dose: float, together: list[int], t: int | None) -> None:
+        if n not in out or dose > out[n][0]:
+            out[n] = (dose, together, t)
+
+    for pat, got in zip(pats, placed, strict=True):
+        if got is None:
+            for n in pat.products:
+                keep(n, readings[n].el_max, [n], None)
+            continue
+        at: dict[int, list[int]] = {}
+        for t, n in got:
+            at.setdefault(t, []).append(n)
+        for t, together in at.items():
+            dose = sum(readings[n].el_max for n in together)
+            for n in together:
+                keep(n, dose, together, t)
+    for n, p in enumerate(regimen.magnesium):
+        if p.as_needed or n not in out:
+            keep(n, readings[n].el_max, [n], None)
+    return out
+
+
+def _laxative_cautions(
+    ref: Reference,
+    profile: Profile,
+    regimen: Regimen,
+    readings: list[Reading],
+    pats: list[Pattern],
+    placed: list[list[tuple[int, int]] | None],
+) -> dict[str, list[Caution]]:
+    """The laxative cautions by form id: each form at the largest dose taken at once that holds it
+    (``_at_once``), as ``label --per-day`` judges one intake."""
+    best: dict[str, tuple[float, Form, list[int], int | None]] = {}
+    for n, (dose, together, t) in _at_once(regimen, readings, pats, placed).items():
+        for f in readings[n].forms:
+            if f.id not in best or dose > best[f.id][0]:
+                best[f.id] = (dose, f, together, t)
+    out: dict[str, list[Caution]] = {}
+    for fid, (dose, f, together, t) in best.items():
+        found = [c for c in amount_cautions(ref, profile, dose, f) if c.code == "laxative"]
+        if len(together) > 1 and t is not None:
+            head = f"{mg(dose)} of magnesium at once from {f.name}"
+            parts = " + ".join(f"{readings[n].name} ({mg(readings[n].el_max)})" for n in together)
+            found = [
+                c.model_copy(
+                    update={
+                        "message": f"{mg(dose)} of magnesium at once at {hhmm(t)} from {parts}"
+                        + c.message.removeprefix(head)
+                    }
+                )
+                if c.message.startswith(head)
+                else c
+                for c in found
+            ]
+        out[fid] = found
+    return out
+
+
+def _once(ref: Reference, cautions: list[Caution], readings: list[Reading]) -> list[Caution]:
+    """Each caution once: a rule for antacid forms, found both with the note naming those forms (from
+    the medicines alone) and without it (from an antacid product), is kept once: without the note
+    where every product is an antacid form, else with it (which says what it concerns)."""
+    forms = [f for r in readings for f in r.forms]
+    all_antacid = bool(forms) and all(is_antacid(ref, f) for f in forms)
+    keys = {(c.code, c.message) for c in cautions}
+    drop = set()
+    for c in cautions:
+        if c.applies_to_forms == "antacid" and ANTACID_NOTE in c.message:
+            bare = (c.code, c.message.replace(ANTACID_NOTE, ""))
+            if bare in keys:
+                drop.add((c.code, c.message) if all_antacid else bare)
+    return [c for c in cautions if (c.code, c.message) not in drop]
+
+
 def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
     """A medicine as mgcalc identified it (names were checked by ``_medicines`` already)."""
     found = match_drug(ref, name)
@@ -790,8 +890,9 @@ def _day(
     readings: list[Reading],
     pat: Pattern,
     stop: list[Caution],
-) -> tuple[Timetable, Absorbed]:
-    """One pattern's timetable and absorbed estimate."""
+) -> tuple[Timetable, Absorbed, list[tuple[int, int]] | None]:
+    """One pattern's timetable, absorbed estimate, and the doses placed: (minute, product index), or
+    None where no timetable could be made."""
     meds = _medicines(ref, regimen, matches, pat.medicines)
     before = _medicines(ref, regimen, matches, pat.yesterday)
     after = _medicines(ref, regimen, matches, pat.tomorrow)
@@ -821,6 +922,7 @@ def _day(
     reason = None
     gap = None
     absorbed: Absorbed = (None, None, None)
+    placed_at: list[tuple[int, int]] | None = None
     forms_today = [f for r in day_readings for f in r.forms]
     antacid_today = not forms_today or any(is_antacid(ref, f) for f in forms_today)
     stop = [c for c in stop if c.applies_to_forms != "antacid" or antacid_today]
@@ -834,6 +936,7 @@ def _day(
             reason = "no time in the waking day keeps every rule (see the blocked products below)"
         else:
             gap, placed = found
+            placed_at = [(t, active[p]) for t, p in placed]
             total = [0.0, 0.0, 0.0]
             known = True
             for t, p in placed:
@@ -879,7 +982,7 @@ def _day(
         no_timetable_reason=reason,
         min_gap_minutes=gap,
     )
-    return table, absorbed
+    return table, absorbed, placed_at
 
 
 def _as_needed(
