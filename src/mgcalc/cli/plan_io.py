@@ -22,6 +22,7 @@ from mgcalc.cli.panel_io import read_panel_file
 from mgcalc.cli.views import escape
 from mgcalc.core.fhir import plan_bundle
 from mgcalc.core.panel import PanelInput, panel
+from mgcalc.core.plan import RegimenError
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.reference.files import _safe_loader
@@ -72,6 +73,25 @@ def _regimen_loader() -> type:
 
 def read_regimen(path: Path) -> Regimen:
     """A regimen file, validated; MgcalcError naming the file, the line and the field."""
+    return read_regimen_lines(path)[0]
+
+
+#: where each key and item of a regimen file is: its path (``("medicines", 0, "name")``) -> line
+Lines = dict[tuple[Any, ...], int]
+
+
+def regimen_error(path: Path, lines: Lines, e: RegimenError) -> MgcalcError:
+    """A RegimenError found while planning, as read_regimen says a problem: the file, the line of
+    the value (or of the nearest key above it) and the field."""
+    loc = tuple(e.loc)
+    line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+    at = f" line {line}:" if line else ""
+    where = ".".join(str(x) for x in loc)
+    return MgcalcError(f"{literal(path)}:{at} {where}: {e.reason}", field="regimen")
+
+
+def read_regimen_lines(path: Path) -> tuple[Regimen, Lines]:
+    """``read_regimen``, and the line of every key and item of the file (for ``regimen_error``)."""
     try:
         with path.open("rb") as fh:  # at most the cap: /dev/zero must not be read to the end
             raw = fh.read(MAX_REGIMEN_BYTES + 1)
@@ -117,7 +137,7 @@ def read_regimen(path: Path) -> Regimen:
     if node is not None:
         _lines(node, (), lines)
     try:
-        return Regimen.model_validate(data)
+        return Regimen.model_validate(data), lines
     except ValidationError as e:
         found = dict.fromkeys(_problem(err, lines) for err in e.errors())
         problems = [text for _, text in sorted(found, key=lambda p: p[0] if p[0] is not None else 1 << 30)]
@@ -197,18 +217,18 @@ def panel_paths(regimen: Regimen, base: Path, *, allow_outside: bool = False) ->
             out[n] = given if given.is_absolute() else base / given
             continue
         if given.is_absolute() or p.panel.startswith("~"):
-            raise MgcalcError(
-                f"magnesium[{n}].panel: '{literal(p.panel)}' is an absolute path: name a file in the "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"'{literal(p.panel)}' is an absolute path: name a file in the "
                 "regimen's folder (relative to it), or pass --allow-outside-panels",
-                field="regimen",
             )
         resolved = Path(os.path.realpath(root / given))
         if resolved != root and root not in resolved.parents:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: '{literal(p.panel)}' leads outside the regimen's folder "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"'{literal(p.panel)}' leads outside the regimen's folder "
                 f"('{literal(root)}'){' through a symlink' if '..' not in given.parts else ''}: "
                 "move the file beside the regimen, or pass --allow-outside-panels",
-                field="regimen",
             )
         out[n] = resolved
     return out
@@ -226,13 +246,13 @@ def read_panels(
         try:
             out[n] = read_panel_file(ref, str(path))
         except MgcalcError as e:
-            raise MgcalcError(f"magnesium[{n}].panel: {e}", field="regimen") from None
+            raise RegimenError(("magnesium", n, "panel"), str(e)) from None
         read = panel(ref, out[n])
         if not read.lines or not read.elemental_mg_max:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: no line of '{literal(name)}' names an amount of magnesium: "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"no line of '{literal(name)}' names an amount of magnesium: "
                 "check it is the right file (a product without magnesium is not counted as 0 mg)",
-                field="regimen",
             )
     return out
 

@@ -69,6 +69,28 @@ from mgcalc.schema.plan import (
 )
 from mgcalc.schema.results import Caution, UnknownDrug
 
+
+class RegimenError(MgcalcError):
+    """A value of the regimen mgcalc cannot use, found while planning: ``loc`` is where it is in the
+    regimen (``("medicines", 0, "name")``), for the command line to name the file's line."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(f"{'.'.join(str(x) for x in loc)}: {message}", field="regimen")
+        self.loc, self.reason = loc, message
+
+
+#: MgcalcError.field of check_profile -> where the value is in a regimen
+_PERSON = {
+    "age": ("person", "age"),
+    "sex": ("person", "sex"),
+    "pregnant": ("person", "pregnant"),
+    "lactating": ("person", "lactating"),
+    "egfr": ("person", "egfr"),
+    "ckd_stage": ("person", "ckd_stage"),
+    "condition": ("person", "conditions"),
+    "standard": ("person", "standard"),
+}
+
 STEP = 5  # minutes
 DAY = 1440
 
@@ -145,6 +167,23 @@ def read_product(ref: Reference, p: Product, n: int, panel_input: PanelInput | N
     return Reading(p, name, [f], el, el, "elemental" if p.elemental else "compound")
 
 
+def _read(ref: Reference, p: Product, n: int, panel_input: PanelInput | None) -> Reading:
+    """``read_product``, its errors naming the product's field in the regimen."""
+    try:
+        return read_product(ref, p, n, panel_input)
+    except MgcalcError as e:
+        key = (
+            e.field
+            if e.field in ("form", "amount")
+            else "panel"
+            if p.panel is not None
+            else "label"
+            if p.label is not None
+            else "amount"
+        )
+        raise RegimenError(("magnesium", n, key), str(e).removeprefix(f"magnesium[{n}]: ")) from None
+
+
 def _timing(rule: DrugRule) -> tuple[int, int] | None:
     b, a = rule.drug_before_hours, rule.drug_after_hours
     if b is None and a is None:
@@ -181,10 +220,20 @@ def identify(ref: Reference, regimen: Regimen) -> Matches:
     """Every medicine's rules and unidentified parts, read once (errors name the medicine)."""
     out = []
     for n, med in enumerate(regimen.medicines):
+        if not med.name.strip():
+            raise RegimenError(("medicines", n, "name"), "a medicine name is empty")
         try:
-            out.append(match_parts(ref, med.name))
+            found = match_parts(ref, med.name)
         except MgcalcError as e:
-            raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
+            raise RegimenError(("medicines", n, "name"), str(e)) from None
+        if med.cleared and not found[1]:
+            names = ", ".join(r.name for r in found[0])
+            raise RegimenError(
+                ("medicines", n, "cleared"),
+                f"'{literal(med.name)}' is {names}, which mgcalc has a rule for; "
+                "'cleared' is only for medicines mgcalc cannot identify",
+            )
+        out.append(found)
     return out
 
 
@@ -652,11 +701,22 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     ``panels`` holds the panel files the regimen names, read by the caller
     (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
     """
-    profile = check_profile(ref, _profile(regimen))
+    try:
+        return _plan(ref, regimen, panels)
+    except RegimenError:
+        raise
+    except MgcalcError as e:  # a value of the person's (an eGFR outside the stage given...)
+        if e.field not in _PERSON:
+            raise
+        raise RegimenError(_PERSON[e.field], str(e)) from None
+
+
+def _plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None) -> PlanResult:
     matches = identify(ref, regimen)  # every name checked once, whatever the day
+    profile = check_profile(ref, _profile(regimen))
     everything = _medicines(ref, regimen, matches)
     got = panels or {}
-    readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
+    readings = [_read(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
     person = regimen.person
     state = life_state(person.pregnant, person.lactating, person.sex)
     ul = upper_level(ref, person.age, state, person.standard)

@@ -21,10 +21,12 @@ from mgcalc.cli.plan_io import (
     ics_bytes,
     panel_paths,
     read_panels,
-    read_regimen,
+    read_regimen_lines,
+    regimen_error,
 )
 from mgcalc.cli.plan_view import plan_view
 from mgcalc.cli.terminal import Environment, current
+from mgcalc.core.plan import RegimenError
 from mgcalc.core.plan import plan as plan_calc
 from mgcalc.errors import MgcalcError, literal
 
@@ -106,13 +108,18 @@ def plan(
     if to_stdout and m is Mode.JSON:
         raise MgcalcError(f"{to_stdout[0]} - and --json both write to standard output: choose one")
     ref = reference(catalogue)
-    reg = read_regimen(regimen)
-    inputs = [regimen, *panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels).values()]
-    source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
-    if source is not None:
-        inputs.append(Path(source))
-    check_outputs(outputs, inputs)
-    r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels))
+    reg, lines = read_regimen_lines(regimen)
+    try:
+        paths = panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels)
+        inputs = [regimen, *paths.values()]
+        source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
+        if source is not None:
+            inputs.append(Path(source))
+        check_outputs(outputs, inputs)
+        panels = read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels)
+        r = plan_calc(ref, reg, panels)
+    except RegimenError as e:
+        raise regimen_error(regimen, lines, e) from None
     files: list[tuple[str, Path, Callable[[], bytes]]] = []
     if html is not None:
         files.append(("--html", html, lambda: handout_html(r, reg, __version__).encode("utf-8")))
