@@ -641,7 +641,12 @@ def patterns(regimen: Regimen) -> list[Pattern]:
         near = [q for q in near if q is not None] or [probe]
         Key = tuple[frozenset[int], frozenset[int], frozenset[int], frozenset[int]]
         groups: dict[Key, list[str]] = {}
+        occurs = set(WEEKDAYS)
+        if a is not None and b is not None and (b - a).days < 6:  # a short span: only its weekdays
+            occurs = {WEEKDAYS[(a + timedelta(days=k)).weekday()] for k in range((b - a).days + 1)}
         for k, wd in enumerate(WEEKDAYS):
+            if wd not in occurs:
+                continue
             meds = meds_on(probe, wd)
             prods = frozenset(n for n, p in enumerate(regimen.magnesium) if p.active(probe, wd))
             before = frozenset().union(*(meds_on(q, WEEKDAYS[(k - 1) % 7]) for q in near))
@@ -661,12 +666,21 @@ def patterns(regimen: Regimen) -> list[Pattern]:
                 prev is not None
                 and prev.end is not None
                 and a is not None
-                and prev.end + timedelta(days=1) == a
+                and _none_between(prev.end, a, days)
             ):
                 prev.end = b  # the same pattern goes on across a course boundary that does not touch it
                 continue
             out.append(Pattern(days, a, b, set(meds), set(prods), set(before), set(after)))
     return out
+
+
+def _none_between(end: date, start: date, days: list[str]) -> bool:
+    """Whether no day after ``end`` and before ``start`` falls on one of ``days`` (so a pattern that
+    ends at ``end`` and one that starts at ``start`` are one)."""
+    gap = (start - end).days - 1
+    if not 0 <= gap < 7:
+        return False
+    return all(WEEKDAYS[(end + timedelta(days=k)).weekday()] not in days for k in range(1, gap + 1))
 
 
 def pattern_label(p: Pattern) -> str:
@@ -1079,6 +1093,7 @@ def _as_needed(
             )
             continue
         timed = [r for r in rules or [] if _timing(r) is not None and r.level != "avoid"]
+        avoid_rules = [r for r in rules or [] if r.level == "avoid"]
         if rules is None:
             timed = [unknown_rule(ref, [f for r in readings for f in r.forms])]
         parts = []
@@ -1088,6 +1103,7 @@ def _as_needed(
             parts.append(
                 f"keep magnesium at least {hours(t[0] / 60)} after it and {hours(t[1] / 60)} before it ({r.name})"
             )
+        parts += [f"AVOID: {r.advice} ({r.name}; no timing makes it safe)" for r in avoid_rules]
         rule = f"when you take {med.name}, " + (
             "; ".join(parts) if parts else "no timing rule of mgcalc's applies"
         )
@@ -1151,6 +1167,23 @@ def _meal_name(i: int, n: int) -> str:
     return names.get(n, [f"meal {k + 1}" for k in range(n)])[i]
 
 
+def _times(windows: list[Window]) -> str:
+    """The times of the doses behind ``windows``, each once, in the order of the day: a dose of the
+    day before or after only is named so ("06:30 the next day"); one every day is just its time."""
+    daily = {w.at for w in windows if not w.shift}
+    said = [
+        (
+            w.at,
+            hhmm(w.at)
+            if not w.shift
+            else f"{hhmm(w.at)} {'the day before' if w.shift < 0 else 'the next day'}",
+        )
+        for w in sorted(windows, key=lambda w: (w.at, w.shift))
+        if not w.shift or w.at not in daily
+    ]
+    return ", ".join(dict.fromkeys(text for _, text in said))
+
+
 def _blocked(
     readings: list[Reading],
     windows: list[list[Window]],
@@ -1174,10 +1207,11 @@ def _blocked(
             freed = [t for t in slots if all(w.allows(t) for w in others)]
             rule = ws[0].rule
             timing = f"{hours(ws[0].before / 60)} after / {hours(ws[0].after / 60)} before"
+            taken = _times(ws)
             unblock = []
             if len(freed) >= n:
                 unblock.append(
-                    f"moving {med} (taken at {', '.join(hhmm(w.at) for w in ws)}) would leave "
+                    f"moving {med} (taken at {taken}) would leave "
                     f"{hours(len(freed) * STEP / 60)} of the waking day open for magnesium"
                 )
             if 0 < len(r_slots) < n:
@@ -1189,7 +1223,7 @@ def _blocked(
                     rule=rule.code,
                     medicine=med,
                     why=f"{rule.name} needs magnesium {timing} each dose; with the doses at "
-                    f"{', '.join(hhmm(w.at) for w in ws)} that leaves "
+                    f"{taken} that leaves "
                     f"{hours((len(slots) - len(blocked)) * STEP / 60)} of the waking day open",
                     unblock=unblock,
                 )
