@@ -281,20 +281,24 @@ def test_blocked_names_each_medicine_time_once() -> None:
     assert "(taken at 08:00, 12:00, 20:00)" in u.unblock[0]
 
 
-def test_a_dose_of_the_next_day_only_is_named_so() -> None:
-    # a Sunday alendronate at 07:00 bounds Saturday's late magnesium: "07:00 the next day"
-    r = _plan(
-        {
-            "medicines": [
-                {"name": "alendronate 70 mg", "times": ["07:00"], "days": ["sun"]},
-                {"name": "metformin", "times": ["08:00", "12:00", "16:00", "20:00"]},
-            ],
-            "magnesium": [_mg("glycinate", 100)],
-        }
-    )
-    saturday = next(t for t in r.timetables if "sat" in t.days)
-    text = " ".join(u.why for u in saturday.unsatisfied)
-    assert text.count("08:00") <= 2 and "the day before, " not in text
+def test_a_dose_of_the_day_before_or_after_only_is_named_so() -> None:
+    # each window of the day repeats the day before and after; a dose of those days only is named
+    from mgcalc.core.plan import DAY as DAY_MIN
+    from mgcalc.core.plan import Window, _times, unknown_rule
+
+    rule = unknown_rule(REF, [])
+    ws = [
+        Window("m", at, rule, 60, 60, shift)
+        for at, shift in [
+            (480, 0),
+            (480, -DAY_MIN),
+            (480, DAY_MIN),
+            (1200, 0),
+            (390, DAY_MIN),
+            (1320, -DAY_MIN),
+        ]
+    ]
+    assert _times(ws) == "06:30 the next day, 08:00, 20:00, 22:00 the day before"
 
 
 def test_an_as_needed_medicine_with_an_avoid_rule_says_the_avoid() -> None:
