@@ -242,7 +242,7 @@ def test_a_regimen_error_from_the_library_names_the_field() -> None:
         plan(REF, reg)
     assert (
         e.value.loc == ("medicines", 0, "name")
-        and str(e.value) == "medicines.0.name: a medicine name is empty"
+        and str(e.value) == "medicines[0].name: a medicine name is empty"
     )
     assert isinstance(e.value, MgcalcError) and e.value.exit_code == 2
 

@@ -75,7 +75,8 @@ class RegimenError(MgcalcError):
     regimen (``("medicines", 0, "name")``), for the command line to name the file's line."""
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(f"{'.'.join(str(x) for x in loc)}: {message}", field="regimen")
+        where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
+        super().__init__(f"{where}: {message}", field="regimen")
         self.loc, self.reason = loc, message
 
 
