@@ -440,6 +440,7 @@ def test_a_fifo_is_written_into_and_stays_a_fifo(tmp_path: Path, args: list[str]
     r = run_cli(*args, str(fifo))
     t.join(timeout=30)
     assert r.returncode in (0, 1), r.stderr
+    assert f"written to {fifo}" in r.stderr and "saved" not in r.stderr
     assert got and got[0].startswith(head) and len(got[0]) > 100
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]

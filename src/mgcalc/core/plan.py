@@ -929,7 +929,7 @@ def _once(ref: Reference, cautions: list[Caution], readings: list[Reading]) -> l
     forms = [f for r in readings for f in r.forms]
     all_antacid = bool(forms) and all(is_antacid(ref, f) for f in forms)
     keys = {(c.code, c.message) for c in cautions}
-    drop = set()
+    drop: set[tuple[str, str]] = set()
     for c in cautions:
         if c.applies_to_forms == "antacid" and ANTACID_NOTE in c.message:
             bare = (c.code, c.message.replace(ANTACID_NOTE, ""))
@@ -1173,16 +1173,11 @@ def _times(windows: list[Window]) -> str:
     day before or after only is named so ("06:30 the next day"); one every day is just its time."""
     daily = {w.at for w in windows if not w.shift}
     said = [
-        (
-            w.at,
-            hhmm(w.at)
-            if not w.shift
-            else f"{hhmm(w.at)} {'the day before' if w.shift < 0 else 'the next day'}",
-        )
+        hhmm(w.at) if not w.shift else f"{hhmm(w.at)} {'the day before' if w.shift < 0 else 'the next day'}"
         for w in sorted(windows, key=lambda w: (w.at, w.shift))
         if not w.shift or w.at not in daily
     ]
-    return ", ".join(dict.fromkeys(text for _, text in said))
+    return ", ".join(dict.fromkeys(said))
 
 
 def _blocked(

@@ -73,5 +73,5 @@ def curve(
             ) from None
     status = finish(r, mode=m, view=lambda: curve_view(r))
     if svg is not None and m is Mode.HUMAN:
-        print(f"chart saved to {literal(svg)}", file=sys.stderr)
+        print(f"chart {'written' if streamed(svg) else 'saved'} to {literal(svg)}", file=sys.stderr)
     return status

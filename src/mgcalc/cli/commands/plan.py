@@ -154,7 +154,8 @@ def plan(
         for flag, path, _ in files:
             if str(path) != STDOUT:
                 what = {"--html": "handout", "--ics": "reminders", "--fhir": "FHIR bundle"}[flag]
-                print(f"{what} saved to {literal(path)}", file=sys.stderr)
+                done = "written" if streamed(path) else "saved"  # a pipe or device holds nothing
+                print(f"{what} {done} to {literal(path)}", file=sys.stderr)
     blocked = any(t.no_timetable_reason or t.unsatisfied for t in r.timetables)
     if (r.no_timetable_reason or r.conflicts or blocked) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED
