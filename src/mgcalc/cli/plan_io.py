@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import re
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
 from pathlib import Path
@@ -17,11 +15,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from mgcalc.cli.files import STDOUT as STDOUT
+from mgcalc.cli.files import check_outputs as check_outputs
+from mgcalc.cli.files import write_output
 from mgcalc.cli.panel_io import read_panel_file
-from mgcalc.cli.terminal import current
 from mgcalc.cli.views import escape
 from mgcalc.core.fhir import plan_bundle
 from mgcalc.core.panel import PanelInput, panel
+from mgcalc.core.plan import RegimenError
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.reference.files import _safe_loader
@@ -72,6 +73,25 @@ def _regimen_loader() -> type:
 
 def read_regimen(path: Path) -> Regimen:
     """A regimen file, validated; MgcalcError naming the file, the line and the field."""
+    return read_regimen_lines(path)[0]
+
+
+#: where each key and item of a regimen file is: its path (``("medicines", 0, "name")``) -> line
+Lines = dict[tuple[Any, ...], int]
+
+
+def regimen_error(path: Path, lines: Lines, e: RegimenError) -> MgcalcError:
+    """A RegimenError found while planning, as read_regimen says a problem: the file, the line of
+    the value (or of the nearest key above it) and the field."""
+    loc = tuple(e.loc)
+    line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+    at = f" line {line}:" if line else ""
+    where = ".".join(str(x) for x in loc)
+    return MgcalcError(f"{literal(path)}:{at} {where}: {e.reason}", field="regimen")
+
+
+def read_regimen_lines(path: Path) -> tuple[Regimen, Lines]:
+    """``read_regimen``, and the line of every key and item of the file (for ``regimen_error``)."""
     try:
         with path.open("rb") as fh:  # at most the cap: /dev/zero must not be read to the end
             raw = fh.read(MAX_REGIMEN_BYTES + 1)
@@ -117,7 +137,7 @@ def read_regimen(path: Path) -> Regimen:
     if node is not None:
         _lines(node, (), lines)
     try:
-        return Regimen.model_validate(data)
+        return Regimen.model_validate(data), lines
     except ValidationError as e:
         found = dict.fromkeys(_problem(err, lines) for err in e.errors())
         problems = [text for _, text in sorted(found, key=lambda p: p[0] if p[0] is not None else 1 << 30)]
@@ -197,18 +217,18 @@ def panel_paths(regimen: Regimen, base: Path, *, allow_outside: bool = False) ->
             out[n] = given if given.is_absolute() else base / given
             continue
         if given.is_absolute() or p.panel.startswith("~"):
-            raise MgcalcError(
-                f"magnesium[{n}].panel: '{literal(p.panel)}' is an absolute path: name a file in the "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"'{literal(p.panel)}' is an absolute path: name a file in the "
                 "regimen's folder (relative to it), or pass --allow-outside-panels",
-                field="regimen",
             )
         resolved = Path(os.path.realpath(root / given))
         if resolved != root and root not in resolved.parents:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: '{literal(p.panel)}' leads outside the regimen's folder "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"'{literal(p.panel)}' leads outside the regimen's folder "
                 f"('{literal(root)}'){' through a symlink' if '..' not in given.parts else ''}: "
                 "move the file beside the regimen, or pass --allow-outside-panels",
-                field="regimen",
             )
         out[n] = resolved
     return out
@@ -226,100 +246,18 @@ def read_panels(
         try:
             out[n] = read_panel_file(ref, str(path))
         except MgcalcError as e:
-            raise MgcalcError(f"magnesium[{n}].panel: {e}", field="regimen") from None
+            raise RegimenError(("magnesium", n, "panel"), str(e)) from None
         read = panel(ref, out[n])
         if not read.lines or not read.elemental_mg_max:
-            raise MgcalcError(
-                f"magnesium[{n}].panel: no line of '{literal(name)}' names an amount of magnesium: "
+            raise RegimenError(
+                ("magnesium", n, "panel"),
+                f"no line of '{literal(name)}' names an amount of magnesium: "
                 "check it is the right file (a product without magnesium is not counted as 0 mg)",
-                field="regimen",
             )
     return out
 
 
 # ---------------------------------------------------------------- output files
-
-#: The name that means standard output.
-STDOUT = "-"
-
-
-def _where(path: Path) -> str:
-    """Where writing ``path`` puts the file: its folder resolved, its own name not followed (a
-    symlink there is replaced, not written through)."""
-    if path.name in ("", ".", ".."):
-        return os.path.realpath(path)
-    return os.path.join(os.path.realpath(path.parent), path.name)
-
-
-def _same(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one file: the same place, or (through links) the same inode."""
-    if _where(a) == _where(b) or os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
-def check_outputs(outputs: dict[str, Path | None], inputs: list[Path]) -> None:
-    """Refuse (MgcalcError, exit 2) outputs that would overwrite an input of the command or each
-    other. ``outputs`` maps a flag (``--html``) to its file (or ``-``, stdout, or None: not asked)."""
-    given = [(flag, p) for flag, p in outputs.items() if p is not None]
-    for i, (flag, p) in enumerate(given):
-        for other, q in given[:i]:
-            if str(p) == STDOUT and str(q) == STDOUT:
-                raise MgcalcError(f"{other} and {flag} both write to standard output ('-'): choose one")
-            if STDOUT not in (str(p), str(q)) and _same(p, q):
-                raise MgcalcError(f"{other} and {flag} name the same file '{literal(p)}': give two names")
-        if str(p) == STDOUT:
-            continue
-        for inp in inputs:
-            if _same(p, inp):
-                also = "" if str(inp) == str(p) else f" ('{literal(inp)}')"
-                raise MgcalcError(
-                    f"{flag}: '{literal(p)}' is an input of this command{also}: "
-                    "writing it would destroy it; give another name"
-                )
-
-
-def write_output(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to disk
-    (fsync), then renamed over ``path`` (os.replace). A reader sees the old file or the new one, never
-    a part; on any failure the old file is left as it was and the temporary file removed. A symlink
-    at ``path`` is replaced by the file, not followed. ``-`` writes to standard output. Raises OSError."""
-    if str(path) == STDOUT:
-        out = current().out
-        buffer = getattr(out, "buffer", None)
-        out.flush()
-        if buffer is not None:
-            buffer.write(data)
-            buffer.flush()
-        else:
-            out.write(data.decode("utf-8"))
-            out.flush()
-        return
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fh.fileno(), 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # the rename itself to disk: best effort (not on every system)
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
 
 # ---------------------------------------------------------------- plain words for the handout
 

@@ -34,6 +34,7 @@ from mgcalc.core.labels import parse_label
 from mgcalc.core.panel import PanelInput
 from mgcalc.core.panel import panel as read_panel
 from mgcalc.core.safety import (
+    ANTACID_NOTE,
     amount_cautions,
     assess,
     check_profile,
@@ -67,6 +68,29 @@ from mgcalc.schema.plan import (
     minutes,
 )
 from mgcalc.schema.results import Caution, UnknownDrug
+
+
+class RegimenError(MgcalcError):
+    """A value of the regimen mgcalc cannot use, found while planning: ``loc`` is where it is in the
+    regimen (``("medicines", 0, "name")``), for the command line to name the file's line."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
+        super().__init__(f"{where}: {message}", field="regimen")
+        self.loc, self.reason = loc, message
+
+
+#: MgcalcError.field of check_profile -> where the value is in a regimen
+_PERSON = {
+    "age": ("person", "age"),
+    "sex": ("person", "sex"),
+    "pregnant": ("person", "pregnant"),
+    "lactating": ("person", "lactating"),
+    "egfr": ("person", "egfr"),
+    "ckd_stage": ("person", "ckd_stage"),
+    "condition": ("person", "conditions"),
+    "standard": ("person", "standard"),
+}
 
 STEP = 5  # minutes
 DAY = 1440
@@ -144,6 +168,23 @@ def read_product(ref: Reference, p: Product, n: int, panel_input: PanelInput | N
     return Reading(p, name, [f], el, el, "elemental" if p.elemental else "compound")
 
 
+def _read(ref: Reference, p: Product, n: int, panel_input: PanelInput | None) -> Reading:
+    """``read_product``, its errors naming the product's field in the regimen."""
+    try:
+        return read_product(ref, p, n, panel_input)
+    except MgcalcError as e:
+        key = (
+            e.field
+            if e.field in ("form", "amount")
+            else "panel"
+            if p.panel is not None
+            else "label"
+            if p.label is not None
+            else "amount"
+        )
+        raise RegimenError(("magnesium", n, key), str(e).removeprefix(f"magnesium[{n}]: ")) from None
+
+
 def _timing(rule: DrugRule) -> tuple[int, int] | None:
     b, a = rule.drug_before_hours, rule.drug_after_hours
     if b is None and a is None:
@@ -180,10 +221,20 @@ def identify(ref: Reference, regimen: Regimen) -> Matches:
     """Every medicine's rules and unidentified parts, read once (errors name the medicine)."""
     out = []
     for n, med in enumerate(regimen.medicines):
+        if not med.name.strip():
+            raise RegimenError(("medicines", n, "name"), "a medicine name is empty")
         try:
-            out.append(match_parts(ref, med.name))
+            found = match_parts(ref, med.name)
         except MgcalcError as e:
-            raise MgcalcError(f"medicines[{n}]: {e}", field=e.field) from None
+            raise RegimenError(("medicines", n, "name"), str(e)) from None
+        if med.cleared and not found[1]:
+            names = ", ".join(r.name for r in found[0])
+            raise RegimenError(
+                ("medicines", n, "cleared"),
+                f"'{literal(med.name)}' is {names}, which mgcalc has a rule for; "
+                "'cleared' is only for medicines mgcalc cannot identify",
+            )
+        out.append(found)
     return out
 
 
@@ -591,7 +642,12 @@ def patterns(regimen: Regimen) -> list[Pattern]:
         near = [q for q in near if q is not None] or [probe]
         Key = tuple[frozenset[int], frozenset[int], frozenset[int], frozenset[int]]
         groups: dict[Key, list[str]] = {}
+        occurs = set(WEEKDAYS)
+        if a is not None and b is not None and (b - a).days < 6:  # a short span: only its weekdays
+            occurs = {WEEKDAYS[(a + timedelta(days=k)).weekday()] for k in range((b - a).days + 1)}
         for k, wd in enumerate(WEEKDAYS):
+            if wd not in occurs:
+                continue
             meds = meds_on(probe, wd)
             prods = frozenset(n for n, p in enumerate(regimen.magnesium) if p.active(probe, wd))
             before = frozenset().union(*(meds_on(q, WEEKDAYS[(k - 1) % 7]) for q in near))
@@ -611,12 +667,21 @@ def patterns(regimen: Regimen) -> list[Pattern]:
                 prev is not None
                 and prev.end is not None
                 and a is not None
-                and prev.end + timedelta(days=1) == a
+                and _none_between(prev.end, a, days)
             ):
                 prev.end = b  # the same pattern goes on across a course boundary that does not touch it
                 continue
             out.append(Pattern(days, a, b, set(meds), set(prods), set(before), set(after)))
     return out
+
+
+def _none_between(end: date, start: date, days: list[str]) -> bool:
+    """Whether no day after ``end`` and before ``start`` falls on one of ``days`` (so a pattern that
+    ends at ``end`` and one that starts at ``start`` are one)."""
+    gap = (start - end).days - 1
+    if not 0 <= gap < 7:
+        return False
+    return all(WEEKDAYS[(end + timedelta(days=k)).weekday()] not in days for k in range(1, gap + 1))
 
 
 def pattern_label(p: Pattern) -> str:
@@ -651,11 +716,22 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     ``panels`` holds the panel files the regimen names, read by the caller
     (``mgcalc.cli.plan_io.read_panels``), by the index of their product.
     """
-    profile = check_profile(ref, _profile(regimen))
+    try:
+        return _plan(ref, regimen, panels)
+    except RegimenError:
+        raise
+    except MgcalcError as e:  # a value of the person's (an eGFR outside the stage given...)
+        if e.field not in _PERSON:
+            raise
+        raise RegimenError(_PERSON[e.field], str(e)) from None
+
+
+def _plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None) -> PlanResult:
     matches = identify(ref, regimen)  # every name checked once, whatever the day
+    profile = check_profile(ref, _profile(regimen))
     everything = _medicines(ref, regimen, matches)
     got = panels or {}
-    readings = [read_product(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
+    readings = [_read(ref, p, n, got.get(n)) for n, p in enumerate(regimen.magnesium)]
     person = regimen.person
     state = life_state(person.pregnant, person.lactating, person.sex)
     ul = upper_level(ref, person.age, state, person.standard)
@@ -686,6 +762,9 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     for r in readings:
         for f in r.forms or [None]:  # type: ignore[list-item]
             for c in [*assess(ref, profile, None, f).cautions, *amount_cautions(ref, profile, day_max, f)]:
+                if c.code == "laxative" and f is not None:
+                    # the dose taken at once, from the timetable (below), not the day's total
+                    c = Caution.model_construct(code="laxative", level="info", message=f.id, source=_AT_ONCE)
                 seen.setdefault((c.code, c.message), c)
     for name in everything.cleared:
         for key, c in list(seen.items()):
@@ -718,9 +797,17 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
             source=next((x.source for x in seen.values() if x.code == cf.rule), "mgcalc data/cautions.yaml"),
         )
         seen.setdefault((c.code, c.message), c)
-    cautions = sorted(seen.values(), key=lambda c: -severity(c.level))
-    stop = [c for c in cautions if c.level == "avoid"]
-    tables = [_day(ref, regimen, matches, readings, pat, stop) for pat in pats]
+    stop = [c for c in seen.values() if c.level == "avoid"]
+    days = [_day(ref, regimen, matches, readings, pat, stop) for pat in pats]
+    tables = [(t, a) for t, a, _ in days]
+    laxative = _laxative_cautions(ref, profile, regimen, readings, pats, [p for _, _, p in days])
+    kept: list[Caution] = []
+    for c in _once(ref, list(seen.values()), readings):
+        if c.source == _AT_ONCE:
+            kept += laxative.pop(c.message, [])
+        else:
+            kept.append(c)
+    cautions = sorted(kept, key=lambda c: -severity(c.level))
     # the day's absorbed estimate: the pattern with the most magnesium, as for the total
     heaviest = max(range(len(pats)), key=lambda i: totals[i][1]) if pats else None
     absorbed = (None, None, None) if heaviest is None else tables[heaviest][1]
@@ -763,6 +850,94 @@ def plan(ref: Reference, regimen: Regimen, panels: dict[int, PanelInput] | None 
     )
 
 
+#: the source of a placeholder in the cautions: the laxative caution of the form named in its message,
+#: decided from the timetable once it is made
+_AT_ONCE = "\0at once"
+
+
+def _at_once(
+    regimen: Regimen, readings: list[Reading], pats: list[Pattern], placed: list[list[tuple[int, int]] | None]
+) -> dict[int, tuple[float, list[int], int | None]]:
+    """For each product (by index), the most elemental magnesium taken at once in one of its doses:
+    (mg, the products taken together then, the minute or None). Doses at the same time are taken
+    together; a product with no time (an as-needed one, or a day with no timetable) is one serving
+    at once, as the regimen gives it."""
+    out: dict[int, tuple[float, list[int], int | None]] = {}
+
+    def keep(n: int, dose: float, together: list[int], t: int | None) -> None:
+        if n not in out or dose > out[n][0]:
+            out[n] = (dose, together, t)
+
+    for pat, got in zip(pats, placed, strict=True):
+        if got is None:
+            for n in pat.products:
+                keep(n, readings[n].el_max, [n], None)
+            continue
+        at: dict[int, list[int]] = {}
+        for t, n in got:
+            at.setdefault(t, []).append(n)
+        for t, together in at.items():
+            dose = sum(readings[n].el_max for n in together)
+            for n in together:
+                keep(n, dose, together, t)
+    for n, p in enumerate(regimen.magnesium):
+        if p.as_needed or n not in out:
+            keep(n, readings[n].el_max, [n], None)
+    return out
+
+
+def _laxative_cautions(
+    ref: Reference,
+    profile: Profile,
+    regimen: Regimen,
+    readings: list[Reading],
+    pats: list[Pattern],
+    placed: list[list[tuple[int, int]] | None],
+) -> dict[str, list[Caution]]:
+    """The laxative cautions by form id: each form at the largest dose taken at once that holds it
+    (``_at_once``), as ``label --per-day`` judges one intake."""
+    best: dict[str, tuple[float, Form, list[int], int | None]] = {}
+    for n, (dose, together, t) in _at_once(regimen, readings, pats, placed).items():
+        for f in readings[n].forms:
+            if f.id not in best or dose > best[f.id][0]:
+                best[f.id] = (dose, f, together, t)
+    out: dict[str, list[Caution]] = {}
+    for fid, (dose, f, together, t) in best.items():
+        found = [c for c in amount_cautions(ref, profile, dose, f) if c.code == "laxative"]
+        if len(together) > 1 and t is not None:
+            head = f"{mg(dose)} of magnesium at once from {f.name}"
+            parts = " + ".join(f"{readings[n].name} ({mg(readings[n].el_max)})" for n in together)
+            found = [
+                c.model_copy(
+                    update={
+                        "message": f"{mg(dose)} of magnesium at once at {hhmm(t)} from {parts}"
+                        + c.message.removeprefix(head)
+                    }
+                )
+                if c.message.startswith(head)
+                else c
+                for c in found
+            ]
+        out[fid] = found
+    return out
+
+
+def _once(ref: Reference, cautions: list[Caution], readings: list[Reading]) -> list[Caution]:
+    """Each caution once: a rule for antacid forms, found both with the note naming those forms (from
+    the medicines alone) and without it (from an antacid product), is kept once: without the note
+    where every product is an antacid form, else with it (which says what it concerns)."""
+    forms = [f for r in readings for f in r.forms]
+    all_antacid = bool(forms) and all(is_antacid(ref, f) for f in forms)
+    keys = {(c.code, c.message) for c in cautions}
+    drop: set[tuple[str, str]] = set()
+    for c in cautions:
+        if c.applies_to_forms == "antacid" and ANTACID_NOTE in c.message:
+            bare = (c.code, c.message.replace(ANTACID_NOTE, ""))
+            if bare in keys:
+                drop.add((c.code, c.message) if all_antacid else bare)
+    return [c for c in cautions if (c.code, c.message) not in drop]
+
+
 def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
     """A medicine as mgcalc identified it (names were checked by ``_medicines`` already)."""
     found = match_drug(ref, name)
@@ -790,8 +965,9 @@ def _day(
     readings: list[Reading],
     pat: Pattern,
     stop: list[Caution],
-) -> tuple[Timetable, Absorbed]:
-    """One pattern's timetable and absorbed estimate."""
+) -> tuple[Timetable, Absorbed, list[tuple[int, int]] | None]:
+    """One pattern's timetable, absorbed estimate, and the doses placed: (minute, product index), or
+    None where no timetable could be made."""
     meds = _medicines(ref, regimen, matches, pat.medicines)
     before = _medicines(ref, regimen, matches, pat.yesterday)
     after = _medicines(ref, regimen, matches, pat.tomorrow)
@@ -821,6 +997,7 @@ def _day(
     reason = None
     gap = None
     absorbed: Absorbed = (None, None, None)
+    placed_at: list[tuple[int, int]] | None = None
     forms_today = [f for r in day_readings for f in r.forms]
     antacid_today = not forms_today or any(is_antacid(ref, f) for f in forms_today)
     stop = [c for c in stop if c.applies_to_forms != "antacid" or antacid_today]
@@ -834,6 +1011,7 @@ def _day(
             reason = "no time in the waking day keeps every rule (see the blocked products below)"
         else:
             gap, placed = found
+            placed_at = [(t, active[p]) for t, p in placed]
             total = [0.0, 0.0, 0.0]
             known = True
             for t, p in placed:
@@ -879,7 +1057,7 @@ def _day(
         no_timetable_reason=reason,
         min_gap_minutes=gap,
     )
-    return table, absorbed
+    return table, absorbed, placed_at
 
 
 def _as_needed(
@@ -916,6 +1094,7 @@ def _as_needed(
             )
             continue
         timed = [r for r in rules or [] if _timing(r) is not None and r.level != "avoid"]
+        avoid_rules = [r for r in rules or [] if r.level == "avoid"]
         if rules is None:
             timed = [unknown_rule(ref, [f for r in readings for f in r.forms])]
         parts = []
@@ -925,6 +1104,7 @@ def _as_needed(
             parts.append(
                 f"keep magnesium at least {hours(t[0] / 60)} after it and {hours(t[1] / 60)} before it ({r.name})"
             )
+        parts += [f"AVOID: {r.advice} ({r.name}; no timing makes it safe)" for r in avoid_rules]
         rule = f"when you take {med.name}, " + (
             "; ".join(parts) if parts else "no timing rule of mgcalc's applies"
         )
@@ -988,6 +1168,18 @@ def _meal_name(i: int, n: int) -> str:
     return names.get(n, [f"meal {k + 1}" for k in range(n)])[i]
 
 
+def _times(windows: list[Window]) -> str:
+    """The times of the doses behind ``windows``, each once, in the order of the day: a dose of the
+    day before or after only is named so ("06:30 the next day"); one every day is just its time."""
+    daily = {w.at for w in windows if not w.shift}
+    said = [
+        hhmm(w.at) if not w.shift else f"{hhmm(w.at)} {'the day before' if w.shift < 0 else 'the next day'}"
+        for w in sorted(windows, key=lambda w: (w.at, w.shift))
+        if not w.shift or w.at not in daily
+    ]
+    return ", ".join(dict.fromkeys(said))
+
+
 def _blocked(
     readings: list[Reading],
     windows: list[list[Window]],
@@ -1011,10 +1203,11 @@ def _blocked(
             freed = [t for t in slots if all(w.allows(t) for w in others)]
             rule = ws[0].rule
             timing = f"{hours(ws[0].before / 60)} after / {hours(ws[0].after / 60)} before"
+            taken = _times(ws)
             unblock = []
             if len(freed) >= n:
                 unblock.append(
-                    f"moving {med} (taken at {', '.join(hhmm(w.at) for w in ws)}) would leave "
+                    f"moving {med} (taken at {taken}) would leave "
                     f"{hours(len(freed) * STEP / 60)} of the waking day open for magnesium"
                 )
             if 0 < len(r_slots) < n:
@@ -1026,7 +1219,7 @@ def _blocked(
                     rule=rule.code,
                     medicine=med,
                     why=f"{rule.name} needs magnesium {timing} each dose; with the doses at "
-                    f"{', '.join(hhmm(w.at) for w in ws)} that leaves "
+                    f"{taken} that leaves "
                     f"{hours((len(slots) - len(blocked)) * STEP / 60)} of the waking day open",
                     unblock=unblock,
                 )

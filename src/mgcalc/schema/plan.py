@@ -65,6 +65,12 @@ class Person(Strict):
     conditions: list[str] = Field(default_factory=empty_list)
     standard: Standard = "us"
 
+    @field_validator("ckd_stage", mode="before")
+    @classmethod
+    def _stage(cls, v: object) -> object:
+        # a bare YAML number (ckd_stage: 3) is the stage as written, like "3"
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
 
 class Day(Strict):
     """The waking window and the meals."""

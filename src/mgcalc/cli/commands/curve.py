@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mgcalc.cli.exits import OutputFailed
+from mgcalc.cli.files import check_outputs, streamed, write_output
 from mgcalc.cli.options import (
+    CATALOGUE_ENV,
     CatalogueOpt,
     JsonOpt,
     MealOpt,
@@ -22,7 +26,7 @@ from mgcalc.cli.options import (
 from mgcalc.cli.output import Mode, finish
 from mgcalc.cli.views import curve_svg, curve_view
 from mgcalc.core.estimates import curve as curve_calc
-from mgcalc.errors import MgcalcError, literal
+from mgcalc.errors import literal
 
 
 @command(examples=["mgcalc curve --form citrate --form oxide --svg chart.svg"])
@@ -47,17 +51,27 @@ def curve(
     json_: JsonOpt = False,
     catalogue: CatalogueOpt = None,
 ) -> int:
-    """Chart of absorbed mg and fraction absorbed against elemental dose (estimates)."""
+    """Chart of absorbed mg and fraction absorbed against elemental dose (estimates).
+
+    The SVG is written whole or not at all (exit 4), never over the catalogue it reads.
+    """
 
     m = mode(json_)
+    source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
+    check_outputs({"--svg": svg}, [Path(source)] if source is not None else [])
     ref = reference(catalogue)
     r = curve_calc(ref, form, max_mg=to_mg(ref, max_, "max"), with_meal=with_meal, meal_mg=meal_mg)
     if svg is not None:
         try:
-            svg.write_text(curve_svg(r), encoding="utf-8")
+            write_output(svg, curve_svg(r).encode("utf-8"))
+        except BrokenPipeError:
+            raise
         except OSError as e:
-            raise MgcalcError(f"cannot write '{literal(svg)}': {literal(e.strerror or e)}") from None
+            kept = "" if streamed(svg) else " (any previous file is unchanged)"
+            raise OutputFailed(
+                f"--svg: cannot write '{literal(svg)}': {literal(e.strerror or e)}{kept}"
+            ) from None
     status = finish(r, mode=m, view=lambda: curve_view(r))
     if svg is not None and m is Mode.HUMAN:
-        print(f"chart saved to {literal(svg)}", file=sys.stderr)
+        print(f"chart {'written' if streamed(svg) else 'saved'} to {literal(svg)}", file=sys.stderr)
     return status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,21 +12,21 @@ import typer
 
 from mgcalc import __version__
 from mgcalc.cli.exits import OutputFailed
-from mgcalc.cli.options import CatalogueOpt, JsonOpt, command, mode, reference
+from mgcalc.cli.files import STDOUT, check_outputs, streamed, write_output
+from mgcalc.cli.options import CATALOGUE_ENV, CatalogueOpt, JsonOpt, command, mode, reference
 from mgcalc.cli.output import ExitStatus, FailOn, Mode, finish
 from mgcalc.cli.plan_io import (
-    STDOUT,
-    check_outputs,
     fhir_bytes,
     handout_html,
     ics_bytes,
     panel_paths,
     read_panels,
-    read_regimen,
-    write_output,
+    read_regimen_lines,
+    regimen_error,
 )
 from mgcalc.cli.plan_view import plan_view
 from mgcalc.cli.terminal import Environment, current
+from mgcalc.core.plan import RegimenError
 from mgcalc.core.plan import plan as plan_calc
 from mgcalc.errors import MgcalcError, literal
 
@@ -107,12 +108,18 @@ def plan(
     if to_stdout and m is Mode.JSON:
         raise MgcalcError(f"{to_stdout[0]} - and --json both write to standard output: choose one")
     ref = reference(catalogue)
-    reg = read_regimen(regimen)
-    inputs = [regimen, *panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels).values()]
-    if catalogue is not None:
-        inputs.append(catalogue)
-    check_outputs(outputs, inputs)
-    r = plan_calc(ref, reg, read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels))
+    reg, lines = read_regimen_lines(regimen)
+    try:
+        paths = panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels)
+        inputs = [regimen, *paths.values()]
+        source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
+        if source is not None:
+            inputs.append(Path(source))
+        check_outputs(outputs, inputs)
+        panels = read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels)
+        r = plan_calc(ref, reg, panels)
+    except RegimenError as e:
+        raise regimen_error(regimen, lines, e) from None
     files: list[tuple[str, Path, Callable[[], bytes]]] = []
     if html is not None:
         files.append(("--html", html, lambda: handout_html(r, reg, __version__).encode("utf-8")))
@@ -126,8 +133,9 @@ def plan(
         except BrokenPipeError:
             raise
         except OSError as e:
+            kept = "" if streamed(path) else " (any previous file is unchanged)"
             raise OutputFailed(
-                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)} (any previous file is unchanged)"
+                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)}{kept}"
             ) from None
     env = current()
     if to_stdout:  # stdout holds the file: the report goes to stderr, where a person still sees it
@@ -146,7 +154,8 @@ def plan(
         for flag, path, _ in files:
             if str(path) != STDOUT:
                 what = {"--html": "handout", "--ics": "reminders", "--fhir": "FHIR bundle"}[flag]
-                print(f"{what} saved to {literal(path)}", file=sys.stderr)
+                done = "written" if streamed(path) else "saved"  # a pipe or device holds nothing
+                print(f"{what} {done} to {literal(path)}", file=sys.stderr)
     blocked = any(t.no_timetable_reason or t.unsatisfied for t in r.timetables)
     if (r.no_timetable_reason or r.conflicts or blocked) and status == ExitStatus.OK:
         status = ExitStatus.RECORDS_FAILED
