@@ -328,7 +328,10 @@ def _combinations(ref: Reference) -> dict[str, Combination]:
         d = ref.cautions
         dropped = set(d.dosage_words) | set(d.route_words)
         hit = ref.memo["combinations"] = {
-            k: c for c in d.combinations for b in c.brands for k in (norm_name(b), bare_name(norm_name(b), dropped))
+            k: c
+            for c in d.combinations
+            for b in c.brands
+            for k in (norm_name(b), bare_name(norm_name(b), dropped))
         }
     found: dict[str, Combination] = hit
     return found
@@ -351,7 +354,9 @@ def _rule_names(ref: Reference) -> dict[str, list[DrugRule]]:
 _LONGEST_RUN = 4
 
 
-def _known_runs(ref: Reference, tokens: list[str], given: str, found: list[DrugRule], unknown: list[str]) -> set[int]:
+def _known_runs(
+    ref: Reference, tokens: list[str], given: str, found: list[DrugRule], unknown: list[str]
+) -> set[int]:
     """Look up the words of a name, the longest known run first at each word; the indexes used."""
     d = ref.cautions
     used: set[int] = set()
@@ -472,6 +477,8 @@ def _strictest(rules: list[DrugRule]) -> list[DrugRule]:
         kept = [k for k in kept if (k.drug_class or k.code) != cls or not _covers(r, k)] + [r]
     order = {r.code: n for n, r in enumerate(unique)}
     return sorted(kept, key=lambda r: order[r.code])
+
+
 def _exact_rules(name: str, d: CautionData) -> list[DrugRule]:
     """The rules a name is, whole: as typed, or without its dosage words, routes and strengths."""
     full = norm_name(name).replace("/", " ")

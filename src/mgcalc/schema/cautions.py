@@ -213,7 +213,9 @@ class Combination(DataModel):
 
     brands: list[str] = Field(min_length=1)
     ingredients: list[str] = Field(min_length=2)
-    quote: str = Field(description="the label's title or composition sentence naming the ingredients, verbatim")
+    quote: str = Field(
+        description="the label's title or composition sentence naming the ingredients, verbatim"
+    )
     where: str = Field(description="the label the quote is from (product, document, address)")
 
 
@@ -379,7 +381,9 @@ class CautionData(DataModel):
                 condition_names[norm(n).replace(" ", "-")] = c.code
         if check:
             problems += [
-                f"instruction word {w!r} is a drug name" for w in self.instruction_words if norm(w) in drug_names
+                f"instruction word {w!r} is a drug name"
+                for w in self.instruction_words
+                if norm(w) in drug_names
             ]
         if check and set(self.kidney.stages) != set(CKD_STAGES):
             problems.append(f"kidney.stages must be exactly {', '.join(CKD_STAGES)}")
