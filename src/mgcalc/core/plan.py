@@ -41,6 +41,7 @@ from mgcalc.core.safety import (
     is_antacid,
     match_drug,
     match_parts,
+    oral_reading,
     route_of,
     unknown_gap,
 )
@@ -191,8 +192,6 @@ def _medicines(
     ref: Reference, regimen: Regimen, matches: Matches, active: set[int] | None = None
 ) -> Medicines:
     """The medicines (those in ``active``, by index; all by default) with their rules."""
-    from mgcalc.core.safety import oral_reading  # here: the rest of this module is edited apart
-
     out = Medicines()
     for n, med in enumerate(regimen.medicines):
         if active is not None and n not in active:
