@@ -279,7 +279,7 @@ def _read(ref: Reference, name: str) -> tuple[list[DrugRule], list[str]]:
     # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and strengths
     # (two-word brands such as "Slow Fe")
     for key in _spelled_out(_whole_keys(name, d), d):
-        _lookup(ref, key, name, found, unknown, whole=True)
+        _lookup(ref, key, found, unknown, whole=True)
     if found or unknown:
         # a known name is what it names; its words add only the rules of other classes ("Zegerid" in
         # "Zegerid with Magnesium Hydroxide"), never a sibling ("Gaviscon" in "Gaviscon Advance")
@@ -287,12 +287,12 @@ def _read(ref: Reference, name: str) -> tuple[list[DrugRule], list[str]]:
         classes = {r.drug_class or r.code for r in whole}
         more: list[DrugRule] = []
         for key in _spelled_out(_words(name, d), d):
-            _lookup(ref, key, name, more, [], whole=False)
+            _lookup(ref, key, more, [], whole=False)
         return whole + _strictest([r for r in more if (r.drug_class or r.code) not in classes]), list(
             dict.fromkeys(unknown)
         )
     tokens = norm_name(name).replace("/", " ").split()
-    used = _known_runs(ref, tokens, name, found, unknown)
+    used = _known_runs(ref, tokens, found, unknown)
     if not found and not unknown:
         return _unidentified(ref, name, keys)
     for run in _leftover_runs(tokens, used, d):
@@ -302,9 +302,7 @@ def _read(ref: Reference, name: str) -> tuple[list[DrugRule], list[str]]:
     return _strictest(found), list(dict.fromkeys(unknown))
 
 
-def _lookup(
-    ref: Reference, key: str, given: str, found: list[DrugRule], unknown: list[str], whole: bool
-) -> bool:
+def _lookup(ref: Reference, key: str, found: list[DrugRule], unknown: list[str], whole: bool) -> bool:
     """Add the rules (and unidentified ingredients) one normalised key names; whether it named any."""
     d = ref.cautions
     combo = _combinations(ref).get(key)
@@ -354,9 +352,7 @@ def _rule_names(ref: Reference) -> dict[str, list[DrugRule]]:
 _LONGEST_RUN = 4
 
 
-def _known_runs(
-    ref: Reference, tokens: list[str], given: str, found: list[DrugRule], unknown: list[str]
-) -> set[int]:
+def _known_runs(ref: Reference, tokens: list[str], found: list[DrugRule], unknown: list[str]) -> set[int]:
     """Look up the words of a name, the longest known run first at each word; the indexes used."""
     d = ref.cautions
     used: set[int] = set()
@@ -364,9 +360,7 @@ def _known_runs(
     while i < len(tokens):
         for n in range(min(_LONGEST_RUN, len(tokens) - i), 0, -1):
             key = " ".join(tokens[i : i + n])
-            if n == 1 and _decoration(tokens, i, d):
-                continue
-            if _lookup(ref, _spelled_out([key], d)[0], given, found, unknown, whole=False):
+            if _lookup(ref, _spelled_out([key], d)[0], found, unknown, whole=False):
                 used.update(range(i, i + n))
                 i += n
                 break
@@ -585,10 +579,10 @@ def _read_parts(ref: Reference, name: str) -> list[NamePart]:
         raise MgcalcError("a drug name is empty", field="drug")
     pieces = [name]
     if not (_OTHER.match(name) or name.strip().isdigit() or _known_whole(ref, name)):
-        split = [p.strip() for p in _SEPARATORS.split(_split_hyphens(ref, name))]
+        text = _split_hyphens(ref, name)
+        split = [p.strip() for p in _SEPARATORS.split(text)]
         split = [p for p in split if _names_something(p, d)]
-        if len(split) >= 2:
-            pieces = split
+        pieces = split if len(split) >= 2 else [text]  # "Cipro-XR" is read as "Cipro/XR": one medicine
     single = len(pieces) == 1
     out = []
     for piece in pieces:
