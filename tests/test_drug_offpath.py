@@ -185,6 +185,24 @@ def test_a_hyphen_between_two_medicines_splits_them() -> None:
     assert run_cli("check", "--drug", "lamivudine-raltegravir", "--fail-on", "avoid").returncode == 3
 
 
+def _one_word_generics() -> list[str]:
+    """Generics of one word, each a name of exactly one rule."""
+    return [
+        g
+        for r in RULES
+        for g in r.generics
+        if g.isalpha() and len(g) > 5 and CAUTIONS.rules_named(norm_name(g)) == [r]
+    ]
+
+
+@given(a=st.sampled_from(_one_word_generics()), b=st.sampled_from(_one_word_generics()))
+@settings(max_examples=80, deadline=None)
+def test_a_hyphen_between_two_known_generics_reads_as_a_slash(a: str, b: str) -> None:
+    hyphen, slash = match_parts(REF, f"{a}-{b}"), match_parts(REF, f"{a}/{b}")
+    assert {r.code for r in hyphen[0]} == {r.code for r in slash[0]}
+    assert hyphen[1] == [] == slash[1]
+
+
 @pytest.mark.parametrize(
     "name", ["L-thyroxine", "Mag-Tab SR", "Slow-Mag", "co-amilozide", "Pico-Salax", "Mag-Ox 400"]
 )
@@ -289,9 +307,28 @@ DECORATED = {
     "ppi": ["omeprazole magnesium 20 mg", "esomeprazole magnesium"],
     "polystyrene-sulfonate": ["Calcium Resonium"],
 }
+#: pharmacy and patient sig lines: the frequency and instruction words name no medicine
+SIG_LINES = {
+    "levothyroxine": [
+        "Synthroid 50 mcg 1 tablet by mouth daily on an empty stomach",
+        "Levothyroxine 75 mcg - take in morning",
+        "levothyroxine sodium tablets USP 100 mcg",
+        "Levoxyl 88mcg qd",
+    ],
+    "tetracycline": ["Take 1 capsule of doxycycline twice a day", "doxycycline 100mg bid with food"],
+    "ciprofloxacin": [
+        "Cipro 500 mg PO q12h x 10d",
+        "ciprofloxacin 500 mg tablet, take one tablet every 12 hours",
+    ],
+    "alendronate": ["Alendronate 70mg tablet weekly (Sundays)", "Fosamax 70 mg weekly on Sunday morning"],
+    "raltegravir": ["raltegravir 400 mg BID PO"],
+}
 
 
-@pytest.mark.parametrize(("code", "name"), [(c, n) for c, names in DECORATED.items() for n in names])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [(c, n) for table in (DECORATED, SIG_LINES) for c, names in table.items() for n in names],
+)
 def test_decorated_names_still_give_exactly_their_rule(code: str, name: str) -> None:
     assert _codes(name) == [code]
     assert _unknown(name) == []
