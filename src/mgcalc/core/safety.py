@@ -446,10 +446,13 @@ def _effective_hours(rule: DrugRule) -> tuple[float, float]:
 
 def _covers(a: DrugRule, b: DrugRule) -> bool:
     """Whether rule ``a`` asks for at least what ``b`` does: as severe, for at least the same
-    forms, and (below avoid) at least as long each way."""
+    forms, of the same magnesium form where ``b`` is a magnesium product, and (below avoid) at
+    least as long each way."""
     if severity(a.level) < severity(b.level):
         return False
     if a.applies_to_forms is not None and b.applies_to_forms is None:
+        return False
+    if b.magnesium_form not in (None, a.magnesium_form):  # a magnesium product of another form
         return False
     if a.level == "avoid":
         return True
