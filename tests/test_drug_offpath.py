@@ -150,10 +150,16 @@ def test_phyrago_plan_gives_no_magnesium_times(tmp_path: Path) -> None:
 
 def _classes() -> list[tuple[str, str]]:
     """Pairs of names of two different rules of one class (generic or brand, one word each)."""
+    combinations = {norm_name(b) for c in CAUTIONS.combinations for b in c.brands}  # read as ingredients
     by_class: dict[str, list[tuple[str, str]]] = {}
     for r in RULES:
         for n in (*r.generics, *r.brands):
-            if " " not in n and "-" not in n and CAUTIONS.rules_named(norm_name(n)) == [r]:
+            if (
+                " " not in n
+                and "-" not in n
+                and norm_name(n) not in combinations
+                and CAUTIONS.rules_named(norm_name(n)) == [r]
+            ):
                 by_class.setdefault(r.drug_class or r.code, []).append((r.code, n))
     pairs = []
     for names in by_class.values():
