@@ -42,6 +42,7 @@ from mgcalc.core.safety import (
     is_antacid,
     match_drug,
     match_parts,
+    oral_reading,
     route_of,
     unknown_gap,
 )
@@ -247,12 +248,13 @@ def _medicines(
         if active is not None and n not in active:
             continue
         found, parts_unknown = matches[n]
-        route = route_of(med.name, ref.cautions)
+        # a route word belongs to its own part: "timolol eye drops + raltegravir" is oral raltegravir
+        routed, oral_unknown = oral_reading(ref, med.name)
         times = [minutes(t) for t in med.times]
         if parts_unknown:  # the medicine, or a part of a combination, mgcalc cannot identify
             if med.cleared:
                 out.cleared.append(med.name)
-            elif route is None:
+            elif oral_unknown:
                 if med.as_needed and not found:
                     out.as_needed.append((n, None))
                 if times:
@@ -265,11 +267,11 @@ def _medicines(
                 f"medicines[{n}]: '{literal(med.name)}' is {names}, which mgcalc has a rule for; "
                 "'cleared' is only for medicines mgcalc cannot identify"
             )
-        kept = [r for r in found if not (route is not None and r.oral_chelation)]
+        kept = [r for r in found if not (r.code in routed and r.oral_chelation)]
         if med.as_needed:
             out.as_needed.append((n, kept))
         for rule in kept:
-            if rule.magnesium_form is not None and route is None:
+            if rule.magnesium_form is not None and rule.code not in routed:
                 out.magnesium.append((med.name, times, rule))
             else:
                 out.rules.append((med.name, times, rule))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from mgcalc.core.intake import check_age, life_state, reference, upper_level
 from mgcalc.errors import MgcalcError, literal
@@ -22,6 +22,7 @@ from mgcalc.schema.cautions import (
     STRENGTH,
     Advice,
     CautionData,
+    Combination,
     Condition,
     DrugRule,
     bare_name,
@@ -54,7 +55,7 @@ def check_profile(ref: Reference, profile: Profile) -> Profile:
     if not 1 <= profile.per_day <= 24:
         raise MgcalcError(f"intakes a day must be between 1 and 24, got {profile.per_day}", field="per_day")
     for name in profile.drugs:
-        if not name.strip():
+        if is_empty_name(name):
             raise MgcalcError("a drug name is empty", field="drug")
     for c in profile.conditions:
         _condition(c, ref.cautions)
@@ -188,18 +189,23 @@ def _words(name: str, d: CautionData) -> list[str]:
     return [w for w in norm_name(name).split() if w not in ignore and not STRENGTH.fullmatch(w)]
 
 
-def _name_keys(name: str, d: CautionData) -> list[str]:
-    """The keys a drug name is looked up by, most specific first: the whole name; without salts,
-    strengths and dosage forms but with "delayed-release" kept (Atelvia is delayed-release
-    risedronate); without route words, dosage forms and strengths ("magnesium hydroxide
-    injection", "Maalox 20 mL"); without all of them; each word. Data names are indexed whole
+def _whole_keys(name: str, d: CautionData) -> list[str]:
+    """The keys a drug name is looked up by as a whole, most specific first: the whole name;
+    without salts, strengths and dosage forms but with "delayed-release" kept (Atelvia is
+    delayed-release risedronate); without route words, dosage forms and strengths ("magnesium
+    hydroxide injection", "Maalox 20 mL"); without all of them. Data names are indexed whole
     and without their dosage words too ("Envarsus XR" also as "envarsus")."""
     full = norm_name(name).replace("/", " ")
     bare = bare_name(full, set(d.dosage_words) | set(d.route_words))
     words = _words(full, d)
     # "delayed-release" (one word) is not a dosage word, so it survives where "dr" would not
     release = " ".join(_words(_DELAYED.sub("delayed-release", full), d)) if _DELAYED.search(full) else full
-    return list(dict.fromkeys((full, release, bare, " ".join(words), *words)))
+    return list(dict.fromkeys((full, release, bare, " ".join(words))))
+
+
+def _name_keys(name: str, d: CautionData) -> list[str]:
+    """``_whole_keys``, then each word of the name that is not a salt, strength or dosage form."""
+    return list(dict.fromkeys((*_whole_keys(name, d), *_words(name, d))))
 
 
 def _spelled_out(keys: list[str], d: CautionData) -> list[str]:
@@ -207,34 +213,59 @@ def _spelled_out(keys: list[str], d: CautionData) -> list[str]:
     return [norm_name(d.abbreviations.get(k, k)) for k in keys]
 
 
+def is_empty_name(name: str) -> bool:
+    """Whether a drug name names nothing: blank, punctuation only ("-"), or "other:" with nothing after."""
+    other = _OTHER.match(name)
+    rest = name[other.end() :] if other else name
+    return not re.search(r"[0-9a-z]", norm_name(rest))
+
+
+_OTHER = re.compile(r"\s*other\s*:", re.IGNORECASE)
+
+
 def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
     """The rules a drug name falls under, ignoring case, salts, strengths and dosage forms.
 
     "omeprazole magnesium 20 mg" and "Levothyroxine sodium" match; a member's
-    own rule (moxifloxacin) replaces its class's, and within a class the most
-    specific name wins ("risedronate delayed-release" is Atelvia, not
-    risedronate). Abbreviations in the data ("doxy") stand for their drug. A
-    name one or two letters from a known name is an error naming the match
-    (look-alike names can be different drugs, so it is never resolved
-    silently); a name written ``other: NAME`` skips that check. Anything else
-    comes back as UnknownDrug: never a clearance.
+    own rule (moxifloxacin) replaces its class's, and where several members of
+    one class are named ("dasatinib (Phyrago)") the strictest holds. Abbreviations
+    in the data ("doxy") stand for their drug. A name one or two letters from
+    a known name is an error naming the match (look-alike names can be
+    different drugs, so it is never resolved silently); a name written
+    ``other: NAME`` skips that check. Anything else comes back as UnknownDrug:
+    never a clearance. Words beside a known name that name nothing known
+    are not reported here: ``match_parts`` reads them as parts of their own.
+    """
+    rules, _ = _read(ref, name)
+    return rules or UnknownDrug.model_construct(name=name, close_matches=[])
+
+
+def _read(ref: Reference, name: str) -> tuple[list[DrugRule], list[str]]:
+    """(the rules a name falls under, the texts in it that name a medicine mgcalc cannot identify).
+
+    The whole name first (as typed, without salts and strengths, a rule's own name, a combination
+    brand); else its words, longest known run first ("gaviscon advance" before "gaviscon"), where
+    a run of other words that looks like a medicine name is read alone (a magnesium product, a
+    misspelling: an error, or a medicine mgcalc cannot identify); else the name is one of those.
     """
     d = ref.cautions
-    other = re.match(r"\s*other\s*:", name, re.IGNORECASE)
+    if is_empty_name(name):
+        raise MgcalcError("a drug name is empty", field="drug")
+    other = _OTHER.match(name)
     if other:
         rest = name[other.end() :]
-        same = _exact_rules(rest, d) if rest.strip() else []
+        same = _exact_rules(rest, d)
         if same:
             raise MgcalcError(
                 f"'{literal(rest.strip())}' is {same[0].name}, a medicine mgcalc knows: 'other:' is for a "
                 "different medicine; write the name without it",
                 field="drug",
             )
-        return UnknownDrug.model_construct(name=name, close_matches=[])
+        return [], [name]
     if name.strip().isdigit():  # an RxCUI: the rules whose ingredients carry it (else whose brands do)
         carrying = [r for r in d.all_rules() if name.strip() in r.rxcui.values()]
         by_code = [r for r in carrying if r.generics] or carrying
-        return by_code or UnknownDrug.model_construct(name=name, close_matches=[])
+        return (by_code, []) if by_code else ([], [name])
     keys = _name_keys(name, d)
     for key in keys:
         if key in d.ambiguous_abbreviations:
@@ -243,20 +274,159 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 "write the medicine's full name",
                 field="drug",
             )
-    keys = _spelled_out(keys, d)
-    by_class: dict[str, DrugRule] = {}
-    # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and
-    # strengths (two-word brands such as "Slow Fe"), then each word: in each class the first hit wins
-    for key in keys:
-        for rule in d.rules_named(key):
-            by_class.setdefault(rule.drug_class or rule.code, rule)
-    if by_class:
-        return list({r.code: r for r in by_class.values()}.values())
+    found: list[DrugRule] = []
+    unknown: list[str] = []
+    # the whole name as typed ("Calcium Resonium", "Envarsus XR"), then without salts and strengths
+    # (two-word brands such as "Slow Fe")
+    for key in _spelled_out(_whole_keys(name, d), d):
+        _lookup(ref, key, found, unknown, whole=True)
+    if found or unknown:
+        # a known name is what it names; its words add only the rules of other classes ("Zegerid" in
+        # "Zegerid with Magnesium Hydroxide"), never a sibling ("Gaviscon" in "Gaviscon Advance")
+        whole = _strictest(found)
+        classes = {r.drug_class or r.code for r in whole}
+        more: list[DrugRule] = []
+        for key in _spelled_out(_words(name, d), d):
+            _lookup(ref, key, more, [], whole=False)
+        return whole + _strictest([r for r in more if (r.drug_class or r.code) not in classes]), list(
+            dict.fromkeys(unknown)
+        )
+    tokens = norm_name(name).replace("/", " ").split()
+    used = _known_runs(ref, tokens, found, unknown)
+    if not found and not unknown:
+        return _unidentified(ref, name, keys)
+    for run in _leftover_runs(tokens, used, d):
+        more, lost = _unidentified(ref, run, _name_keys(run, d))
+        found += more
+        unknown += lost
+    return _strictest(found), list(dict.fromkeys(unknown))
+
+
+def _lookup(ref: Reference, key: str, found: list[DrugRule], unknown: list[str], whole: bool) -> bool:
+    """Add the rules (and unidentified ingredients) one normalised key names; whether it named any."""
+    d = ref.cautions
+    combo = _combinations(ref).get(key)
+    if combo is not None:
+        for ingredient in combo.ingredients:
+            rules = d.rules_named(norm_name(ingredient))
+            found += rules
+            if not rules:
+                unknown.append(ingredient)
+    rules = d.rules_named(key)
+    if whole:
+        rules = rules + [r for r in _rule_names(ref).get(key, []) if r not in rules]
+    found += rules
+    return bool(rules) or combo is not None
+
+
+def _combinations(ref: Reference) -> dict[str, Combination]:
+    """The data's combination brands by normalised name (and without their dosage words)."""
+    hit = ref.memo.get("combinations")
+    if hit is None:
+        d = ref.cautions
+        dropped = set(d.dosage_words) | set(d.route_words)
+        hit = ref.memo["combinations"] = {
+            k: c
+            for c in d.combinations
+            for b in c.brands
+            for k in (norm_name(b), bare_name(norm_name(b), dropped))
+        }
+    found: dict[str, Combination] = hit
+    return found
+
+
+def _rule_names(ref: Reference) -> dict[str, list[DrugRule]]:
+    """The rules by their own normalised name ("dasatinib (Phyrago)"): a whole name that is a
+    rule's name is that rule."""
+    hit = ref.memo.get("rule-names")
+    if hit is None:
+        hit = {}
+        for rule in ref.cautions.all_rules():
+            hit.setdefault(norm_name(rule.name), []).append(rule)
+        ref.memo["rule-names"] = hit
+    found: dict[str, list[DrugRule]] = hit
+    return found
+
+
+#: the longest run of words looked up as one name ("gaviscon double action")
+_LONGEST_RUN = 4
+
+
+def _known_runs(ref: Reference, tokens: list[str], found: list[DrugRule], unknown: list[str]) -> set[int]:
+    """Look up the words of a name, the longest known run first at each word; the indexes used."""
+    d = ref.cautions
+    used: set[int] = set()
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST_RUN, len(tokens) - i), 0, -1):
+            key = " ".join(tokens[i : i + n])
+            if _lookup(ref, _spelled_out([key], d)[0], found, unknown, whole=False):
+                used.update(range(i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    return used
+
+
+def _magnesium_mg(tokens: list[str], i: int) -> bool:
+    """Whether "mg" at ``tokens[i]`` stands for magnesium ("Mg oxide"), not for milligrams ("500 mg")."""
+    return tokens[i] == "mg" and not (i > 0 and tokens[i - 1][-1:].isdigit())
+
+
+def _decoration(tokens: list[str], i: int, d: CautionData) -> bool:
+    """Whether ``tokens[i]`` is no medicine name: a salt, dosage, route, frequency or instruction
+    word, a strength, a word with a digit ("x7", "q12h") or of one or two letters ("HD")."""
+    w = tokens[i]
+    if _magnesium_mg(tokens, i):
+        return False
+    noise = _noise_words(d)
+    if w in noise or len(w) <= 2 or any(c.isdigit() for c in w):
+        return True
+    pieces = [p for p in w.split("-") if p]
+    return all(p in noise or len(p) <= 2 or any(c.isdigit() for c in p) for p in pieces)
+
+
+def _noise_words(d: CautionData) -> frozenset[str]:
+    """Words that are never a medicine name on their own (memoised per data)."""
+    hit = _NOISE.get(id(d))
+    if hit is None or hit[0] is not d:
+        words = (*d.ignore_words, *d.dosage_words, *d.route_words, *d.instruction_words)
+        hit = _NOISE[id(d)] = (d, frozenset(norm_name(w) for w in words))
+    return hit[1]
+
+
+_NOISE: dict[int, tuple[CautionData, frozenset[str]]] = {}
+
+
+def _leftover_runs(tokens: list[str], used: set[int], d: CautionData) -> list[str]:
+    """The runs of words a name's known words leave that look like a medicine name, each without
+    the decoration words at its ends ("cipro metformin 500 mg" leaves "metformin")."""
+    runs: list[list[int]] = []
+    for i in range(len(tokens)):
+        if i in used:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = []
+    for run in runs:
+        named = [i for i in run if not _decoration(tokens, i, d)]
+        if named:
+            out.append(" ".join(tokens[named[0] : named[-1] + 1]))
+    return out
+
+
+def _unidentified(ref: Reference, name: str, keys: list[str]) -> tuple[list[DrugRule], list[str]]:
+    """A name (or run of words) no rule names: a magnesium product, a misspelling of a known
+    name (an error), or a medicine mgcalc cannot identify."""
+    d = ref.cautions
     named = _magnesium_named(ref, name)
     if named is not None:
-        return [named]
+        return [named], []
     known = [*d.drug_names, *(norm_name(a) for a in d.abbreviations)]
-    for key in keys:
+    for key in _spelled_out(keys, d):
         close = near_misses(key, known)
         if close:
             shown = ", ".join(f"'{c}'" for c in close[:3])
@@ -265,7 +435,45 @@ def match_drug(ref: Reference, name: str) -> list[DrugRule] | UnknownDrug:
                 f"exact name, or 'other: {literal(name)}' if it is a different medicine",
                 field="drug",
             )
-    return UnknownDrug.model_construct(name=name, close_matches=[])
+    return [], [name]
+
+
+def _effective_hours(rule: DrugRule) -> tuple[float, float]:
+    """A rule's hours each way as a plan keeps them (an open direction takes the other's hours)."""
+    b, a = rule.drug_before_hours, rule.drug_after_hours
+    return (b if b is not None else a or 0.0), (a if a is not None else b or 0.0)
+
+
+def _covers(a: DrugRule, b: DrugRule) -> bool:
+    """Whether rule ``a`` asks for at least what ``b`` does: as severe, for at least the same
+    forms, of the same magnesium form where ``b`` is a magnesium product, and (below avoid) at
+    least as long each way."""
+    if severity(a.level) < severity(b.level):
+        return False
+    if a.applies_to_forms is not None and b.applies_to_forms is None:
+        return False
+    if b.magnesium_form not in (None, a.magnesium_form):  # a magnesium product of another form
+        return False
+    if a.level == "avoid":
+        return True
+    (ab, aa), (bb, ba) = _effective_hours(a), _effective_hours(b)
+    return ab >= bb and aa >= ba
+
+
+def _strictest(rules: list[DrugRule]) -> list[DrugRule]:
+    """The rules, one per code, where within each class a rule another one covers is dropped
+    ("dasatinib (Phyrago)": the avoid rule of Phyrago, not dasatinib's 2 h): the strictest holds,
+    and a rule no other covers (a different form or direction) is kept too. First found first."""
+    unique = list({r.code: r for r in rules}.values())  # first found first
+    kept: list[DrugRule] = []
+    for r in unique:
+        cls = r.drug_class or r.code
+        same = [k for k in kept if (k.drug_class or k.code) == cls]
+        if any(_covers(k, r) for k in same):
+            continue
+        kept = [k for k in kept if (k.drug_class or k.code) != cls or not _covers(r, k)] + [r]
+    order = {r.code: n for n, r in enumerate(unique)}
+    return sorted(kept, key=lambda r: order[r.code])
 
 
 def _exact_rules(name: str, d: CautionData) -> list[DrugRule]:
@@ -275,15 +483,36 @@ def _exact_rules(name: str, d: CautionData) -> list[DrugRule]:
     return [r for k in dict.fromkeys((full, bare)) for r in d.rules_named(k)]
 
 
+def _known_whole(ref: Reference, name: str) -> bool:
+    """Whether a name is itself a known name (a rule's generic, brand or own name, or a
+    combination brand), so that it is never split ("Zegerid with Magnesium Hydroxide")."""
+    d = ref.cautions
+    if _exact_rules(name, d):
+        return True
+    full = norm_name(name).replace("/", " ")
+    keys = (full, bare_name(full, set(d.dosage_words) | set(d.route_words)))
+    return any(k in _combinations(ref) or k in _rule_names(ref) for k in keys)
+
+
 _MAGNESIUM_WORD = re.compile(r"\b(?:magnesium|mag)\b")
+
+
+def _magnesium_text(name: str) -> str:
+    """A normalised name with magnesium's abbreviations written out: "MgO" and "Mg(OH)2" as
+    magnesium oxide and hydroxide, and "Mg" as magnesium where it is no unit ("Mg oxide", not
+    "500 mg")."""
+    text = re.sub(r"\bmgo\b", "magnesium oxide", norm_name(name))
+    text = re.sub(r"\bmg oh 2\b", "magnesium hydroxide", text)
+    tokens = text.split()
+    return " ".join("magnesium" if _magnesium_mg(tokens, i) else t for i, t in enumerate(tokens))
 
 
 def _magnesium_named(ref: Reference, name: str) -> DrugRule | None:
     """A medicine no rule names that names magnesium ("magnesium carbonate", "Mag oxide 400 mg",
-    "aluminum hydroxide and magnesium hydroxide suspension", "Magnesium 400 mg") is a magnesium
-    product: of the catalogue form it names, else of the magnesium-product class's default form
-    (an antacid form: every rule holds against it, the conservative reading)."""
-    text = norm_name(name)
+    "Mg oxide", "MgO", "aluminum hydroxide and magnesium hydroxide suspension", "Magnesium 400 mg")
+    is a magnesium product: of the catalogue form it names, else of the magnesium-product class's
+    default form (an antacid form: every rule holds against it, the conservative reading)."""
+    text = _magnesium_text(name)
     if not _MAGNESIUM_WORD.search(text):
         return None
     text = _MAGNESIUM_WORD.sub("magnesium", text)
@@ -312,31 +541,128 @@ def _magnesium_named(ref: Reference, name: str) -> DrugRule | None:
     )
 
 
-def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[UnknownDrug]]:
-    """The rules a name falls under and the parts of it mgcalc cannot identify.
+class NamePart(NamedTuple):
+    """One part of a medicine name as mgcalc reads it: the whole name, or one medicine of a
+    combination ("timolol eye drops" in "timolol eye drops + raltegravir")."""
 
-    A combination ("amlodipine/lisinopril", "naproxen and esomeprazole
-    magnesium", "levothyroxine, metformin") is matched part by part, so a known
-    part never hides an unknown one; a name that is itself a known name
-    ("Zegerid with Magnesium Hydroxide", "Maalox 175mg/200mg") stays whole.
+    text: str
+    rules: list[DrugRule]
+    unknown: list[UnknownDrug]
+    #: the non-oral route the part states ("eye"), or None: taken by mouth
+    route: str | None
+
+
+#: what separates the medicines of a combination ("amlodipine/lisinopril", "a & b", "a with b")
+_SEPARATORS = re.compile(r"[/+,;&]|\band\b|\bwith\b", re.IGNORECASE)
+_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+
+
+def read_parts(ref: Reference, name: str) -> list[NamePart]:
+    """A medicine name read part by part (memoised per reference; ``match_parts`` merges them).
+
+    A combination ("amlodipine/lisinopril", "levothyroxine & metformin", "naproxen and
+    esomeprazole magnesium", "lamivudine-raltegravir") is read part by part, so a known part never
+    hides an unknown one and a route word ("eye drops") belongs to its own part only; a name
+    that is itself a known name ("Zegerid with Magnesium Hydroxide", "L-thyroxine", "Mag-Tab SR")
+    stays whole. A part of salts only ("calcium acetate") is a medicine mgcalc cannot identify,
+    as it is alone; one of strengths and dosage words only ("400 mg") is no medicine.
     """
+    memo: dict[str, list[NamePart]] = ref.memo.setdefault("name-parts", {})
+    hit = memo.get(name)
+    if hit is None:
+        if len(memo) >= 512:  # names typed by people: a small cache, never a growing one
+            memo.clear()
+        hit = memo[name] = _read_parts(ref, name)
+    return hit
+
+
+def _read_parts(ref: Reference, name: str) -> list[NamePart]:
     d = ref.cautions
-    exact = _exact_rules(name, d)
-    parts = [p.strip() for p in re.split(r"[/+,;]|\band\b|\bwith\b", name, flags=re.IGNORECASE)]
-    parts = [p for p in parts if _words(p, d)]
-    if exact or len(parts) < 2:
-        found = match_drug(ref, name)
-        return (found, []) if isinstance(found, list) else ([], [found])
+    if is_empty_name(name):
+        raise MgcalcError("a drug name is empty", field="drug")
+    pieces = [name]
+    if not (_OTHER.match(name) or name.strip().isdigit() or _known_whole(ref, name)):
+        text = _split_hyphens(ref, name)
+        split = [p.strip() for p in _SEPARATORS.split(text)]
+        split = [p for p in split if _names_something(p, d)]
+        pieces = split if len(split) >= 2 else [text]  # "Cipro-XR" is read as "Cipro/XR": one medicine
+    single = len(pieces) == 1
+    out = []
+    for piece in pieces:
+        rules, lost = _read(ref, piece)
+        unknown = [
+            UnknownDrug.model_construct(
+                name=name if single and u == piece else f"{u} (in {name.strip() if single else name})",
+                close_matches=[],
+            )
+            for u in lost
+        ]
+        out.append(NamePart(name if single else piece, rules, unknown, route_of(piece, d)))
+    return out
+
+
+def _split_hyphens(ref: Reference, name: str) -> str:
+    """The name with each hyphen that joins two medicines written as "/": "lamivudine-raltegravir",
+    "triamterene-HCTZ" (a side is a known name and the whole word is none), never a known
+    hyphenated name ("L-thyroxine", "Mag-Tab SR", "co-amilozide") or a strength ("150-300")."""
+    d = ref.cautions
+    whole_words = _hyphenated_words(ref)
+
+    def known(piece: str) -> bool:
+        key = _spelled_out([piece], d)[0]
+        return bool(d.rules_named(key)) or key in _combinations(ref)
+
+    def split(m: re.Match[str]) -> str:
+        word = norm_name(m[0])
+        if word in whole_words or d.rules_named(word):
+            return m[0]
+        return m[0].replace("-", "/") if any(known(p) for p in word.split("-") if p) else m[0]
+
+    return _HYPHENATED.sub(split, name)
+
+
+def _hyphenated_words(ref: Reference) -> frozenset[str]:
+    """Every hyphenated word of a known name or abbreviation ("mag-tab", "l-thyroxine")."""
+    hit = ref.memo.get("hyphenated-words")
+    if hit is None:
+        d = ref.cautions
+        names = [*d.drug_names, *(norm_name(a) for a in d.abbreviations), *_combinations(ref)]
+        hit = ref.memo["hyphenated-words"] = frozenset(w for n in names for w in n.split() if "-" in w)
+    found: frozenset[str] = hit
+    return found
+
+
+def _names_something(part: str, d: CautionData) -> bool:
+    """Whether a part of a combination names a medicine: a word that is no strength, dosage,
+    route or instruction word, or a salt ("calcium acetate" is a medicine; "400 mg" is not)."""
+    tokens = norm_name(part).split()
+    if any(not _decoration(tokens, i, d) for i in range(len(tokens))):
+        return True
+    salts = set(d.ignore_words) - {"and", "with", "plus"}
+    return any(t in salts for t in tokens)
+
+
+def match_parts(ref: Reference, name: str) -> tuple[list[DrugRule], list[UnknownDrug]]:
+    """The rules a name falls under and the parts of it mgcalc cannot identify (``read_parts``,
+    merged): words beside a known name that name nothing known ("metformin" in "cipro
+    metformin") and combination-brand ingredients no rule names ("losartan" in Hyzaar) are
+    parts of their own, never dropped."""
+    parts = read_parts(ref, name)
     rules: dict[str, DrugRule] = {}
-    unknown: list[UnknownDrug] = []
-    for part in parts:
-        found = match_drug(ref, part)
-        if isinstance(found, list):
-            for r in found:
-                rules.setdefault(r.code, r)
-        else:
-            unknown.append(UnknownDrug.model_construct(name=f"{part} (in {name})", close_matches=[]))
-    return list(rules.values()), unknown
+    for p in parts:
+        for r in p.rules:
+            rules.setdefault(r.code, r)
+    return list(rules.values()), [u for p in parts for u in p.unknown]
+
+
+def oral_reading(ref: Reference, name: str) -> tuple[frozenset[str], bool]:
+    """(the codes of the rules a name falls under only in parts not taken by mouth, whether a part
+    of it mgcalc cannot identify is taken by mouth): "timolol eye drops + raltegravir" is an oral
+    raltegravir; "ciprofloxacin ear drops" is no oral ciprofloxacin."""
+    parts = read_parts(ref, name)
+    oral = {r.code for p in parts if p.route is None for r in p.rules}
+    routed = frozenset(r.code for p in parts if p.route is not None for r in p.rules) - oral
+    return routed, any(p.unknown and p.route is None for p in parts)
 
 
 def unknown_gap(ref: Reference, forms: list[Form] | None) -> tuple[float, float]:
@@ -445,31 +771,36 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
     cautions = _kidney(ref, profile, failure)
     cautions += _age_cautions(ref, profile)
     unknown: list[UnknownDrug] = []
+    routes: list[str | None] = []  # the route of each unknown part
     seen: set[tuple[str, str]] = set()
     for name in profile.drugs:
-        found, parts_unknown = match_parts(ref, name)
-        unknown += parts_unknown
-        if not found:
-            continue
-        route = route_of(name, d)
-        for rule in found:
-            if (rule.code, norm_name(name)) in seen:
-                continue
-            seen.add((rule.code, norm_name(name)))
-            if route is not None and rule.oral_chelation:
-                cautions.append(
-                    Caution.model_construct(
-                        code=f"{rule.code}-route",
-                        level="info",
-                        message=(
-                            f"{literal(name)} ({rule.name}) is not taken by mouth ({route}): the "
-                            "gut interaction with oral magnesium does not apply."
-                        ),
-                        source=ref.cite(rule.sources),
+        parts = read_parts(ref, name)
+        oral = {r.code for p in parts if p.route is None for r in p.rules}
+        for part in parts:
+            unknown += part.unknown
+            routes += [part.route] * len(part.unknown)
+            for rule in part.rules:
+                if (rule.code, norm_name(name)) in seen:
+                    continue
+                if part.route is not None and rule.oral_chelation and rule.code not in oral:
+                    seen.add((rule.code, norm_name(name)))
+                    who = literal(name) if len(parts) == 1 else f"{literal(part.text)} (in {literal(name)})"
+                    cautions.append(
+                        Caution.model_construct(
+                            code=f"{rule.code}-route",
+                            level="info",
+                            message=(
+                                f"{who} ({rule.name}) is not taken by mouth ({part.route}): the "
+                                "gut interaction with oral magnesium does not apply."
+                            ),
+                            source=ref.cite(rule.sources),
+                        )
                     )
-                )
-                continue
-            cautions.append(drug_caution(ref, name, rule, None))
+                    continue
+                if part.route is not None and rule.oral_chelation:
+                    continue  # the same rule in a part taken by mouth says it
+                seen.add((rule.code, norm_name(name)))
+                cautions.append(drug_caution(ref, name, rule, None))
     named = [c for c in conditions if isinstance(c, Condition)]
     if profile.pregnant and all(c.code != "pregnancy" for c in named):
         named.append(d.condition("pregnancy"))
@@ -477,8 +808,7 @@ def _assess_person(ref: Reference, profile: Profile) -> Assessment:
         if c.code == "ckd" and any(x.code == "ckd" for x in cautions):
             continue  # the eGFR band says more
         cautions.append(advice_caution(ref, c.code, c, f"{c.name}: {c.message}."))
-    for u in unknown:
-        route = route_of(u.name, d)
+    for u, route in zip(unknown, routes, strict=True):
         if route is None:
             cautions.append(unknown_caution(ref, u.name))
         else:

@@ -206,6 +206,19 @@ class UnknownMedicine(Advice):
     conflicts: str | None = None
 
 
+class Combination(DataModel):
+    """A combination brand and its active ingredients, from the product's own label: the brand is
+    read as its ingredients, each under its own rule (an ingredient no rule names is a medicine
+    mgcalc cannot identify), exactly as the generic spelling "a/b" is."""
+
+    brands: list[str] = Field(min_length=1)
+    ingredients: list[str] = Field(min_length=2)
+    quote: str = Field(
+        description="the label's title or composition sentence naming the ingredients, verbatim"
+    )
+    where: str = Field(description="the label the quote is from (product, document, address)")
+
+
 class CautionData(DataModel):
     """data/cautions.yaml, with a lookup of drug names."""
 
@@ -215,6 +228,15 @@ class CautionData(DataModel):
         default_factory=list, description="dosage forms, units and release words: ignored in drug names"
     )
     route_words: list[str] = Field(default_factory=list)
+    instruction_words: list[str] = Field(
+        default_factory=list,
+        description="frequency, timing, dosage-form and instruction words a medicine line carries ('bid', "
+        "'weekly', 'drops'): never a medicine name; any other word beside a known name is read as a medicine "
+        "mgcalc cannot identify",
+    )
+    combinations: list[Combination] = Field(
+        default_factory=list, description="combination brands whose ingredients each carry their own rule"
+    )
     antacid_families: list[str] = Field(default_factory=list)
     antacid_forms: list[str] = Field(
         default_factory=list,
@@ -357,6 +379,12 @@ class CautionData(DataModel):
         for c in self.conditions:
             for n in (c.code, c.name, *c.aliases):
                 condition_names[norm(n).replace(" ", "-")] = c.code
+        if check:
+            problems += [
+                f"instruction word {w!r} is a drug name"
+                for w in self.instruction_words
+                if norm(w) in drug_names
+            ]
         if check and set(self.kidney.stages) != set(CKD_STAGES):
             problems.append(f"kidney.stages must be exactly {', '.join(CKD_STAGES)}")
         if problems:
