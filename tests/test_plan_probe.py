@@ -582,3 +582,29 @@ def test_a_target_that_turns_into_a_directory_is_not_replaced(
     with pytest.raises(OSError, match="no longer a regular file"):
         write_output(target, b"new")
     assert target.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["out.html"]
+
+
+@pytest.mark.parametrize(
+    ("name", "rules", "unknown"),
+    [
+        ("cipro metformin", ["ciprofloxacin"], ["metformin (in cipro metformin)"]),
+        ("Hyzaar", ["thiazide-diuretic"], ["losartan (in Hyzaar)"]),
+        ("ciprofloxacin 500 mg", ["ciprofloxacin"], []),
+    ],
+)
+def test_a_medicine_with_rules_names_its_parts_mgcalc_cannot_identify(
+    name: str, rules: list[str], unknown: list[str]
+) -> None:
+    """A medicine read as rules plus unknown parts says so: its status is "rule" and the unknown
+    parts are listed (each kept at the unknown-medicine gap), never hidden behind the rule."""
+    result = _plan({"medicines": [{"name": name, "times": ["08:00"]}], "magnesium": [_mg("glycinate", 200)]})
+    med = result.medicines[0]
+    assert (med.status, med.rules, med.unknown_parts) == ("rule", rules, unknown)
+    assert {u.name for u in result.unknown_drugs} >= set(unknown)
+
+
+def test_a_medicine_of_unknown_parts_not_taken_by_mouth_is_no_rule_route() -> None:
+    result = _plan(
+        {"medicines": [{"name": "metformin cream", "times": ["08:00"]}], "magnesium": [_mg("glycinate", 200)]}
+    )
+    assert (result.medicines[0].status, result.medicines[0].unknown_parts) == ("no-rule-route", [])

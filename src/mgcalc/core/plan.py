@@ -40,10 +40,8 @@ from mgcalc.core.safety import (
     check_profile,
     ingredient_codes,
     is_antacid,
-    match_drug,
     match_parts,
     oral_reading,
-    route_of,
     unknown_gap,
 )
 from mgcalc.core.units import parse_amount
@@ -942,18 +940,21 @@ def _once(ref: Reference, cautions: list[Caution], readings: list[Reading]) -> l
 
 def _identified(ref: Reference, name: str, cleared: bool) -> PlanMedicine:
     """A medicine as mgcalc identified it (names were checked by ``_medicines`` already)."""
-    found = match_drug(ref, name)
-    if not isinstance(found, list):
+    found, unknown = match_parts(ref, name)
+    if not found:
         status: Literal["no-rule-route", "unknown", "cleared"] = (
-            "cleared" if cleared else "unknown" if route_of(name, ref.cautions) is None else "no-rule-route"
+            "cleared" if cleared else "unknown" if oral_reading(ref, name)[1] else "no-rule-route"
         )
-        return PlanMedicine.model_construct(name=name, status=status, rules=[], drug_classes=[], rxcui=[])
+        return PlanMedicine.model_construct(
+            name=name, status=status, rules=[], drug_classes=[], rxcui=[], unknown_parts=[]
+        )
     return PlanMedicine.model_construct(
         name=name,
         status="rule",
         rules=[r.code for r in found],
         drug_classes=list(dict.fromkeys(r.drug_class or r.code for r in found)),
         rxcui=list(dict.fromkeys(c for r in found for c in ingredient_codes(ref, name, r))),
+        unknown_parts=[u.name for u in unknown],
     )
 
 

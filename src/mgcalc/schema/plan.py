@@ -280,6 +280,12 @@ class PlanMedicine(Result):
     rxcui: list[str] = Field(
         default_factory=empty_list, description="RxNorm ingredient codes (IN) of those rules"
     )
+    unknown_parts: list[str] = Field(
+        default_factory=empty_list,
+        description="the parts of the name mgcalc cannot identify beside those it has rules for "
+        "('metformin (in cipro metformin)', an ingredient of a combination brand without a rule): each is "
+        "kept at the unknown-medicine gap too",
+    )
 
 
 class PlanConflict(Result):
