@@ -475,3 +475,20 @@ def test_check_label_batch_and_plan_agree(name: str, tmp_path: Path) -> None:
     _, result = _plan(tmp_path, [{"name": name, "times": ["08:00"]}], form="oxide")
     assert {c["code"] for c in result["cautions"]} >= set(want)
     assert len(result["unknown_drugs"]) == len(check(Profile(drugs=[name])).unknown_drugs)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["--egfr", "30", "--ckd-stage", "4"],
+            "eGFR 30 is not in CKD stage 4 (eGFR 15 to under 30 mL/min/1.73m2)",
+        ),
+        (["--egfr", "200.0001"], "got 200.0001"),
+    ],
+)
+def test_kidney_refusals_show_the_value_as_given_and_the_stage_as_a_half_open_range(
+    args: list[str], says: str
+) -> None:
+    r = run_cli("check", *args)
+    assert r.returncode == 2 and says in r.stderr

@@ -45,7 +45,7 @@ def check_profile(ref: Reference, profile: Profile) -> Profile:
         limit = ref.cautions.kidney.max_egfr
         if not math.isfinite(profile.egfr) or not 0 <= profile.egfr <= limit:
             raise MgcalcError(
-                f"eGFR must be between 0 and {limit:g} mL/min/1.73m2, got {profile.egfr:g}", field="egfr"
+                f"eGFR must be between 0 and {limit:g} mL/min/1.73m2, got {profile.egfr:.15g}", field="egfr"
             )
     if profile.ckd_stage is not None and profile.ckd_stage.lower() not in (*CKD_STAGES, *STAGE_ALIASES):
         raise MgcalcError(
@@ -713,7 +713,8 @@ def _kidney(ref: Reference, profile: Profile, failure: bool) -> list[Caution]:
         lo, hi = _stage_range(profile.ckd_stage, d)
         if egfr is not None and not lo <= egfr < hi:
             raise MgcalcError(
-                f"eGFR {egfr:g} is not in CKD stage {literal(profile.ckd_stage)} ({lo:g}-{hi:g})",
+                f"eGFR {egfr:.15g} is not in CKD stage {literal(profile.ckd_stage)} "
+                f"(eGFR {lo:g} to under {hi:g} mL/min/1.73m2)",
                 field="egfr",
             )
         egfr = lo if egfr is None else egfr
