@@ -134,7 +134,7 @@ def test_a_bound_is_refused_on_the_command_line() -> None:
 
 @pytest.mark.parametrize("number", ["1,000,5", "1.000.5", "1,00,000", "1,000.000,5"])
 def test_a_number_with_no_one_reading_is_refused_on_a_label_line(number: str) -> None:
-    with pytest.raises(Refused, match="no one reading|cannot read the amount"):
+    with pytest.raises(Refused, match=r"no one reading|cannot read the amount"):
         parse_label(REF, f"Magnesium Citrate {number} mg")
 
 
