@@ -108,6 +108,7 @@ def test_an_unclosed_parenthesis_after_the_amount_still_reads() -> None:
         "Magnesium (as magnesium oxide) \u2264 250 mg",
         "Magnesium (as magnesium oxide) ~250 mg",
         "Magnesium (as magnesium oxide) >250 mg",
+        "Magnesium (as magnesium oxide) <=250 mg",
         "Magnesium less than 250 mg",
         "Magnesium up to 250 mg",
         "Magnesium Citrate approx. 500 mg",

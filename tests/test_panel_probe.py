@@ -7,9 +7,11 @@ heading is respected.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from mgcalc.core.dsld import record_panel
 from mgcalc.core.panel import panel, read_panel_text
 from mgcalc.reference import packaged_reference
 from mgcalc.schema.records import PanelResult
@@ -176,3 +178,35 @@ def test_amount_per_tablet_without_a_serving_size_is_per_tablet() -> None:
 def test_amount_per_serving_changes_nothing() -> None:
     r = read("Supplement Facts\nServing Size 2 Tablets\nAmount Per Serving\nMagnesium 250 mg\n")
     assert (r.per, r.elemental_mg_max) == ("serving", 250.0)
+
+
+# ---------------------------------------------------------------- DSLD records
+
+
+def _record(**changes: object) -> dict[str, object]:
+    record = json.loads(
+        (Path(__file__).resolve().parent / "data" / "dsld" / "labels" / "205710.json").read_text()
+    )
+    row = record["ingredientRows"][0]
+    for key, value in changes.items():
+        if key == "operator":
+            row["quantity"][0]["operator"] = value
+        else:
+            row[key] = value
+    return record
+
+
+def test_a_dsld_row_named_magnesium1_is_still_the_magnesium_row() -> None:
+    """Its nested Oxide row is not counted in its place."""
+    plain = panel(REF, record_panel(_record()))
+    marked = panel(REF, record_panel(_record(name="Magnesium1")))
+    assert (marked.elemental_mg_min, marked.elemental_mg_max) == (
+        plain.elemental_mg_min,
+        plain.elemental_mg_max,
+    )
+
+
+@pytest.mark.parametrize("operator", ["<", "<=", ">"])
+def test_a_dsld_bound_is_not_the_amount(operator: str) -> None:
+    r = panel(REF, record_panel(_record(operator=operator)))
+    assert r.elemental_mg_max is None

@@ -79,7 +79,7 @@ _MARK_PAREN = re.compile(r"\(\s*(?:\d{1,2}|[a-z])?\s*\)")
 _MARK_RUN_IN = re.compile(rf"(?<=magnesium)\d{{1,2}}(?![\d.,]|\s*{UNIT}(?![a-z]))")
 #: An operator before an amount: a bound, not the amount ("<250 mg", "up to 250 mg").
 _BOUND = re.compile(
-    r"(?:[<>≤≥~≈]|\b(?:less|more|fewer|greater)\s+than|\bup\s+to|\bat\s+(?:least|most)|\bapprox(?:\.|imately)?"
+    r"(?:[<>≤≥]=?|=[<>]|[~≈]|\b(?:less|more|fewer|greater)\s+than|\bup\s+to|\bat\s+(?:least|most)|\bapprox(?:\.|imately)?"
     r"|\babout|\bunder|\bover|\bmax(?:\.|imum)?|\bmin(?:\.|imum)?|\bca\.)\s*$"
 )
 #: A number and a unit still on the line once its amounts are read: an amount mgcalc did not read.

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from mgcalc.core.labels import NO_MAGNESIUM, measure_of, parse_label
 from mgcalc.core.safety import assess
 from mgcalc.core.units import amount_in_text, drop_format, normalise
+from mgcalc.core.volumes import read_volume
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.schema.build import make
@@ -191,6 +192,8 @@ def read_panel_text(text: str) -> PanelInput:
                 servings = float(n.group(0).replace(",", "")) if n else None
                 continue
             header = re.match(_AMOUNT_HEADER, piece)
+            if header and amount_in_text().search(header["rest"]):
+                header = None  # "Per Tablet: Magnesium 250 mg" is a line, not a heading
             if header or re.match(_FOOTNOTE, piece):
                 if any(w in piece for w in ("pregnant", "lactating")):
                     dv_group = "pregnancy-lactation"
@@ -527,7 +530,7 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
                 f"{mg(lo) if abs(hi - lo) < 0.05 else mg(lo) + ' to ' + mg(hi)} of magnesium; both figures are kept"
             )
             lo, hi = min(lo, value), max(hi, value)
-    lo, hi, per = _amount_per(inp, counted, lo, hi, per, checks)
+    lo, hi, per = _amount_per(ref, inp, counted, lo, hi, per, checks)
     if errors:
         checks.append(f"{len(errors)} line(s) naming magnesium could not be read; the total is a lower bound")
         hi = None
@@ -623,6 +626,7 @@ def _uncounted(lines: list[_Line], checks: list[str]) -> None:
 
 
 def _amount_per(
+    ref: Reference,
     inp: PanelInput,
     counted: list[_Line],
     lo: float,
@@ -653,7 +657,7 @@ def _amount_per(
     measures = {found for x in counted if x.row.section == "active" and (found := x.measure) is not None}
     if len(measures) == 1:
         own = measures.pop()
-        if own.casefold() != per.casefold():
+        if not _same_measure(ref, own, per):
             if per != "serving":
                 checks.append(
                     f"the heading gives the amounts in each {per}, the active ingredient line per {own}: "
@@ -666,6 +670,27 @@ def _amount_per(
         )
         return lo, None, per
     return lo, hi, per
+
+
+def _same_measure(ref: Reference, a: str, b: str) -> bool:
+    """Whether two measures are the same ("5 ml" and "5 mL teaspoonful")."""
+    if a.casefold() == b.casefold():
+        return True
+    va, vb = _volume_ml(ref, a), _volume_ml(ref, b)
+    return va is not None and vb is not None and abs(va - vb) < 1e-9
+
+
+def _volume_ml(ref: Reference, text: str) -> float | None:
+    """The mL of a measure, read from its first words ("5 mL teaspoonful": 5), or None."""
+    words = text.split()
+    for k in range(len(words), 0, -1):
+        try:
+            found = read_volume(ref.labels, " ".join(words[:k]))
+        except MgcalcError:
+            continue
+        if found is not None:
+            return found.ml
+    return None
 
 
 def _unstated_beside(lines: list[_Line], counted: list[_Line], checks: list[str]) -> None:
