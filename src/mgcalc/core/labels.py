@@ -76,7 +76,7 @@ _NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
 _MARK_PAREN = re.compile(r"\(\s*(?:\d{1,2}|[a-z])?\s*\)")
 #: A footnote number run into "Magnesium" ("Magnesium2", "Magnesium²" pasted from a PDF), not an
 #: amount of its own ("Magnesium25 mg" is refused as an amount run into a word).
-_MARK_RUN_IN = re.compile(rf"(?<=magnesium)\d{{1,2}}(?![\d.,]|\s*{UNIT}(?![a-z]))")
+_MARK_RUN_IN = re.compile(rf"magnesium\d{{1,2}}(?![\d.,]|\s*{UNIT}(?![a-z]))")
 #: An operator before an amount: a bound, not the amount ("<250 mg", "up to 250 mg").
 _BOUND = re.compile(
     r"(?:[<>≤≥]=?|=[<>]|[~≈]|\b(?:less|more|fewer|greater)\s+than|\bup\s+to|\bat\s+(?:least|most)|\bapprox(?:\.|imately)?"
@@ -379,7 +379,7 @@ def _prepare(ref: Reference, text: str, refusals: list[str]) -> str:
     if "(" in t:
         t = _MARK_PAREN.sub(" ", t)
     if "magnesium" in t:
-        t = _MARK_RUN_IN.sub(" ", t)
+        t = _MARK_RUN_IN.sub(lambda m: "magnesium" + " " * (m.end() - m.start() - 9), t)
     v = _vocab(ref)
     if v.abbr is not None:
         t = v.abbr.sub(lambda m: v.expand[m.group(0)], t)
