@@ -82,6 +82,8 @@ _BOUND = re.compile(
     r"(?:[<>≤≥]=?|=[<>]|[~≈]|\b(?:less|more|fewer|greater)\s+than|\bup\s+to|\bat\s+(?:least|most)|\bapprox(?:\.|imately)?"
     r"|\babout|\bunder|\bover|\bmax(?:\.|imum)?|\bmin(?:\.|imum)?|\bca\.)\s*$"
 )
+#: What every bound has (most lines have none, and then no amount is checked for one).
+_MAY_BOUND = re.compile(r"[<>≤≥~≈]|than|up\s+to|at\s+(?:least|most)|approx|about|under|over|max|min|ca\.")
 #: A number and a unit still on the line once its amounts are read: an amount mgcalc did not read.
 _UNREAD = re.compile(rf"\d\s*{UNIT}(?![a-z])")
 _DIGIT = re.compile(r"\d")
@@ -642,11 +644,12 @@ def _amounts(
     constants = ref.catalogue.constants
     amounts: list[_Amount] = []
     ranges = []
+    may_bound = _MAY_BOUND.search(t) is not None
     for m in amount_in_text().finditer(t):
         unit = unit_key(m["unit"])
         if unit is None:  # pragma: no cover - the pattern only matches units
             continue
-        bound = _BOUND.search(t, max(0, m.start() - 16), m.start())
+        bound = _BOUND.search(t, max(0, m.start() - 16), m.start()) if may_bound else None
         if bound is not None:
             bounds.append(
                 f"'{literal((bound.group(0) + m.group(0)).strip())}' is a bound, not an amount: mgcalc will not "

@@ -130,12 +130,13 @@ _SUPERSCRIPTS = {
         + "".join(map(chr, range(0x1F100, 0x1F10D)))
     )
 }
-#: An escape sequence a terminal shows as nothing (colour, cursor): "oxide\x1b[0m)".
-_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+#: An escape sequence a terminal shows as nothing (colour, cursor): "oxide\x1b[0m)". The patterns
+#: here are strings, compiled by ``re`` on first use: most commands never need them (start-up).
+_ESCAPE = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
 #: A format character (soft hyphen, zero-width, bidi control) inside a number: "1\u202e2 mg" shows
 #: as "1gm 2" and would read 12 mg once the character is dropped.
 _HIDDEN = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-_HIDDEN_IN_NUMBER = re.compile(rf"\d[.,' ]?[{_HIDDEN}]+[.,' ]?\d")
+_HIDDEN_IN_NUMBER = rf"\d[.,' ]?[{_HIDDEN}]+[.,' ]?\d"
 
 
 def hidden_in_number(text: str) -> str | None:
@@ -143,7 +144,7 @@ def hidden_in_number(text: str) -> str | None:
     a number, which would join the digits on either side of it; None when there is none."""
     if text.isascii():
         return None
-    m = _HIDDEN_IN_NUMBER.search(text)
+    m = re.search(_HIDDEN_IN_NUMBER, text)
     if m is None:
         return None
     ch = next(c for c in m.group(0) if not c.isdigit() and c not in ".,' ")
@@ -162,7 +163,7 @@ def normalise(text: str) -> str:
     if text.isascii() and text.isprintable():  # most text: NFKC leaves it as it is
         return text.casefold()
     if "\x1b" in text:
-        text = _ESCAPE.sub("", text)
+        text = re.sub(_ESCAPE, "", text)
     if not text.isascii():
         text = text.translate(_SUPERSCRIPTS)
     out = []
@@ -213,16 +214,13 @@ def ambiguous_number(raw: str) -> str | None:
 
 #: The number forms with one reading: groups of three after a first of one to three digits, one
 #: separator for the groups and another for the decimals ("1,000.5", "1.000,5", "1 000,5").
-_WELL_GROUPED = re.compile(
-    r"^(?:\d{1,3}(?:(?P<g>[,. '])\d{3})(?:(?P=g)\d{3})*(?:(?!(?P=g))[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?$",
-    re.IGNORECASE,
-)
+_WELL_GROUPED = r"(?i)^(?:\d{1,3}(?:(?P<g>[,. '])\d{3})(?:(?P=g)\d{3})*(?:(?!(?P=g))[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?$"
 
 
 def badly_grouped(raw: str) -> str | None:
     """Why a number's separators give it no one reading ("1,000,5": a group of one digit, or
     "1.000.5"), or None."""
-    if _WELL_GROUPED.match(raw):
+    if re.match(_WELL_GROUPED, raw):
         return None
     return f"'{raw}' mixes thousands groups and decimals with one separator: it has no one reading; retype the figure"
 
