@@ -149,9 +149,9 @@ def hidden_in_number(text: str) -> str | None:
         return None
     ch = next(c for c in m.group(0) if not c.isdigit() and c not in ".,' ")
     return (
-        f"'{literal(text)}' has an invisible character (U+{ord(ch):04X} "
-        f"{unicodedata.name(ch, 'format character')}) inside the number '{literal(m.group(0))}': "
-        "mgcalc will not join the digits around it; retype the amount"
+        f"the number '{literal(m.group(0))}' has an invisible character in it (U+{ord(ch):04X} "
+        f"{unicodedata.name(ch, 'format character')}): mgcalc will not join the digits around it; "
+        "retype the amount"
     )
 
 
