@@ -225,21 +225,29 @@ def badly_grouped(raw: str) -> str | None:
     return f"'{raw}' mixes thousands groups and decimals with one separator: it has no one reading; retype the figure"
 
 
+def _check_groups(raw: str) -> None:
+    why = badly_grouped(raw)
+    if why is not None:
+        raise MgcalcError(f"cannot read the number {why}")
+
+
 def read_number(raw: str) -> float:
     """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5").
 
     Raises MgcalcError for a number whose separators give it no one reading ("1,000,5")."""
-    if (raw.count(",") + raw.count(".") > 1 or " " in raw or "'" in raw) and badly_grouped(raw) is not None:
-        raise MgcalcError(f"cannot read the number {badly_grouped(raw)}")
     s = raw.replace(" ", "").replace("'", "")
+    if len(s) != len(raw):  # grouped by spaces or apostrophes
+        _check_groups(raw)
     exp = ""
     if "e" in s:
         s, _, power = s.partition("e")
         exp = "e" + power
     if "," in s and "." in s:
+        _check_groups(raw)
         dec = "," if s.rfind(",") > s.rfind(".") else "."
         s = s.replace("." if dec == "," else ",", "").replace(",", ".")
     elif s.count(",") > 1 or s.count(".") > 1:
+        _check_groups(raw)
         s = s.replace(",", "").replace(".", "")
     elif "," in s:
         whole, frac = s.split(",")
@@ -331,9 +339,10 @@ def amount_parts(
             f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use {UNITS_TEXT}", field=field
         )
     num = m["num"]
-    if not (num.isalpha() or num.startswith("inf")) and (bad := badly_grouped(num)) is not None:
-        raise MgcalcError(f"cannot read {what} '{literal(raw)}': {bad}", field=field)
-    value = float(num) if num.isalpha() or num.startswith("inf") else read_number(num)
+    try:
+        value = float(num) if num.isalpha() or num.startswith("inf") else read_number(num)
+    except MgcalcError:  # separators with no one reading ("1,000,5")
+        raise MgcalcError(f"cannot read {what} '{literal(raw)}': {badly_grouped(num)}", field=field) from None
     if m["sign"] == "-":
         value = -value
     mg, molar = to_mg(value, unit, constants, what)
