@@ -28,6 +28,8 @@ from mgcalc.core.units import (
     UNIT,
     ambiguous_number,
     amount_in_text,
+    badly_grouped,
+    drop_format,
     normalise,
     read_number,
     to_mg,
@@ -70,6 +72,20 @@ _LETTERED = re.compile(
     rf"(?<![\w.,])(?=[0-9oli.,]*[0-9])(?=[0-9.,]*[oli])(?P<num>[0-9oli][0-9oli.,]*)\s*(?P<unit>{UNIT})(?![a-zµμ(])"
 )
 _NEAR_DIGIT = re.compile(r"[0-9][oli]|[oli][0-9]")
+#: A footnote mark in parentheses once the marks are spaces: "(1)", "(a)", "( )" (from "[1]", "⁽¹⁾", "(†)").
+_MARK_PAREN = re.compile(r"\(\s*(?:\d{1,2}|[a-z])?\s*\)")
+#: A footnote number run into "Magnesium" ("Magnesium2", "Magnesium²" pasted from a PDF), not an
+#: amount of its own ("Magnesium25 mg" is refused as an amount run into a word).
+_MARK_RUN_IN = re.compile(rf"magnesium\d{{1,2}}(?![\d.,]|\s*{UNIT}(?![a-z]))")
+#: An operator before an amount: a bound, not the amount ("<250 mg", "up to 250 mg").
+_BOUND = re.compile(
+    r"(?:[<>≤≥]=?|=[<>]|[~≈]|\b(?:less|more|fewer|greater)\s+than|\bup\s+to|\bat\s+(?:least|most)|\bapprox(?:\.|imately)?"
+    r"|\babout|\bunder|\bover|\bmax(?:\.|imum)?|\bmin(?:\.|imum)?|\bca\.)\s*$"
+)
+#: What every bound has (most lines have none, and then no amount is checked for one).
+_MAY_BOUND = re.compile(r"[<>≤≥~≈]|than|up\s+to|at\s+(?:least|most)|approx|about|under|over|max|min|ca\.")
+#: A number and a unit still on the line once its amounts are read: an amount mgcalc did not read.
+_UNREAD = re.compile(rf"\d\s*{UNIT}(?![a-z])")
 _DIGIT = re.compile(r"\d")
 _PAREN = re.compile(r"[()]")
 #: What every per-measure statement has (v.measure is a long pattern, and most lines have none).
@@ -181,7 +197,7 @@ class _Vocab:
             vol = volume_words(data)
             # "each teaspoon contains:", "per 1 fl oz (30 mL)", "/5 mL", "each 15 mL tablespoonful contains"
             self.measure = re.compile(
-                rf"(?:(?<![0-9a-z])(?:in\s+)?(?:each|per|every)\s+|/\s*)"
+                rf"(?:(?<![0-9a-z])(?:in\s+)?(?:each|per|every)\s+(?:level\s+)?|/\s*)"
                 rf"(?P<m>(?:{NUMBER}\s*)?(?:{vol})(?![a-z])(?:\s*\(\s*{NUMBER}\s*(?:{vol})\s*\))?)"
                 rf"(?:\s+(?:{vol})(?![a-z]))?(?:\s+contains?)?\s*:?"
             )
@@ -345,17 +361,27 @@ def items(ref: Reference, text: str, anion_ok: bool = False) -> list[Item]:
 # ---------------------------------------------------------------- the line
 
 
-def _prepare(ref: Reference, text: str) -> str:
+def _prepare(ref: Reference, text: str, refusals: list[str]) -> str:
+    """The line as the readers see it; an invisible character inside a number is added to
+    ``refusals`` (refused once the line is known to name magnesium)."""
     if len(text) > MAX_LINE:
         raise MgcalcError(
             f"label line is {len(text):,} characters long; mgcalc reads lines up to {MAX_LINE:,}"
         )
-    t = normalise(text)
+    try:
+        t = normalise(text)
+    except MgcalcError as e:  # an invisible character inside a number
+        refusals.append(str(e))
+        t = normalise(drop_format(text))
     t = t.replace("{", "").replace("}", "")  # DSLD braces mark words it added: the word stays
     t = t.replace("[", "(").replace("]", ")")
     if t.count(".") >= 3:  # a leader is three dots or more
         t = _LEADER.sub("", t)
     t = _MARKS.sub(" ", t)
+    if "(" in t:
+        t = _MARK_PAREN.sub(" ", t)
+    if "magnesium" in t:
+        t = _MARK_RUN_IN.sub(lambda m: "magnesium" + " " * (m.end() - m.start() - 9), t)
     v = _vocab(ref)
     if v.abbr is not None:
         t = v.abbr.sub(lambda m: v.expand[m.group(0)], t)
@@ -367,7 +393,10 @@ def measure_of(ref: Reference, text: str) -> str | None:
     v = _vocab(ref)
     if v.measure is None:
         return None
-    m = v.measure.search(normalise(text))
+    try:
+        m = v.measure.search(normalise(text))
+    except MgcalcError:  # a number mgcalc will not read: the line itself is refused
+        return None
     return " ".join(m["m"].split()) if m is not None else None
 
 
@@ -493,12 +522,13 @@ def parse_label(
 def _take_apart(ref: Reference, text: str, dv_group: str | None, other_ingredient: bool) -> _Line:
     """The line's items, amounts and %DV, in the order a reader meets them; raises for a line
     with no magnesium, several amounts, or an amount it will not read."""
-    t = _prepare(ref, text)
+    bounds: list[str] = []  # refusals that wait until the line is known to name magnesium
+    t = _prepare(ref, text, bounds)
     t, other_ingredient = _other_section(t, other_ingredient)
     t, dv_group = _dv_group_words(_vocab(ref), t, dv_group)
     t, per_measure = _per_measure(ref, t)
     depth, spans = _spans(t)
-    amounts, rest = _amounts(ref, t, depth, spans)
+    amounts, rest = _amounts(ref, t, depth, spans, bounds)
     dv_found = list(_DV.finditer(rest)) if "%" in rest else []
     dvs = [(m["num"], bool(m["lt"])) for m in dv_found]
     rest = _mask(rest, [m.span() for m in dv_found])
@@ -510,7 +540,24 @@ def _take_apart(ref: Reference, text: str, dv_group: str | None, other_ingredien
     trade = [w for item in every for w in item.trade]
     if not any(i.kind in ("form", "excipient", "magnesium", "unknown") for i in every):
         raise MgcalcError(NO_MAGNESIUM)
+    if bounds:
+        raise Refused(bounds[0])
+    unread = _UNREAD.search(rest) if _DIGIT.search(rest) else None
+    if unread is not None:
+        at = max(0, unread.start() - 12)
+        raise Refused(
+            f"cannot read the amount in '...{literal(t[at : unread.end()].strip())}': a number run into the "
+            "text before it, or printed in a form mgcalc does not read; retype it as e.g. 250 mg"
+        )
     _refuse_amounts(amounts, head_amounts, group_amounts)
+    if spans and t.count("(") > t.count(")"):
+        a, b = spans[-1]
+        if b == len(t) and any(x.where == len(spans) - 1 for x in group_amounts):
+            raise Refused(
+                f"the parenthesis opened at '{literal(t[a : a + 30].strip())}' is not closed: the amount "
+                f"{literal(next(x.written for x in group_amounts if x.where == len(spans) - 1))} may be inside "
+                "it (a compound's weight) or after it (magnesium itself); close it where the label does"
+            )
     excipients = [i.excipient for i in every if i.excipient is not None]
     checks: list[str] = [per_measure] if per_measure else []
     dv = (read_number(dvs[0][0]), dvs[0][1]) if dvs else None
@@ -580,10 +627,11 @@ def _per_measure(ref: Reference, t: str) -> tuple[str, str | None]:
 
 
 def _amounts(
-    ref: Reference, t: str, depth: list[int], spans: list[tuple[int, int]]
+    ref: Reference, t: str, depth: list[int], spans: list[tuple[int, int]], bounds: list[str]
 ) -> tuple[list[_Amount], str]:
     """Every amount with a unit, in mg, and the text with them blanked. Refuses a number with
-    letters in it, an ambiguous point ("1.000 mg") and a mark run into a figure."""
+    letters in it, an ambiguous point ("1.000 mg") and a mark run into a figure; an amount after
+    an operator ("<250 mg") is added to ``bounds`` (refused once the line is known to name magnesium)."""
     if not _DIGIT.search(t):  # every amount and every lettered number has a digit
         return [], t
     lettered = _LETTERED.search(t) if _NEAR_DIGIT.search(t) else None
@@ -596,10 +644,20 @@ def _amounts(
     constants = ref.catalogue.constants
     amounts: list[_Amount] = []
     ranges = []
+    may_bound = _MAY_BOUND.search(t) is not None
     for m in amount_in_text().finditer(t):
         unit = unit_key(m["unit"])
         if unit is None:  # pragma: no cover - the pattern only matches units
             continue
+        bound = _BOUND.search(t, max(0, m.start() - 16), m.start()) if may_bound else None
+        if bound is not None:
+            bounds.append(
+                f"'{literal((bound.group(0) + m.group(0)).strip())}' is a bound, not an amount: mgcalc will not "
+                f"read it as {m.group(0).strip()}; check the label"
+            )
+        bad = badly_grouped(m["num"]) if len(m["num"]) > 4 else None
+        if bad is not None:
+            raise Refused(f"the amount {bad}")
         why = ambiguous_number(m["num"])
         if why is not None and to_mg(float(m["num"].replace(".", "")), unit, constants)[0] <= MAX_MG:
             # "1.745 g" has one reading: 1,745 g is over the largest amount read
@@ -746,13 +804,24 @@ def _nutrient_line(ref: Reference, line: _Line) -> ParseResult:
     if stated is None and claim is not None and compound_group is None:
         stated, claim = claim, None
     if stated is None:
-        if line.other_ingredient or compound_group is not None:
+        if line.other_ingredient or (compound_group is not None and claim is None):
             return _present(
                 line,
                 "magnesium is named with no amount of its own: present, amount not stated",
                 forms,
                 unknown,
+                claim.mg if claim else None,
             )
+        if compound_group is not None and claim is not None:
+            # "Magnesium (from 520 mg Magnesium Chloride)": the only amount is the compound's weight
+            g_forms, g_unknown, _ = compound_group
+            if g_unknown:
+                raise MgcalcError(
+                    f"cannot read the form '{literal(g_unknown[0])}' on this label line: it is not in the "
+                    f"catalogue, and the only amount, {literal(claim.written)}, is the compound's weight"
+                )
+            where = line.group_items[claim.where]
+            return _compound_result(ref, line, claim, None, g_forms, _bare_ids(ref, v, where))
         raise MgcalcError("no amount with a unit (mg, g, mcg, mmol) on this label line: it names magnesium")
     checks = line.checks
     reading = _nutrient_reading(
@@ -824,12 +893,35 @@ def _compound_line(ref: Reference, line: _Line) -> ParseResult:
             head_unknown,
             stated.mg,
         )
+    if stated is None and claim is not None and not line.other_ingredient:
+        # "Magnesium Citrate (500 mg)": the only amount is inside the parentheses
+        inside = line.group_items[claim.where]
+        kinds = {i.kind for i in inside}
+        if kinds <= {"empty"} or (
+            kinds <= {"empty", "form"} and all(f in head_forms for i in inside for f in i.forms)
+        ):
+            stated, claim = claim, None
+        elif kinds <= {"empty", "magnesium"}:
+            if head_unknown:
+                raise MgcalcError(
+                    f"cannot read the form '{literal(head_unknown[0])}' on this label line: it is not in the catalogue"
+                )
+            reason = f"the figure in the parentheses, {claim.written}, is stated as magnesium itself"
+            reading = _Reading("elemental", reason, claim.mg, claim.mg, [])
+            return _result(ref, line, claim, None, reading, head_forms, None)
+        else:
+            raise Refused(
+                f"the only amount on this line, {literal(claim.written)}, is inside parentheses with "
+                f"'{literal(_show(' '.join(i.text for i in inside)))}': mgcalc cannot tell what it is the "
+                "amount of; check the label"
+            )
     if stated is None:
         return _present(
             line,
             "a magnesium compound named with no amount (as in an Other Ingredients list): present, amount not stated",
             head_forms,
             head_unknown + g_unknown,
+            claim.mg if claim else None,
         )
     if head_unknown:
         raise MgcalcError(
@@ -839,19 +931,46 @@ def _compound_line(ref: Reference, line: _Line) -> ParseResult:
     if (g_unknown or g_unread) and claim is None:
         raise MgcalcError(f"cannot read '{literal((g_unknown or g_unread)[0])}' on this label line")
     forms = _unique([*head_forms, *g_forms])
-    bare = {
+    return _compound_result(ref, line, stated, claim, forms, _bare_ids(ref, v, head_items))
+
+
+def _bare_ids(ref: Reference, v: _Vocab, named: list[Item]) -> set[str]:
+    """The forms of ``named`` given by their bare family name ("Magnesium Glycinate")."""
+    return {
         f.id
-        for i in head_items
+        for i in named
         for f in i.forms
         if len(ref.catalogue.family_of(f)) > 1 and name_key(_v_strip(v, i.text)) == name_key(f.family)
     }
+
+
+def _compound_result(
+    ref: Reference,
+    line: _Line,
+    stated: _Amount,
+    claim: _Amount | None,
+    forms: list[Form],
+    bare: set[str],
+) -> ParseResult:
+    """A compound's weight read against its forms (``bare``: those named by family name)."""
     reading, default, identified = _compound_reading(
         ref, stated, claim, forms, line.dv, line.dv_group, line.t, bare
     )
+    return _result(ref, line, stated, claim, reading, identified or forms, default)
+
+
+def _result(
+    ref: Reference,
+    line: _Line,
+    stated: _Amount,
+    claim: _Amount | None,
+    reading: _Reading,
+    forms: list[Form],
+    default: Form | None,
+) -> ParseResult:
+    """A source line's result from its reading."""
     checks = line.checks
     checks += reading.checks
-    if identified:
-        forms = identified
     return make(
         ParseResult,
         **line.common,

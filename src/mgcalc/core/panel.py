@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 
 from mgcalc.core.labels import NO_MAGNESIUM, measure_of, parse_label
 from mgcalc.core.safety import assess
-from mgcalc.core.units import amount_in_text, normalise
+from mgcalc.core.units import amount_in_text, drop_format, normalise
+from mgcalc.core.volumes import read_volume
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.numbers import mg
 from mgcalc.schema.build import make
@@ -58,6 +59,7 @@ class PanelInput(NamedTuple):
     full_name: str | None = None
     brand_name: str | None = None
     checks: tuple[str, ...] = ()
+    amount_per: str | None = None  # the "Amount Per Tablet" heading's measure, when not a serving
 
 
 # ---------------------------------------------------------------- reading pasted text
@@ -69,7 +71,15 @@ _FACTS = r"^(?:supplement|nutrition)\s+facts\b"
 _DRUG = r"^drug\s+facts\b"
 _SERVING = r"^serving\s+size\s*:?\s*(?P<v>.+?)\s*$"
 _SERVINGS = r"^servings?\s+per\s+(?:container|package|bottle)\s*:?\s*(?P<v>.+?)\s*$"
-_AMOUNT_HEADER = r"^(?:amount\s+per\s+(?:serving|tablet|capsule|dose)|per\s+serving)\b"
+_UNIT_WORDS = r"tablets?|capsules?|caplets?|softgels?|vegcaps?|chewables?|gummies|gummy|lozenges?|pills?"
+_AMOUNT_HEADER = (
+    rf"^(?:amount\s+)?per\s+(?:(?P<n>\d+(?:\.\d+)?)\s+)?(?P<unit>serving|dose|{_UNIT_WORDS})\b(?P<rest>.*)$"
+)
+#: The measure an active ingredient's amount is given in: "400 mg/5 mL", "500 mg per 15 mL".
+_LINE_MEASURE = (
+    r"\s*(?:/|\bper\b)\s*(?:\d+(?:[.,]\d+)?\s*)?(?:ml|cc|milli(?:lit(?:er|re)s?)|tsp|tbsp|teaspoon(?:ful)?s?|"
+    r"tablespoon(?:ful)?s?|fl\.?\s*oz\.?|fluid\s+ounces?)(?![a-z])"
+)
 _OTHER = r"^(?:other|inactive)\s+ingredients?\s*:?\s*(?P<rest>.*)$"
 _ACTIVE = r"^active\s+ingredients?\b(?P<rest>.*)$"
 _MEASURE = r"(?i)\((?:in\s+)?(?:each|per)\s+(?P<m>[^)]+)\)"
@@ -86,25 +96,30 @@ _FOOTNOTE = r"^[*†‡%]"
 _NUMBER = r"\d+(?:[.,]\d+)?"
 
 
-_UNITS = (
-    r"(?i)^\s*(?P<n>\d+(?:\.\d+)?)\s+(?P<unit>tablets?|capsules?|caplets?|softgels?|vegcaps?|"
-    r"chewables?|gummies|gummy|lozenges?|pills?)\b"
-)
+_UNITS = rf"(?i)^\s*(?P<n>\d+(?:\.\d+)?)\s+(?P<unit>{_UNIT_WORDS})\b"
 
 
 def units_per_serving(serving_size: str | None) -> tuple[float, str] | None:
     """How many units a serving of several tablets, capsules... is ("2 Tablets": (2, "tablet")),
     so that a per-unit amount can be derived (per serving / units); None for one unit, a measure
     ("15 mL", "1 scoop") or text that does not start with a count."""
+    found = _count_of(serving_size)
+    if found is None or found[0] <= 1:
+        return None
+    return found
+
+
+def _count_of(serving_size: str | None) -> tuple[float, str] | None:
+    """How many of which unit a serving size is ("1 Tablet": (1, "tablet")), or None."""
     m = re.match(_UNITS, serving_size or "")
     if m is None:
         return None
-    n = float(m["n"])
-    if n <= 1:
-        return None
-    unit = m["unit"].casefold()
-    singular = {"gummies": "gummy"}.get(unit, unit.removesuffix("s"))
-    return n, singular
+    return float(m["n"]), _singular(m["unit"])
+
+
+def _singular(unit: str) -> str:
+    unit = unit.casefold()
+    return {"gummies": "gummy"}.get(unit, unit.removesuffix("s"))
 
 
 def _top_level_split(text: str) -> list[str]:
@@ -135,6 +150,7 @@ def read_panel_text(text: str) -> PanelInput:
     servings: float | None = None
     per = "serving"
     dv_group: str | None = None
+    amount_per: str | None = None
     rows: list[PanelRow] = []
     section = "facts"
     for raw in text.splitlines():
@@ -147,7 +163,10 @@ def read_panel_text(text: str) -> PanelInput:
         for original in [p.strip() for p in line.split("•")] if "•" in line else [line.strip()]:
             if not original:
                 continue
-            piece = normalise(original).strip()
+            try:
+                piece = normalise(original).strip()
+            except MgcalcError:  # an invisible character in a number: the row is refused when read
+                piece = normalise(drop_format(original)).strip()
             same = len(piece) == len(original)
 
             def tail(
@@ -172,9 +191,16 @@ def read_panel_text(text: str) -> PanelInput:
                 n = re.search(_NUMBER, m["v"])
                 servings = float(n.group(0).replace(",", "")) if n else None
                 continue
-            if re.match(_AMOUNT_HEADER, piece) or re.match(_FOOTNOTE, piece):
+            header = re.match(_AMOUNT_HEADER, piece)
+            if header and amount_in_text().search(header["rest"]):
+                header = None  # "Per Tablet: Magnesium 250 mg" is a line, not a heading
+            if header or re.match(_FOOTNOTE, piece):
                 if any(w in piece for w in ("pregnant", "lactating")):
                     dv_group = "pregnancy-lactation"
+                # "Amount Per Tablet" (one column): the amounts are per tablet, whatever the serving
+                if header and header["unit"] != "serving" and not re.search(r"\bper\b", header["rest"]):
+                    unit = _singular(header["unit"])
+                    amount_per = unit if header["n"] in (None, "1") else f"{header['n']} {header['unit']}"
                 continue
             m = re.match(_OTHER, piece)
             if m:
@@ -193,7 +219,7 @@ def read_panel_text(text: str) -> PanelInput:
                 # "Active ingredient (in each 15 mL) Magnesium hydroxide 1200 mg" on one line
                 rest = re.sub(r"(?i)\bpurposes?\b", " ", rest).strip(" :")
                 if rest:
-                    rows.append(PanelRow(_active(rest), indent, "active"))
+                    rows += [PanelRow(a, indent, "active") for a in _active(rest)]
                 continue
             m = re.match(_INFO, piece)
             if m:
@@ -210,24 +236,41 @@ def read_panel_text(text: str) -> PanelInput:
             if section == "skip":
                 continue
             if section == "active":
-                rows.append(PanelRow(_active(original), indent, section))
+                rows += [PanelRow(a, indent, section) for a in _active(original)]
             elif section == "other":
                 rows += [PanelRow(p, indent, "other") for p in _top_level_split(original)]
             elif section == "info":
                 rows += [PanelRow(p, indent, "info") for p in _statements(original)]
             else:
                 rows.append(PanelRow(original, indent, section))
-    return PanelInput(kind, rows, serving, servings, per, dv_group)
+    return PanelInput(kind, rows, serving, servings, per, dv_group, amount_per=amount_per)
 
 
-def _active(text: str) -> str:
-    """A Drug Facts active ingredient line up to its amount: the purpose column follows it
-    ("Magnesium hydroxide 1200 mg Saline laxative")."""
-    low = normalise(text)
-    m = amount_in_text().search(low)
-    if m is None:
-        return text
-    return text[: m.end()] if len(low) == len(text) else low[: m.end()]
+def _active(text: str) -> list[str]:
+    """A Drug Facts active ingredient line up to its amount and the measure the amount is in
+    ("Magnesium hydroxide 400 mg/5 mL Saline laxative"): the purpose column follows it. Two
+    actives on one line ("Calcium carbonate 550 mg; Magnesium hydroxide 110 mg") are two rows."""
+    try:
+        low = normalise(text)
+    except MgcalcError:  # an invisible character in a number: the row is refused when read
+        return [text]
+    src = text if len(low) == len(text) else low
+    out: list[str] = []
+    start = 0
+    for m in amount_in_text().finditer(low):
+        end = m.end()
+        measure = re.match(_LINE_MEASURE, low[end:])
+        if measure is not None:
+            end += measure.end()
+        if low[:end].count("(") > low[:end].count(")"):
+            continue  # inside parentheses: "(equivalent to 166 mg of magnesium)"
+        piece = re.sub(r"(?i)^\s*(?:[;,&+]|and\b)\s*", "", src[start:end]).strip()
+        if out and not re.search(r"[a-z]{3}", low[start : m.start()]):
+            out[-1] = (out[-1] + " " + piece).strip()  # a second figure of one active: "400 mg (1.2 g)"
+        else:
+            out.append(piece)
+        start = end
+    return out or [text]
 
 
 def _statements(text: str) -> list[str]:
@@ -242,7 +285,19 @@ def _statements(text: str) -> list[str]:
 class _Line:
     """A magnesium row being worked on."""
 
-    __slots__ = ("ambiguous", "counted", "error", "index", "parent", "parse", "role", "row", "text", "value")
+    __slots__ = (
+        "ambiguous",
+        "counted",
+        "error",
+        "index",
+        "measure",
+        "parent",
+        "parse",
+        "role",
+        "row",
+        "text",
+        "value",
+    )
 
     def __init__(self, index: int, row: PanelRow, parse: ParseResult | None, error: str | None) -> None:
         self.index, self.row, self.parse, self.error = index, row, parse, error
@@ -250,6 +305,7 @@ class _Line:
         self.role: str = parse.role if parse is not None else "source"
         self.parent: str | None = None
         self.counted = False
+        self.measure: str | None = None  # the measure an active ingredient's amount is in ("5 mL")
         self.ambiguous = False  # may restate another line's magnesium: counted only in the highest reading
         self.value: tuple[float | None, float | None] = (
             (parse.elemental_mg_min, parse.elemental_mg_max) if parse is not None else (None, None)
@@ -275,12 +331,27 @@ def _read_rows(ref: Reference, inp: PanelInput) -> list[_Line]:
                 ref, row.text, dv_group=row.dv_group or inp.dv_group, other_ingredient=row.section == "other"
             )
         except MgcalcError as e:
-            if str(e) == NO_MAGNESIUM:
+            if str(e) == NO_MAGNESIUM and not _says_magnesium(row.text):
                 continue
-            lines.append(_Line(i, row, None, str(e)))
+            error = str(e)
+            if error == NO_MAGNESIUM:
+                error = (
+                    "the line says magnesium, but mgcalc cannot read it as a magnesium line (a mark run into "
+                    "the word?): it is unread, not skipped"
+                )
+            lines.append(_Line(i, row, None, error))
             continue
-        lines.append(_Line(i, row, p, None))
+        line = _Line(i, row, p, None)
+        if row.section == "active":
+            line.measure = measure_of(ref, row.text)
+        lines.append(line)
     return lines
+
+
+def _says_magnesium(text: str) -> bool:
+    """Whether a row a reader would take for a magnesium line spells the word ("Magnesium2 250 mg")."""
+    low = text.casefold()
+    return "magnes" in low and not ("stearate" in low or "silicate" in low)
 
 
 def _children(inp: PanelInput, lines: list[_Line], parent: _Line) -> list[_Line]:
@@ -438,6 +509,9 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
         else:
             _uncounted(lines, checks)
             errors = [x for x in lines if x.error is not None]
+    elif counted:
+        _unstated_beside(lines, counted, checks)
+        errors = [x for x in lines if x.error is not None]
     lo = sum(x.value[0] or 0.0 for x in counted if not x.ambiguous)
     hi: float | None = sum(x.value[1] or 0.0 for x in counted)
     for s in statements:
@@ -456,6 +530,7 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
                 f"{mg(lo) if abs(hi - lo) < 0.05 else mg(lo) + ' to ' + mg(hi)} of magnesium; both figures are kept"
             )
             lo, hi = min(lo, value), max(hi, value)
+    lo, hi, per = _amount_per(ref, inp, counted, lo, hi, per, checks)
     if errors:
         checks.append(f"{len(errors)} line(s) naming magnesium could not be read; the total is a lower bound")
         hi = None
@@ -540,12 +615,105 @@ def _uncounted(lines: list[_Line], checks: list[str]) -> None:
         p = x.parse
         if p is None or x.role != "other":
             continue
-        if p.stated_mg is not None or x.row.section == "active":
+        # a magnesium salt named in the Supplement Facts with no amount (a blend's component)
+        named = x.row.section == "facts" and bool(p.forms or p.unknown_forms)
+        if p.stated_mg is not None or x.row.section == "active" or named:
             x.error = (
                 "magnesium is named here, but no amount of magnesium on the panel can be counted: "
                 "the amount is unknown, not 0 mg"
             )
             return
+
+
+def _amount_per(
+    ref: Reference,
+    inp: PanelInput,
+    counted: list[_Line],
+    lo: float,
+    hi: float | None,
+    per: str,
+    checks: list[str],
+) -> tuple[float, float | None, str]:
+    """The total per serving when the heading gives the amounts per unit ("Amount Per Tablet" over
+    "Serving Size 2 Tablets": twice the lines), else per what the heading or the line names."""
+    if inp.amount_per is not None:
+        count = _count_of(inp.amount_per) or (1.0, inp.amount_per)
+        serving = _count_of(inp.serving_size)
+        if serving is not None and serving[1] == count[1]:
+            factor = serving[0] / count[0]
+            if factor != 1:
+                checks.append(
+                    f"the amounts are per {inp.amount_per} (the 'Amount Per' heading) and a serving is "
+                    f"{inp.serving_size}: the total per serving is {factor:g} x the lines"
+                )
+                return lo * factor, hi * factor if hi is not None else None, per
+        else:
+            checks.append(
+                f"the amounts are per {inp.amount_per} (the 'Amount Per' heading); the serving size "
+                f"{'(' + inp.serving_size + ') ' if inp.serving_size else ''}does not say how many: the total is per {inp.amount_per}"
+            )
+            return lo, hi, inp.amount_per
+    # a Drug Facts amount in its own measure ("400 mg/5 mL"): the total is per that measure
+    measures = {found for x in counted if x.row.section == "active" and (found := x.measure) is not None}
+    if len(measures) == 1:
+        own = measures.pop()
+        if not _same_measure(ref, own, per):
+            if per != "serving":
+                checks.append(
+                    f"the heading gives the amounts in each {per}, the active ingredient line per {own}: "
+                    f"the total is per {own}, as the line states it"
+                )
+            return lo, hi, own
+    elif len(measures) > 1:
+        checks.append(
+            f"the active ingredients are given per different measures ({', '.join(sorted(measures))})"
+        )
+        return lo, None, per
+    return lo, hi, per
+
+
+def _same_measure(ref: Reference, a: str, b: str) -> bool:
+    """Whether two measures are the same ("5 ml" and "5 mL teaspoonful")."""
+    if a.casefold() == b.casefold():
+        return True
+    va, vb = _volume_ml(ref, a), _volume_ml(ref, b)
+    return va is not None and vb is not None and abs(va - vb) < 1e-9
+
+
+def _volume_ml(ref: Reference, text: str) -> float | None:
+    """The mL of a measure, read from its first words ("5 mL teaspoonful": 5), or None."""
+    words = text.split()
+    for k in range(len(words), 0, -1):
+        try:
+            found = read_volume(ref.labels, " ".join(words[:k]))
+        except MgcalcError:
+            continue
+        if found is not None:
+            return found.ml
+    return None
+
+
+def _unstated_beside(lines: list[_Line], counted: list[_Line], checks: list[str]) -> None:
+    """A magnesium salt named in the Supplement Facts with no amount (a blend's component) beside
+    a counted line: a Magnesium line declares all the magnesium of a serving (21 CFR 101.36(b)(2)),
+    so the salt is in it; with no Magnesium line its amount is unknown, not 0 mg (an error)."""
+    nutrient = next((x for x in counted if x.parse is not None and _is_nutrient(x.parse)), None)
+    for x in lines:
+        p = x.parse
+        if p is None or x.role != "other" or x.row.section != "facts" or p.stated_mg is not None:
+            continue
+        if not (p.forms or p.unknown_forms):
+            continue
+        if nutrient is not None:
+            checks.append(
+                f"'{literal(x.text)}' names magnesium with no amount of its own: '{literal(nutrient.text)}' "
+                "declares all the magnesium of a serving (21 CFR 101.36(b)(2)), so it is not added"
+            )
+        else:
+            x.error = (
+                "magnesium is named here with no amount of its own, and no Magnesium line declares the "
+                "total: the amount is unknown, not 0 mg"
+            )
 
 
 def _group_id(ref: Reference, name: str | None) -> str | None:

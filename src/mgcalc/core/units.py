@@ -83,7 +83,12 @@ def amount_in_text() -> re.Pattern[str]:
 
     Compiled on first use: ``mgcalc label 500`` never needs it (start-up time).
     """
-    return re.compile(rf"(?<![\w.,])(?P<num>{NUMBER})\s*(?P<unit>{UNIT})(?![a-zµμ(])")
+    return re.compile(rf"(?<![\w.,])(?P<num>{NUMBER})\s*(?P<unit>{UNIT})(?![a-zµμ]|{_NOT_A_MARK})")
+
+
+#: After a unit, a parenthesis that is not a footnote mark ("(1)", "(a)", "( )" once the marks
+#: are spaces) belongs to the unit or a formula ("mg(oh)2"): the match is not an amount.
+_NOT_A_MARK = r"\((?!\s*(?:\d{1,2}|[a-z])?\s*\))"
 
 
 @cache
@@ -105,21 +110,64 @@ class Amount(NamedTuple):
 _amount = partial(tuple.__new__, Amount)
 
 
-#: Footnote marks printed as superscripts (U+00B9, U+00B2, U+00B3, U+2070-U+2079): a space, never a
-#: digit (NFKC would make "oxide)\u00b9 250 mg" read "1 250 mg").
-_SUPERSCRIPTS = {ord(c): " " for c in "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"}
+#: Footnote marks, a space, never a digit or a letter of the text (NFKC would make
+#: "oxide)\u00b9 250 mg" read "1 250 mg" and "\u2460 250 mg" read "1 250 mg"): superscript digits,
+#: letters and parentheses (U+00B9, U+00B2, U+00B3, U+2070-U+207F but + - =, U+00AA, U+00BA, U+02B0-U+02B8,
+#: U+1D2C-U+1D6A),
+#: and numbers and letters in circles or parentheses or with a stop (U+2460-U+24FF, U+2776-U+2793,
+#: U+3251-U+325F, U+32B1-U+32BF, U+1F100-U+1F10C).
+_SUPERSCRIPTS = {
+    ord(c): " "
+    for c in (
+        "\u00b9\u00b2\u00b3\u00aa\u00ba"
+        + "\u2070\u2071\u2074\u2075\u2076\u2077\u2078\u2079\u207d\u207e\u207f"
+        + "".join(map(chr, range(0x02B0, 0x02B9)))
+        + "".join(map(chr, range(0x1D2C, 0x1D6B)))
+        + "".join(map(chr, range(0x2460, 0x2500)))
+        + "".join(map(chr, range(0x2776, 0x2794)))
+        + "".join(map(chr, range(0x3251, 0x3260)))
+        + "".join(map(chr, range(0x32B1, 0x32C0)))
+        + "".join(map(chr, range(0x1F100, 0x1F10D)))
+    )
+}
+#: An escape sequence a terminal shows as nothing (colour, cursor): "oxide\x1b[0m)". The patterns
+#: here are strings, compiled by ``re`` on first use: most commands never need them (start-up).
+_ESCAPE = r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+#: A format character (soft hyphen, zero-width, bidi control) inside a number: "1\u202e2 mg" shows
+#: as "1gm 2" and would read 12 mg once the character is dropped.
+_HIDDEN = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_HIDDEN_IN_NUMBER = rf"\d[.,' ]?[{_HIDDEN}]+[.,' ]?\d"
+
+
+def hidden_in_number(text: str) -> str | None:
+    """Why ``text`` cannot be read: a format character (bidi control, zero-width, soft hyphen) inside
+    a number, which would join the digits on either side of it; None when there is none."""
+    if text.isascii():
+        return None
+    m = re.search(_HIDDEN_IN_NUMBER, text)
+    if m is None:
+        return None
+    ch = next(c for c in m.group(0) if not c.isdigit() and c not in ".,' ")
+    return (
+        f"the number '{literal(m.group(0))}' has an invisible character in it (U+{ord(ch):04X} "
+        f"{unicodedata.name(ch, 'format character')}): mgcalc will not join the digits around it; "
+        "retype the amount"
+    )
 
 
 def normalise(text: str) -> str:
     """Text as the readers see it: NFKC, every Unicode digit as ASCII, controls and odd
-    spaces as plain spaces, lower case. Superscript digits (footnote marks) are spaces;
-    format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
+    spaces as plain spaces, lower case. Footnote marks (superscripts, circled numbers) are
+    spaces; terminal escape sequences are dropped; format characters (soft hyphen, zero-width space and joiners, BOM) are dropped, as a
     reader does not see them."""
     if text.isascii() and text.isprintable():  # most text: NFKC leaves it as it is
         return text.casefold()
+    if "\x1b" in text:
+        text = re.sub(_ESCAPE, "", text)
     if not text.isascii():
         text = text.translate(_SUPERSCRIPTS)
     out = []
+    hidden = False
     for ch in unicodedata.normalize("NFKC", text):
         if ch.isascii():
             out.append(" " if ch in "\t\r\n\x0b\x0c" or not ch.isprintable() else ch)
@@ -128,12 +176,21 @@ def normalise(text: str) -> str:
         if cat == "Nd":
             out.append(str(unicodedata.decimal(ch)))
         elif cat == "Cf":
+            hidden = True
             continue
         elif cat[0] in "CZ":
             out.append(" ")
         else:
             out.append(ch)
+    if hidden and (why := hidden_in_number(text)) is not None:
+        raise MgcalcError(why)
     return "".join(out).casefold()
+
+
+def drop_format(text: str) -> str:
+    """``text`` without its format characters (soft hyphen, zero-width, bidi controls): for finding
+    a panel's headings in a line whose number ``normalise`` refuses."""
+    return re.sub(f"[{_HIDDEN}]", "", text)
 
 
 #: "1.000": a point before three digits, with a whole part that is not 0. A thousands point (1,000,
@@ -155,17 +212,42 @@ def ambiguous_number(raw: str) -> str | None:
     )
 
 
+#: The number forms with one reading: groups of three after a first of one to three digits, one
+#: separator for the groups and another for the decimals ("1,000.5", "1.000,5", "1 000,5").
+_WELL_GROUPED = r"(?i)^(?:\d{1,3}(?:(?P<g>[,. '])\d{3})(?:(?P=g)\d{3})*(?:(?!(?P=g))[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?$"
+
+
+def badly_grouped(raw: str) -> str | None:
+    """Why a number's separators give it no one reading ("1,000,5": a group of one digit, or
+    "1.000.5"), or None."""
+    if re.match(_WELL_GROUPED, raw):
+        return None
+    return f"'{raw}' mixes thousands groups and decimals with one separator: it has no one reading; retype the figure"
+
+
+def _check_groups(raw: str) -> None:
+    why = badly_grouped(raw)
+    if why is not None:
+        raise MgcalcError(f"cannot read the number {why}")
+
+
 def read_number(raw: str) -> float:
-    """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5")."""
+    """A label number: thousands separators and decimal commas ("1,000", "1 000", "0,5", "1.000,5").
+
+    Raises MgcalcError for a number whose separators give it no one reading ("1,000,5")."""
     s = raw.replace(" ", "").replace("'", "")
+    if len(s) != len(raw):  # grouped by spaces or apostrophes
+        _check_groups(raw)
     exp = ""
     if "e" in s:
         s, _, power = s.partition("e")
         exp = "e" + power
     if "," in s and "." in s:
+        _check_groups(raw)
         dec = "," if s.rfind(",") > s.rfind(".") else "."
         s = s.replace("." if dec == "," else ",", "").replace(",", ".")
     elif s.count(",") > 1 or s.count(".") > 1:
+        _check_groups(raw)
         s = s.replace(",", "").replace(".", "")
     elif "," in s:
         whole, frac = s.split(",")
@@ -257,7 +339,10 @@ def amount_parts(
             f"unknown unit '{literal(m['unit'])}' in {what} '{literal(raw)}': use {UNITS_TEXT}", field=field
         )
     num = m["num"]
-    value = float(num) if num.isalpha() or num.startswith("inf") else read_number(num)
+    try:
+        value = float(num) if num.isalpha() or num.startswith("inf") else read_number(num)
+    except MgcalcError:  # separators with no one reading ("1,000,5")
+        raise MgcalcError(f"cannot read {what} '{literal(raw)}': {badly_grouped(num)}", field=field) from None
     if m["sign"] == "-":
         value = -value
     mg, molar = to_mg(value, unit, constants, what)
