@@ -513,13 +513,14 @@ def panel(ref: Reference, inp: PanelInput, profile: Profile | None = None) -> Pa
         _unstated_beside(lines, counted, checks)
         errors = [x for x in lines if x.error is not None]
     lo = sum(x.value[0] or 0.0 for x in counted if not x.ambiguous)
-    hi: float | None = sum(x.value[1] or 0.0 for x in counted)
+    # a counted line without a highest figure leaves the total without one: never read as 0
+    highs = [x.value[1] for x in counted]
+    hi: float | None = None if None in highs else sum(h for h in highs if h is not None)
     for s in statements:
         value = s.parse.stated_mg if s.parse is not None else None
-        if value is None or not counted:
+        if value is None or not counted or hi is None:
             continue
         tol = 0.01 * value + 0.5
-        assert hi is not None
         if lo - tol <= value <= hi + tol:
             checks.append(
                 f"'{literal(s.text)}' agrees with the active ingredient ({mg(lo) if abs(hi - lo) < 0.05 else mg(lo) + ' to ' + mg(hi)} of magnesium)"
