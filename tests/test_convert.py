@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mgcalc import MgcalcError
 from mgcalc.core.convert import convert
@@ -97,7 +99,8 @@ def test_convert_cli() -> None:
 @pytest.mark.parametrize(
     ("value", "unit", "shown"),
     [
-        ("1", "\x1b[31mRED", "'1 \\x1b[31mRED'"),
+        ("1", "\x1b[31mRED", "'\\x1b[31mRED'"),
+        ("1 \x1b[31mRED", None, "'1 \\x1b[31mRED'"),
         ("1\a2 mg", None, "'1\\x072 mg'"),
         ("1 1 MG", None, "'1 1 MG'"),
     ],
@@ -107,4 +110,24 @@ def test_an_unreadable_value_is_echoed_as_typed(value: str, unit: str | None, sh
     normalised for reading."""
     with pytest.raises(MgcalcError) as e:
         convert(packaged_reference(), value, unit)
-    assert f"cannot read {shown}:" in str(e.value)
+    assert (
+        f"cannot read {shown}:" in str(e.value)
+        or f"unknown unit {shown}:" in str(e.value)
+        or f"unknown unit in {shown}:" in str(e.value)
+    )
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=9),
+    decimals=st.text(alphabet="0123456789", min_size=4, max_size=8),
+    unit=st.sampled_from(["mmol/L", "mg/dL", "mg", "mmol"]),
+)
+def test_four_or_more_decimals_are_read_as_written(whole: int, decimals: str, unit: str) -> None:
+    """ "0.7499" is 0.7499, not the thousands group "0.749" and a stray "9" read into the unit."""
+    value = float(f"{whole}.{decimals}")
+    try:
+        r = convert(packaged_reference(), f"{whole}.{decimals}", unit)
+    except MgcalcError as e:  # only a documented limit (zero, a serum value too high), never unread
+        assert "cannot read" not in str(e)
+        return
+    assert r.value == value

@@ -58,8 +58,9 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
         amount = read_amount(f"{m['num']} {u}", "value", consts)
     except MgcalcError as e:
         if "unknown unit" in str(e):
+            repr_unit = f"'{literal(unit)}'" if unit else f"in '{given}'"  # as typed
             raise MgcalcError(
-                f"unknown unit '{literal(m['unit'])}': use {UNITS_TEXT} (an amount of magnesium) "
+                f"unknown unit {repr_unit}: use {UNITS_TEXT} (an amount of magnesium) "
                 "or mg/dL, mmol/L, mEq/L (serum magnesium)",
                 field="value",
             ) from None

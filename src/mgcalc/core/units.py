@@ -70,7 +70,7 @@ UNITS_TEXT = "mg, g, mcg, µg, mmol or mEq"
 
 # A number as labels print it: thousands grouped by comma, dot, space or apostrophe
 # ("1,000", "1 000", "1.000,5"), a decimal point or comma ("0,5"), an exponent ("5e2").
-NUMBER = r"(?:\d{1,3}(?:[,. ']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?"
+NUMBER = r"(?:\d{1,3}(?:[,. ']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)?|[.,]\d+)(?:e[+-]?\d+)?"
 UNIT = (
     r"(?:milligrams?|milligram\(s\)|micrograms?|microgram\(s\)|grams?|gram\(s\)|gms?|mgs?|mcgs?"
     r"|mg|mcg|µg|μg|ug|g|millimoles?|millimol|mmol|milliequivalents?|meq|m\.eq\.?)"
