@@ -150,3 +150,12 @@ def test_the_commands_share_the_grammar() -> None:
         rows[1]["elemental_mg"], 4 * CONSTANTS.mg_molar_mass.value
     )
     assert "elemental" in rows[2]["error"]
+
+
+@given(
+    space=st.sampled_from(["\u00a0", "\u2007", "\u2009", "\u202f", "\u2002", "\u3000"]),
+    text=st.sampled_from(["500 mg", "0.5 g", "1 000 mg", "250 mcg", "4 mmol"]),
+)
+def test_a_space_of_another_width_reads_as_a_space(space: str, text: str) -> None:
+    """A no-break or thin space (typed or pasted from a label) changes nothing, as in label text."""
+    assert parse_amount(text.replace(" ", space)) == parse_amount(text)
