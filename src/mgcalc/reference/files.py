@@ -17,7 +17,7 @@ from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.absorption import AbsorptionModel
 from mgcalc.schema.build import construct
 from mgcalc.schema.cautions import CautionData
-from mgcalc.schema.data import Catalogue, Reference, Source
+from mgcalc.schema.data import Catalogue, Reference, Source, name_key
 from mgcalc.schema.intake import IntakeData
 from mgcalc.schema.labels import LabelData
 from mgcalc.schema.sources import SourceData
@@ -152,7 +152,55 @@ def catalogue_problems(data: Any) -> list[str]:
         return ["the catalogue is nested too deeply"]
     pool = {**_packaged_raw("sources")["sources"], **{k: None for k in cat.sources}}
     problems = [f"sources: unknown source {k!r}" for k in cat.source_keys() if k not in pool]
-    return problems + stoichiometry_problems(cat)
+    packaged = packaged_reference().catalogue
+    return problems + stoichiometry_problems(cat) + laxative_problems(cat, packaged)
+
+
+def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
+    """Laxative doses in a user's catalogue that would quiet a caution the packaged evidence gives.
+
+    The dose the caution is held to (``dose_mg``, else ``daily_mg`` read as taken at once) may be
+    no more than (1) the packaged form's own dose where the packaged catalogue has the same
+    formula with a stated dose (the same salt is the same laxative: a user's figure may make the
+    caution come earlier, never later), and (2) in any case the largest dose at once any packaged
+    source describes as laxative (1885 mg, a magnesium citrate oral solution's smallest adult
+    dose): above it a form would be called not yet laxative where a magnesium laxative is
+    already working. ``daily_mg`` may be no more than the largest packaged daily dose.
+    """
+    stated = [(f, d) for f in packaged.forms if (d := f.laxative_evidence.own_dose_mg) is not None]
+    if not stated:
+        return []
+    most = max(d for _, d in stated)
+    most_daily = max((d for f in packaged.forms if (d := f.laxative_evidence.daily_mg) is not None), default=most)
+    by_formula: dict[str, tuple[str, float]] = {}
+    for f, d in stated:
+        if f.formula is not None:
+            key = name_key(f.formula)
+            if key not in by_formula or d < by_formula[key][1]:
+                by_formula[key] = (f.id, d)
+    out = []
+    for f in cat.forms:
+        ev = f.laxative_evidence
+        dose = ev.own_dose_mg
+        field = "dose_mg" if ev.dose_mg is not None else "daily_mg"
+        where = f"forms[id={f.id}].laxative_evidence.{field}"
+        same = by_formula.get(name_key(f.formula)) if f.formula is not None else None
+        if dose is not None and same is not None and dose > same[1]:
+            out.append(
+                f"{where}: {dose:g} mg is above the packaged {same[0]}'s {same[1]:g} mg for the same "
+                f"formula; a catalogue may make the laxative caution come earlier, never later"
+            )
+        elif dose is not None and dose > most:
+            out.append(
+                f"{where}: {dose:g} mg is above {most:g} mg, the largest dose at once any packaged "
+                "source describes as laxative"
+            )
+        if ev.daily_mg is not None and ev.daily_mg > most_daily and not (field == "daily_mg" and out[-1:]):
+            out.append(
+                f"forms[id={f.id}].laxative_evidence.daily_mg: {ev.daily_mg:g} mg a day is above "
+                f"{most_daily:g} mg, the largest laxative day any packaged source describes"
+            )
+    return out
 
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
