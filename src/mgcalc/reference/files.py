@@ -171,7 +171,9 @@ def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
     if not stated:
         return []
     most = max(d for _, d in stated)
-    most_daily = max((d for f in packaged.forms if (d := f.laxative_evidence.daily_mg) is not None), default=most)
+    most_daily = max(
+        (d for f in packaged.forms if (d := f.laxative_evidence.daily_mg) is not None), default=most
+    )
     by_formula: dict[str, tuple[str, float]] = {}
     for f, d in stated:
         if f.formula is not None:
