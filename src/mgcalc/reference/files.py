@@ -33,6 +33,9 @@ DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 
+#: Largest dose a user catalogue may state for a study (elemental mg): a sane-size check.
+MAX_DOSE_MG = 100_000.0
+
 #: Largest catalogue file read: a real one is well under 1 MB.
 MAX_FILE_BYTES = 5_000_000
 
@@ -157,7 +160,8 @@ def catalogue_problems(data: Any) -> list[str]:
 
 
 def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
-    """Laxative doses in a user's catalogue that would quiet a caution the packaged evidence gives.
+    """Laxative doses in a user's catalogue that would quiet a caution the packaged evidence gives
+    (and absorption study doses that are no sane number).
 
     The dose the caution is held to (``dose_mg``, else ``daily_mg`` read as taken at once) may be
     no more than (1) the packaged form's own dose where the packaged catalogue has the same
@@ -182,6 +186,9 @@ def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
                 by_formula[key] = (f.id, d)
     out = []
     for f in cat.forms:
+        study = f.absorption.dose_mg if f.absorption is not None else None
+        if study is not None and not study <= MAX_DOSE_MG:  # inf too
+            out.append(f"forms[id={f.id}].absorption.dose_mg: {study:g} mg is not a study dose (over 100 g)")
         ev = f.laxative_evidence
         dose = ev.own_dose_mg
         field = "dose_mg" if ev.dose_mg is not None else "daily_mg"

@@ -67,11 +67,6 @@ __all__ = [
 ]
 
 
-#: A dose in a data file is elemental mg and no more than this (100 g): a sane-size check; a
-#: laxative dose is held to a much tighter bound against the packaged evidence on load.
-MAX_DOSE_MG = 100_000.0
-
-
 class Constant(DataModel):
     """A physical constant with its unit and sources."""
 
@@ -110,7 +105,7 @@ class Absorption(DataModel):
     """What a study measured for a form, and its bioavailability relative to the soluble reference salt."""
 
     pct: float | None = Field(default=None, gt=0, le=100)
-    dose_mg: float | None = Field(default=None, gt=0, le=MAX_DOSE_MG, allow_inf_nan=False)
+    dose_mg: float | None = Field(default=None, gt=0)
     like: str | None = Field(default=None, description="assumed to absorb like this form id")
     relative: float | None = Field(
         default=None,
@@ -145,18 +140,10 @@ class LaxativeEvidence(DataModel):
     source: str | None = Field(default=None, min_length=1, description="key in data/sources.yaml")
     where: str | None = Field(default=None, min_length=1, description="where the sentence is")
     dose_mg: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_DOSE_MG,
-        allow_inf_nan=False,
-        description="elemental mg per intake the source describes (null: not stated)",
+        default=None, gt=0, description="elemental mg per intake the source describes (null: not stated)"
     )
     daily_mg: float | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_DOSE_MG,
-        allow_inf_nan=False,
-        description="elemental mg a day the source describes (null: not stated)",
+        default=None, gt=0, description="elemental mg a day the source describes (null: not stated)"
     )
     describes: str | None = Field(
         default=None,
