@@ -131,6 +131,17 @@ def test_a_five_thousand_digit_number_is_a_one_line_refusal(tmp_path: Path) -> N
         assert r.returncode == 2 and "number too long" in r.stderr and r.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("digits", [400, 4000])
+def test_a_long_number_too_big_for_a_float_is_a_problem_not_a_crash(tmp_path: Path, digits: int) -> None:
+    text = packaged_path("forms.yaml").read_text(encoding="utf-8")
+    p = tmp_path / "big.yaml"
+    p.write_text(
+        text.replace("elemental_pct: 16.163", "elemental_pct: 1" + "0" * digits, 1), encoding="utf-8"
+    )
+    r = run_cli("forms", "--check", str(p))
+    assert r.returncode == 1 and "forms[id=citrate].elemental_pct" in r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("name", ["[red]Magnesium citrate[/red] \x1b[31mX", "\u202eetartic"])
 def test_a_name_with_control_or_direction_characters_is_refused(tmp_path: Path, name: str) -> None:
     path = _catalogue(tmp_path, {"citrate": {"aliases": [name]}})

@@ -194,6 +194,7 @@ def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
         field = "dose_mg" if ev.dose_mg is not None else "daily_mg"
         where = f"forms[id={f.id}].laxative_evidence.{field}"
         same = by_formula.get(name_key(f.formula)) if f.formula is not None else None
+        told = len(out)
         if dose is not None and same is not None and dose > same[1]:
             out.append(
                 f"{where}: {dose:g} mg is above the packaged {same[0]}'s {same[1]:g} mg for the same "
@@ -204,12 +205,25 @@ def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
                 f"{where}: {dose:g} mg is above {most:g} mg, the largest dose at once any packaged "
                 "source describes as laxative"
             )
-        if ev.daily_mg is not None and ev.daily_mg > most_daily and not (field == "daily_mg" and out[-1:]):
+        if (
+            ev.daily_mg is not None
+            and ev.daily_mg > most_daily
+            and not (field == "daily_mg" and len(out) > told)
+        ):
             out.append(
                 f"forms[id={f.id}].laxative_evidence.daily_mg: {ev.daily_mg:g} mg a day is above "
                 f"{most_daily:g} mg, the largest laxative day any packaged source describes"
             )
     return out
+
+
+def _plain_number(v: object) -> bool:
+    """A YAML number a percentage check can use: finite, not a bool, not an int too big for a float."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return abs(v) <= 10**6
+    return isinstance(v, float) and math.isfinite(v)
 
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
@@ -223,7 +237,7 @@ def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
         figures = {
             k: float(v)
             for k in ("elemental_pct", "elemental_pct_min", "elemental_pct_max")
-            if isinstance(v := f.get(k), int | float) and not isinstance(v, bool) and math.isfinite(v)
+            if _plain_number(v := f.get(k))
         }
         try:
             found = pct_problems(f.get("formula"), str(f.get("basis")), figures)
