@@ -217,13 +217,14 @@ def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
     return out
 
 
-def _plain_number(v: object) -> bool:
-    """A YAML number a percentage check can use: finite, not a bool, not an int too big for a float."""
+def _plain_number(v: object) -> float | None:
+    """A YAML number a percentage check can use (finite, not a bool, not an int too big for a
+    float), as a float; else None."""
     if isinstance(v, bool):
-        return False
+        return None
     if isinstance(v, int):
-        return abs(v) <= 10**6
-    return isinstance(v, float) and math.isfinite(v)
+        return float(v) if abs(v) <= 10**6 else None
+    return v if isinstance(v, float) and math.isfinite(v) else None
 
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
@@ -235,9 +236,9 @@ def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
             continue
         ident = literal(f.get("id", "?"))
         figures = {
-            k: float(v)
+            k: x
             for k in ("elemental_pct", "elemental_pct_min", "elemental_pct_max")
-            if _plain_number(v := f.get(k))
+            if (x := _plain_number(f.get(k))) is not None
         }
         try:
             found = pct_problems(f.get("formula"), str(f.get("basis")), figures)
