@@ -321,3 +321,26 @@ def test_a_whole_float_count_is_that_count() -> None:
     assert (
         api.label(500, "citrate", count=2.0).elemental_mg == api.label(500, "citrate", count=2).elemental_mg
     )
+
+
+@given(
+    st.floats(1, 800),
+    st.sampled_from([100.0, 250.0, 500.0, 1000.0, 2000.0]),
+    st.sampled_from([None, 2, 6, 10, 30]),
+    st.sampled_from(["citrate", "oxide", "hydroxide", "glycinate"]),
+)
+@settings(max_examples=80, deadline=None)
+def test_dose_cautions_are_never_below_labels_for_a_count_it_offers(
+    target: float, tablet: float, age: int | None, form: str
+) -> None:
+    from mgcalc.schema.base import severity
+    from mgcalc.schema.inputs import Profile
+
+    profile = Profile(age=age)
+    d = api.dose(target, form, tablet_mg=tablet, profile=profile)
+    worst = {c.code: severity(c.level) for c in d.cautions}
+    for n in {d.tablets_below, d.tablets_above}:
+        if n:
+            for c in api.label(tablet, form, count=n, profile=profile).cautions:
+                if c.code in ("upper-limit", "laxative"):
+                    assert worst.get(c.code, -1) >= severity(c.level), (n, c.code, c.level)
