@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mgcalc.errors import literal
 from mgcalc.numbers import mg, num
 from mgcalc.schema.data import Catalogue, Form, Reference
 
@@ -257,11 +258,12 @@ def label_plain_note(r: LabelResult) -> str | None:
     sp = r.spread
     if sp is None:
         return None
+    # a user catalogue's name is text from a file: escapes shown, never interpreted (as the views)
+    read = f"read as {literal(r.form_name)} [{literal(r.form)}], {num(r.elemental_pct, 2)}% Mg"
     return (
-        f"read as {r.form_name} [{r.form}], {num(r.elemental_pct, 2)}% Mg; the {sp.family} family "
-        f"gives {mg(sp.elemental_mg_min)} to {mg(sp.elemental_mg_max)}"
+        f"{read}; the {literal(sp.family)} family gives {mg(sp.elemental_mg_min)} to {mg(sp.elemental_mg_max)}"
         if r.input_basis == "compound"
-        else f"read as {r.form_name} [{r.form}], {num(r.elemental_pct, 2)}% Mg"
+        else read
     )
 
 

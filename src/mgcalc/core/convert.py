@@ -12,7 +12,7 @@ from typing import Literal
 
 from mgcalc.core.units import NUMBER, UNITS_TEXT, normalise, read_amount, read_number
 from mgcalc.errors import MgcalcError, literal
-from mgcalc.numbers import num
+from mgcalc.numbers import num, round_half_up
 from mgcalc.schema.data import Reference
 from mgcalc.schema.records import ConvertResult, SerumRangeUsed
 
@@ -25,6 +25,10 @@ SERUM_UNITS = {
     "meq/l": "mEq/L",
 }
 _VALUE = re.compile(rf"^\s*(?P<num>{NUMBER})\s*(?P<unit>.*?)\s*$")
+#: Decimals ``convert`` prints a serum value in, by unit (the view's), and a range end in
+#: (mg/dL 1.82-2.31, mmol/L 0.75-0.95; mEq/L 1.5-1.9 is exact).
+SERUM_VALUE_DECIMALS = {"mg/dL": 2, "mmol/L": 3, "mEq/L": 3}
+SERUM_RANGE_DECIMALS = {"mg/dL": 2, "mmol/L": 2, "mEq/L": 3}
 #: Highest serum value read, mmol/L (ten times the upper normal: anything above is a typo).
 MAX_SERUM_MMOL_L = 10.0
 
@@ -82,6 +86,22 @@ def convert(ref: Reference, value_text: str, unit: str | None = None) -> Convert
     )
 
 
+def _position(
+    value: float, unit: str, rr: SerumRangeUsed, charge: float
+) -> Literal["below", "within", "above"]:
+    """Where ``value`` (in ``unit``, as given) lies against the range, in that unit, as both are
+    printed: a value that prints equal to a range end ("1.82 mg/dL" against "1.82-2.31 mg/dL")
+    is within, never below or above it."""
+    ends = {
+        "mg/dL": (rr.low_mg_dl, rr.high_mg_dl),
+        "mmol/L": (rr.low_mmol_l, rr.high_mmol_l),
+        "mEq/L": (rr.low_mmol_l * charge, rr.high_mmol_l * charge),
+    }[unit]
+    v = round_half_up(value, SERUM_VALUE_DECIMALS[unit])
+    low, high = (round_half_up(e, SERUM_RANGE_DECIMALS[unit]) for e in ends)
+    return "below" if v < low else "above" if v > high else "within"
+
+
 def _serum(ref: Reference, value: float, unit: str, molar_mass: float, charge: float) -> ConvertResult:
     if not value > 0:
         raise MgcalcError(f"a serum magnesium must be above 0, got {value:g}", field="value")
@@ -103,9 +123,7 @@ def _serum(ref: Reference, value: float, unit: str, molar_mass: float, charge: f
             source=ref.cite(serum.sources) + f", {serum.where}",
             quote=f'"{serum.quote}"',
         )
-        position = (
-            "below" if mmol_l < serum.low_mmol_l else "above" if mmol_l > serum.high_mmol_l else "within"
-        )
+        position = _position(value, unit, used, charge)
     return ConvertResult.model_construct(
         quantity="serum",
         value=value,

@@ -31,6 +31,8 @@ from mgcalc.core.safety import (
 from mgcalc.core.stoichiometry import meq, mmol, spread, variants
 from mgcalc.core.units import check_mg
 from mgcalc.errors import MgcalcError
+from mgcalc.numbers import mg as _mg
+from mgcalc.schema.base import severity
 from mgcalc.schema.data import Form, Reference
 from mgcalc.schema.inputs import Profile
 from mgcalc.schema.results import Caution, DoseResult, LabelResult, RelativeBasis, Spread, VariantAmount
@@ -383,4 +385,28 @@ def dose(
         **tablets,
         **safety(ref, profile, target_mg, f),
     )
+    if tablets:
+        fields["cautions"] = _with_tablet_cautions(ref, profile, f, fields["cautions"], tablets)
     return DoseResult.model_construct(**_family_models(fields))
+
+
+def _with_tablet_cautions(
+    ref: Reference, profile: Profile | None, form: Form, cautions: list[Caution], tablets: dict[str, Any]
+) -> list[Caution]:
+    """``cautions`` (the target's) and, for each whole-tablet count offered, the cautions ``label``
+    gives that count that the target's do not already give at the same level or higher: a row
+    "2 tablets = 646 mg" is never shown without the UL or laxative caution it crosses."""
+    have = {c.code: severity(c.level) for c in cautions}
+    out = list(cautions)
+    for side in ("below", "above"):
+        n, el = tablets[f"tablets_{side}"], tablets[f"elemental_mg_{side}"]
+        if n <= 0:
+            continue
+        for c in safety(ref, profile, el, form)["cautions"]:
+            if have.get(c.code, -1) >= severity(c.level):
+                continue
+            have[c.code] = severity(c.level)
+            out.append(
+                c.model_copy(update={"message": f"with {n} tablet{'s' * (n != 1)} ({_mg(el)}): {c.message}"})
+            )
+    return out

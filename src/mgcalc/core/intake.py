@@ -54,6 +54,8 @@ def _reference(
     if state != "none":
         sex = "female"
     found = [b for b in d.bands if b.standard == standard and b.covers(age, sex, state)]
+    if not found and state != "none" and any(b.standard == standard and b.state == state for b in d.bands):
+        return _outside_state_bands(age, state, standard, d)
     if not found:
         if sex is None and any(b.standard == standard and b.covers(age, "female", state) for b in d.bands):
             raise MgcalcError(
@@ -91,6 +93,35 @@ def _reference(
         note=b.note,
         sources=list(dict.fromkeys([*b.sources, *info.sources, *ul_sources])),
         ul_standard=ul_std,
+    )
+
+
+def _outside_state_bands(age: float, state: State, standard: Standard, d: IntakeData) -> IntakeReference:
+    """Pregnancy or lactation at an age no such band covers (US: 14-50): the age band's values
+    (female), with the lower of its UL and the nearest pregnancy/lactation band's UL: a wrongly
+    set flag can only lower the UL (a child's stays the child's), never raise it."""
+    own = _reference(age, "female", "none", standard, d)
+    bands = [b for b in d.bands if b.standard == standard and b.state == state]
+    near = min(bands, key=lambda b: b.age_min - age if age < b.age_min else age - b.age_max)
+    ul, ul_std, sources = own.ul_supplemental_mg, own.ul_standard, list(own.sources)
+    if ul is not None and near.ul_supplemental_mg is not None and near.ul_supplemental_mg < ul:
+        ul, ul_std, sources = near.ul_supplemental_mg, None, [*sources, *near.sources]
+    word = {"pregnant": "pregnancy", "lactating": "lactation"}[state]
+    note = (
+        f"{standard.upper()} {word} bands cover ages {min(b.age_min for b in bands):g} to under "
+        f"{max(b.age_max for b in bands):g}: at age {age:g} the values of the age band apply, "
+        f"with the lower of its UL and that of {near.life_stage}"
+    )
+    return IntakeReference.model_construct(
+        **{
+            **own.model_dump(),
+            "life_stage": f"{own.life_stage}, {state} (no {word} band at this age)",
+            "state": state,
+            "ul_supplemental_mg": ul,
+            "ul_standard": ul_std,
+            "note": f"{own.note}; {note}" if own.note else note,
+            "sources": list(dict.fromkeys(sources)),
+        }
     )
 
 

@@ -5,6 +5,8 @@ Pure functions over a Catalogue.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from mgcalc.errors import MgcalcError, literal
@@ -103,6 +105,7 @@ def spread(
     }
 
 
+@lru_cache(maxsize=256)
 def formula_pct(formula: str) -> float:
     """%Mg by mass of ``formula`` computed with molmass (hydrate dots allowed).
 
@@ -121,28 +124,77 @@ def formula_pct(formula: str) -> float:
     return float(comp["Mg"].fraction) * 100.0
 
 
+#: A mixture or product with no single formula holds no more magnesium than the richest
+#: magnesium compound sold as a supplement, magnesium oxide (60.30%): a blend of compounds
+#: and carriers cannot be richer than its richest part.
+NO_FORMULA_CEILING = "MgO"
+
+_WATER = re.compile(r"^\d*H2O$")
+
+
+def anhydrous(formula: str) -> str:
+    """``formula`` without its water of hydration ("MgSO4·7H2O" -> "MgSO4")."""
+    parts = [p for p in re.split(r"[.·]", formula) if not _WATER.match(p.strip())]
+    return ".".join(parts) or formula
+
+
+def ceiling_pct(formula: str | None) -> float:
+    """The most magnesium an article of ``formula`` can hold, in %: its anhydrous formula's
+    (drying a hydrate raises its %, nothing raises it past the anhydrous salt); for no formula,
+    ``NO_FORMULA_CEILING``'s. Raises MgcalcError if the formula does not parse."""
+    return formula_pct(anhydrous(formula) if formula is not None else NO_FORMULA_CEILING)
+
+
+def pct_problems(
+    formula: str | None,
+    basis: str,
+    figures: dict[str, float],
+    tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP,
+) -> list[str]:
+    """Why a form's figures (``elemental_pct`` and any ``elemental_pct_min``/``_max``, by field)
+    cannot be right for its formula, as 'field: message' ([] if they can).
+
+    Whatever the basis (stoichiometry, manufacturer, pharmacopoeia), no figure may exceed the
+    anhydrous formula's % (``ceiling_pct``); a stoichiometric figure must match the formula; a
+    manufacturer's figure may not exceed the formula as written.
+    """
+    out = []
+    pct = formula_pct(formula) if formula is not None else None
+    ceiling = ceiling_pct(formula)
+    central = figures.get("elemental_pct")
+    if central is not None and pct is not None:
+        if basis == "stoichiometry" and abs(pct - central) > tolerance_pp:
+            out.append(
+                f"elemental_pct: {central} disagrees with {literal(formula)} = {pct:.3f}% "
+                f"by more than {tolerance_pp} points"
+            )
+        elif basis == "manufacturer" and (problem := manufacturer_problem(central, pct, tolerance_pp)):
+            out.append(f"elemental_pct: {problem}")
+    what = f"{literal(anhydrous(formula))} (anhydrous)" if formula is not None else "a mixture (as MgO)"
+    central_told = bool(out)  # the central figure's own problem already said
+    for field, value in figures.items():
+        if value > ceiling + tolerance_pp and not (field == "elemental_pct" and central_told):
+            out.append(f"{field}: {value}% is more magnesium than {what} can hold ({ceiling:.3f}%)")
+    return out
+
+
 def stoichiometry_problems(
     catalogue: Catalogue, tolerance_pp: float = STOICHIOMETRY_TOLERANCE_PP
 ) -> list[str]:
-    """Entries whose formula does not parse, or whose stoichiometric % disagrees with it."""
+    """Entries whose formula does not parse, or whose figures are impossible for it (``pct_problems``)."""
     problems = []
     for f in catalogue.forms:
-        if f.formula is None:
-            continue
+        figures = {"elemental_pct": f.elemental_pct}
+        if f.elemental_pct_min is not None:
+            figures["elemental_pct_min"] = f.elemental_pct_min
+        if f.elemental_pct_max is not None:
+            figures["elemental_pct_max"] = f.elemental_pct_max
         try:
-            pct = formula_pct(f.formula)
+            found = pct_problems(f.formula, f.basis, figures, tolerance_pp)
         except MgcalcError as e:
             problems.append(f"forms[id={f.id}].formula: {e}")
             continue
-        if f.basis == "stoichiometry" and abs(pct - f.elemental_pct) > tolerance_pp:
-            problems.append(
-                f"forms[id={f.id}].elemental_pct: {f.elemental_pct} disagrees with "
-                f"{f.formula} = {pct:.3f}% by more than {tolerance_pp} points"
-            )
-        elif f.basis == "manufacturer" and (
-            problem := manufacturer_problem(f.elemental_pct, pct, tolerance_pp)
-        ):
-            problems.append(f"forms[id={f.id}].elemental_pct: {problem}")
+        problems += [f"forms[id={f.id}].{p}" for p in found]
     return problems
 
 

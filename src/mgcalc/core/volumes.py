@@ -77,10 +77,13 @@ def read_volume(data: LabelData, text: str) -> Measure | None:
 _PER = re.compile(r"\s*(?:/|\bper\b|\bin\b|\bin\s+each\b|\beach\b)\s*")
 
 
-def read_concentration(data: LabelData, text: str, constants: Constants | None) -> tuple[float, Measure]:
+def read_concentration(
+    data: LabelData, text: str, constants: Constants | None, *, elemental: bool = False
+) -> tuple[float, Measure]:
     """A concentration ("290 mg per 30 mL", "500 mg/mL", "495 mg per teaspoon"): mg and the measure.
 
-    Raises MgcalcError when it is not a mass per volume."""
+    Raises MgcalcError when it is not a mass per volume, and when it is in mmol or mEq without
+    ``elemental``: those are of magnesium itself, never a compound weight (as AMOUNT "4 mmol")."""
     parts = _PER.split(normalise(text).strip(), maxsplit=1)
     volume = read_volume(data, parts[1]) if len(parts) == 2 else None
     if volume is None:
@@ -90,12 +93,21 @@ def read_concentration(data: LabelData, text: str, constants: Constants | None) 
             field="concentration",
         )
     amount = read_amount(parts[0], "concentration", constants)
+    if amount.molar and not elemental:
+        raise MgcalcError(
+            f"concentration '{literal(text)}' is of magnesium itself (mmol/mEq), not a compound weight: "
+            "add --elemental",
+            field="concentration",
+        )
     return amount.mg, volume
 
 
-def dose_from_volume(ref: Reference, amount: str, concentration: str | None) -> tuple[float, str] | None:
+def dose_from_volume(
+    ref: Reference, amount: str, concentration: str | None, *, elemental: bool = False
+) -> tuple[float, str] | None:
     """mg in a volume AMOUNT at ``concentration``, and a sentence saying what was assumed; None
-    when AMOUNT is not a volume. A volume without a concentration is an error."""
+    when AMOUNT is not a volume. A volume without a concentration is an error, and so is a
+    concentration in mmol or mEq (magnesium itself) unless the reading is ``elemental``."""
     data = ref.labels
     volume = read_volume(data, amount)
     if volume is None:
@@ -111,7 +123,7 @@ def dose_from_volume(ref: Reference, amount: str, concentration: str | None) -> 
             "('290 mg per 30 mL', '500 mg/mL', '495 mg per teaspoon')",
             field="amount",
         )
-    mg_in, per = read_concentration(data, concentration, ref.catalogue.constants)
+    mg_in, per = read_concentration(data, concentration, ref.catalogue.constants, elemental=elemental)
     value = volume.ml * mg_in / per.ml
     assumed = [a for a in (volume.assumed, per.assumed) if a]
     return value, (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -11,17 +12,12 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
-from mgcalc.core.stoichiometry import (
-    STOICHIOMETRY_TOLERANCE_PP,
-    formula_pct,
-    manufacturer_problem,
-    stoichiometry_problems,
-)
+from mgcalc.core.stoichiometry import pct_problems, stoichiometry_problems
 from mgcalc.errors import MgcalcError, literal
 from mgcalc.schema.absorption import AbsorptionModel
 from mgcalc.schema.build import construct
 from mgcalc.schema.cautions import CautionData
-from mgcalc.schema.data import Catalogue, Reference, Source
+from mgcalc.schema.data import Catalogue, Reference, Source, name_key
 from mgcalc.schema.intake import IntakeData
 from mgcalc.schema.labels import LabelData
 from mgcalc.schema.sources import SourceData
@@ -36,6 +32,9 @@ DATA_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "sources": ("sources", SourceData),
 }
 
+
+#: Largest dose a user catalogue may state for a study (elemental mg): a sane-size check.
+MAX_DOSE_MG = 100_000.0
 
 #: Largest catalogue file read: a real one is well under 1 MB.
 MAX_FILE_BYTES = 5_000_000
@@ -113,6 +112,11 @@ def read_yaml(path: Path) -> Any:
         raise MgcalcError(
             f"catalogue file '{literal(path)}' is nested too deeply to be a catalogue", field="catalogue"
         ) from None
+    except ValueError:  # PyYAML's int(): a number of more than 4300 digits
+        raise MgcalcError(
+            f"catalogue file '{literal(path)}' holds a number too long to be a catalogue figure",
+            field="catalogue",
+        ) from None
 
 
 def describe(err: Any, data: Any) -> str:
@@ -151,7 +155,76 @@ def catalogue_problems(data: Any) -> list[str]:
         return ["the catalogue is nested too deeply"]
     pool = {**_packaged_raw("sources")["sources"], **{k: None for k in cat.sources}}
     problems = [f"sources: unknown source {k!r}" for k in cat.source_keys() if k not in pool]
-    return problems + stoichiometry_problems(cat)
+    packaged = packaged_reference().catalogue
+    return problems + stoichiometry_problems(cat) + laxative_problems(cat, packaged)
+
+
+def laxative_problems(cat: Catalogue, packaged: Catalogue) -> list[str]:
+    """Laxative doses in a user's catalogue that would quiet a caution the packaged evidence gives
+    (and absorption study doses that are no sane number).
+
+    The dose the caution is held to (``dose_mg``, else ``daily_mg`` read as taken at once) may be
+    no more than (1) the packaged form's own dose where the packaged catalogue has the same
+    formula with a stated dose (the same salt is the same laxative: a user's figure may make the
+    caution come earlier, never later), and (2) in any case the largest dose at once any packaged
+    source describes as laxative (1885 mg, a magnesium citrate oral solution's smallest adult
+    dose): above it a form would be called not yet laxative where a magnesium laxative is
+    already working. ``daily_mg`` may be no more than the largest packaged daily dose.
+    """
+    stated = [(f, d) for f in packaged.forms if (d := f.laxative_evidence.own_dose_mg) is not None]
+    if not stated:
+        return []
+    most = max(d for _, d in stated)
+    most_daily = max(
+        (d for f in packaged.forms if (d := f.laxative_evidence.daily_mg) is not None), default=most
+    )
+    by_formula: dict[str, tuple[str, float]] = {}
+    for f, d in stated:
+        if f.formula is not None:
+            key = name_key(f.formula)
+            if key not in by_formula or d < by_formula[key][1]:
+                by_formula[key] = (f.id, d)
+    out = []
+    for f in cat.forms:
+        study = f.absorption.dose_mg if f.absorption is not None else None
+        if study is not None and not study <= MAX_DOSE_MG:  # inf too
+            out.append(f"forms[id={f.id}].absorption.dose_mg: {study:g} mg is not a study dose (over 100 g)")
+        ev = f.laxative_evidence
+        dose = ev.own_dose_mg
+        field = "dose_mg" if ev.dose_mg is not None else "daily_mg"
+        where = f"forms[id={f.id}].laxative_evidence.{field}"
+        same = by_formula.get(name_key(f.formula)) if f.formula is not None else None
+        told = len(out)
+        if dose is not None and same is not None and dose > same[1]:
+            out.append(
+                f"{where}: {dose:g} mg is above the packaged {same[0]}'s {same[1]:g} mg for the same "
+                f"formula; a catalogue may make the laxative caution come earlier, never later"
+            )
+        elif dose is not None and dose > most:
+            out.append(
+                f"{where}: {dose:g} mg is above {most:g} mg, the largest dose at once any packaged "
+                "source describes as laxative"
+            )
+        if (
+            ev.daily_mg is not None
+            and ev.daily_mg > most_daily
+            and not (field == "daily_mg" and len(out) > told)
+        ):
+            out.append(
+                f"forms[id={f.id}].laxative_evidence.daily_mg: {ev.daily_mg:g} mg a day is above "
+                f"{most_daily:g} mg, the largest laxative day any packaged source describes"
+            )
+    return out
+
+
+def _plain_number(v: object) -> float | None:
+    """A YAML number a percentage check can use (finite, not a bool, not an int too big for a
+    float), as a float; else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return float(v) if abs(v) <= 10**6 else None
+    return v if isinstance(v, float) and math.isfinite(v) else None
 
 
 def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
@@ -159,24 +232,20 @@ def _raw_stoichiometry(data: dict[str, Any]) -> list[str]:
     out = []
     forms = data.get("forms")
     for f in forms if isinstance(forms, list) else []:
-        if not isinstance(f, dict) or not isinstance(f.get("formula"), str):
+        if not isinstance(f, dict) or not (f.get("formula") is None or isinstance(f.get("formula"), str)):
             continue
         ident = literal(f.get("id", "?"))
+        figures = {
+            k: x
+            for k in ("elemental_pct", "elemental_pct_min", "elemental_pct_max")
+            if (x := _plain_number(f.get(k))) is not None
+        }
         try:
-            pct = formula_pct(f["formula"])
+            found = pct_problems(f.get("formula"), str(f.get("basis")), figures)
         except MgcalcError as e:
             out.append(f"forms[id={ident}].formula: {e}")
             continue
-        given = f.get("elemental_pct")
-        if not isinstance(given, int | float) or isinstance(given, bool):
-            continue
-        if f.get("basis") == "stoichiometry" and abs(pct - given) > STOICHIOMETRY_TOLERANCE_PP:
-            out.append(
-                f"forms[id={ident}].elemental_pct: {given} disagrees with {literal(f['formula'])} = {pct:.3f}% "
-                f"by more than {STOICHIOMETRY_TOLERANCE_PP} points"
-            )
-        elif f.get("basis") == "manufacturer" and (problem := manufacturer_problem(given, pct)):
-            out.append(f"forms[id={ident}].elemental_pct: {problem}")
+        out += [f"forms[id={ident}].{p}" for p in found]
     return out
 
 

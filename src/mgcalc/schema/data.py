@@ -217,6 +217,12 @@ class Form(DataModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Form":
+        for text in (self.name, *self.aliases):
+            if literal(text, len(text)) != text:  # a control, format or bidi character
+                raise ValueError(
+                    f"name or alias '{literal(text)}' holds a control or direction character: "
+                    "a name is printed to terminals"
+                )
         if self.basis == "stoichiometry" and self.formula is None:
             raise ValueError("a stoichiometric figure needs a formula")
         lo = self.elemental_pct_min if self.elemental_pct_min is not None else self.elemental_pct

@@ -76,7 +76,7 @@ def label(
     amount_mg: float | None = None
     by_volume: tuple[float, str] | None = None
     if concentration is not None or not amount.replace(".", "", 1).isdigit():
-        by_volume = dose_from_volume(ref, amount, concentration)
+        by_volume = dose_from_volume(ref, amount, concentration, elemental=elemental)
         if by_volume is not None:
             amount_mg = by_volume[0]
     r = label_calc(
