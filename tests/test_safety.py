@@ -297,11 +297,18 @@ def test_infant_supplement_is_avoid_up_to_the_edge() -> None:
 
 
 def test_pregnancy_and_lactation_bands_start_where_the_iom_does() -> None:
+    """IOM 1997 gives pregnancy and lactation from 14 years ("14 through 18 years"): from 14 the
+    band's RDA holds; at 13 the girl's own band does, with the lower of the two upper levels."""
     for state in ("pregnant", "lactating"):
-        band = next(b for b in REF.intake.bands if b.standard == "us" and b.state == state and b.age_min == 0)
-        for age in (13, 15, band.age_max - 0.5):
-            r = intake(age, "female", **{state: True})  # type: ignore[arg-type]
-            assert r.rda_mg == band.mg
+        bands = [b for b in REF.intake.bands if b.standard == "us" and b.state == state]
+        first = min(bands, key=lambda b: b.age_min)
+        assert first.age_min == 14
+        for age in (15, first.age_max - 0.5):
+            assert intake(age, "female", **{state: True}).rda_mg == first.mg  # type: ignore[arg-type]
+        own = intake(13, "female")
+        r = intake(13, "female", **{state: True})  # type: ignore[arg-type]
+        assert r.rda_mg == own.rda_mg
+        assert r.ul_supplemental_mg == min(own.ul_supplemental_mg, first.ul_supplemental_mg)  # type: ignore[type-var]
 
 
 def test_cli_pregnant_at_13() -> None:
