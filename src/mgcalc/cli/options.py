@@ -47,6 +47,7 @@ class Command(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _refuse_unknown_options(self, ctx, args)
         _refuse_digit_separators(self, ctx, args)
+        _refuse_empty_paths(self, ctx, args)
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
@@ -136,6 +137,39 @@ def _refuse_digit_separators(command: Any, ctx: Any, args: list[str]) -> None:
                 ctx=ctx,
                 param=param,
             )
+
+
+def _refuse_empty_paths(command: Any, ctx: Any, args: list[str]) -> None:
+    """Raise BadParameter for a file name given as "" (``--catalogue ""``, ``mgcalc plan ""``):
+    typer would read it as the current folder, '.', and the error would name a file nobody typed."""
+    paths: dict[str, Any] = {}
+    takes_value: dict[str, bool] = {}
+    arguments = []
+    for p in command.get_params(ctx):
+        is_path = getattr(getattr(p, "type_descriptor", None), "annotation", None) is Path
+        if p.param_type_name == "argument":
+            arguments.append((p, is_path))
+            continue
+        for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
+            takes_value[opt] = not (p.is_flag or p.count)
+            if is_path:
+                paths[opt] = p
+    position = 0
+    given = iter(args)
+    for arg in given:
+        param, value = None, None
+        if arg.startswith("-") and arg != "-" and not _NUMBER.match(arg):
+            name, eq, rest = arg.partition("=")
+            if takes_value.get(name) and not eq:
+                rest = next(given, None) or ""
+                eq = "=" if rest == "" else ""
+            param, value = paths.get(name), rest if eq or rest == "" else None
+        else:
+            if position < len(arguments) and arguments[position][0].nargs == 1:
+                param, value = (arguments[position][0] if arguments[position][1] else None), arg
+            position += 1
+        if param is not None and value == "":
+            raise BadParameter("the file name is empty: give a file's path", ctx=ctx, param=param)
 
 
 class Sex(enum.StrEnum):
