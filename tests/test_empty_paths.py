@@ -1,4 +1,5 @@
-"""An empty file name is refused as empty, never read as the current folder ('.')."""
+"""An empty file name is refused as empty, never read as the current folder ('.'); an error names
+the argument or option the user gave."""
 
 from __future__ import annotations
 
@@ -38,3 +39,9 @@ def test_an_empty_file_name_is_refused_as_empty(args: list[str], names: str) -> 
 )
 def test_other_arguments_are_not_taken_for_empty_file_names(args: list[str]) -> None:
     assert "the file name is empty" not in run_cli(*args).stderr
+
+
+def test_forms_names_its_form_argument_not_the_form_option() -> None:
+    for name in ("", "citrat"):
+        r = run_cli("forms", name)
+        assert r.returncode == 2 and r.stderr.startswith("mgcalc: error: FORM: "), r.stderr

@@ -19,6 +19,7 @@ FLAGS = {
     "text": "TEXT",
     "file": "FILE",
     "form": "--form",
+    "form_argument": "FORM",  # mgcalc forms FORM
     "count": "--count",
     "tablet": "--tablet",
     "meal_mg": "--meal-mg",

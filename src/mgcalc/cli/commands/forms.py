@@ -62,7 +62,10 @@ def forms(
     cat = ref.catalogue
     if form is None:
         return finish(cat.forms, mode=m, view=lambda: forms_view(cat))
-    f = cat.resolve(form)
+    try:
+        f = cat.resolve(form)
+    except MgcalcError as e:  # the FORM argument here, not --form
+        raise MgcalcError(str(e), field="form_argument") from None
 
     keys = [*f.sources.elemental_pct, *f.sources.laxative, *(f.absorption.sources if f.absorption else [])]
     details = {k: s for k in dict.fromkeys(keys) if (s := ref.source(k)) is not None}
