@@ -42,6 +42,7 @@ from mgcalc.core.safety import (
     is_antacid,
     match_parts,
     oral_reading,
+    timing_hours,
     unknown_gap,
 )
 from mgcalc.core.units import parse_amount
@@ -185,13 +186,9 @@ def _read(ref: Reference, p: Product, n: int, panel_input: PanelInput | None) ->
 
 
 def _timing(rule: DrugRule) -> tuple[int, int] | None:
-    b, a = rule.drug_before_hours, rule.drug_after_hours
-    if b is None and a is None:
-        return None
-    b = a if b is None else b
-    a = b if a is None else a
-    assert a is not None and b is not None
-    return round(b * 60), round(a * 60)
+    """A rule's minutes each way (``safety.timing_hours``), or None for a rule without timing."""
+    hours = timing_hours(rule)
+    return None if hours is None else (round(hours[0] * 60), round(hours[1] * 60))
 
 
 class Medicines:

@@ -295,7 +295,7 @@ def _read(ref: Reference, name: str) -> tuple[list[DrugRule], list[str]]:
     used = _known_runs(ref, tokens, found, unknown)
     if not found and not unknown:
         return _unidentified(ref, name, keys)
-    for run in _leftover_runs(tokens, used, d):
+    for run in _leftover_runs(ref, tokens, used):
         more, lost = _unidentified(ref, run, _name_keys(run, d))
         found += more
         unknown += lost
@@ -374,32 +374,33 @@ def _magnesium_mg(tokens: list[str], i: int) -> bool:
     return tokens[i] == "mg" and not (i > 0 and tokens[i - 1][-1:].isdigit())
 
 
-def _decoration(tokens: list[str], i: int, d: CautionData) -> bool:
+def _decoration(ref: Reference, tokens: list[str], i: int) -> bool:
     """Whether ``tokens[i]`` is no medicine name: a salt, dosage, route, frequency or instruction
-    word, a strength, a word with a digit ("x7", "q12h") or of one or two letters ("HD")."""
-    w = tokens[i]
+    word, a strength, a word with a digit ("x7", "q12h") or of one or two letters ("HD"); a
+    hyphenated word when the whole or each of its pieces is one."""
     if _magnesium_mg(tokens, i):
         return False
-    noise = _noise_words(d)
-    if w in noise or len(w) <= 2 or any(c.isdigit() for c in w):
-        return True
-    pieces = [p for p in w.split("-") if p]
-    return all(p in noise or len(p) <= 2 or any(c.isdigit() for c in p) for p in pieces)
+    noise = _noise_words(ref)
+
+    def quiet(word: str) -> bool:
+        return word in noise or len(word) <= 2 or any(c.isdigit() for c in word)
+
+    w = tokens[i]
+    return quiet(w) or all(quiet(p) for p in w.split("-") if p)
 
 
-def _noise_words(d: CautionData) -> frozenset[str]:
-    """Words that are never a medicine name on their own (memoised per data)."""
-    hit = _NOISE.get(id(d))
-    if hit is None or hit[0] is not d:
+def _noise_words(ref: Reference) -> frozenset[str]:
+    """Words that are never a medicine name on their own (memoised per reference)."""
+    hit = ref.memo.get("noise-words")
+    if hit is None:
+        d = ref.cautions
         words = (*d.ignore_words, *d.dosage_words, *d.route_words, *d.instruction_words)
-        hit = _NOISE[id(d)] = (d, frozenset(norm_name(w) for w in words))
-    return hit[1]
+        hit = ref.memo["noise-words"] = frozenset(norm_name(w) for w in words)
+    found: frozenset[str] = hit
+    return found
 
 
-_NOISE: dict[int, tuple[CautionData, frozenset[str]]] = {}
-
-
-def _leftover_runs(tokens: list[str], used: set[int], d: CautionData) -> list[str]:
+def _leftover_runs(ref: Reference, tokens: list[str], used: set[int]) -> list[str]:
     """The runs of words a name's known words leave that look like a medicine name, each without
     the decoration words at its ends ("cipro metformin 500 mg" leaves "metformin")."""
     runs: list[list[int]] = []
@@ -412,7 +413,7 @@ def _leftover_runs(tokens: list[str], used: set[int], d: CautionData) -> list[st
             runs.append([i])
     out = []
     for run in runs:
-        named = [i for i in run if not _decoration(tokens, i, d)]
+        named = [i for i in run if not _decoration(ref, tokens, i)]
         if named:
             out.append(" ".join(tokens[named[0] : named[-1] + 1]))
     return out
@@ -438,10 +439,14 @@ def _unidentified(ref: Reference, name: str, keys: list[str]) -> tuple[list[Drug
     return [], [name]
 
 
-def _effective_hours(rule: DrugRule) -> tuple[float, float]:
-    """A rule's hours each way as a plan keeps them (an open direction takes the other's hours)."""
+def timing_hours(rule: DrugRule) -> tuple[float, float] | None:
+    """A rule's hours each way as a plan keeps them (drug before, drug after magnesium): a
+    direction the rule leaves open takes its other direction's hours; None for a rule without
+    timing."""
     b, a = rule.drug_before_hours, rule.drug_after_hours
-    return (b if b is not None else a or 0.0), (a if a is not None else b or 0.0)
+    if b is None:
+        return None if a is None else (a, a)
+    return b, b if a is None else a
 
 
 def _covers(a: DrugRule, b: DrugRule) -> bool:
@@ -456,7 +461,7 @@ def _covers(a: DrugRule, b: DrugRule) -> bool:
         return False
     if a.level == "avoid":
         return True
-    (ab, aa), (bb, ba) = _effective_hours(a), _effective_hours(b)
+    (ab, aa), (bb, ba) = timing_hours(a) or (0.0, 0.0), timing_hours(b) or (0.0, 0.0)
     return ab >= bb and aa >= ba
 
 
@@ -584,7 +589,7 @@ def _read_parts(ref: Reference, name: str) -> list[NamePart]:
     if not (_OTHER.match(name) or name.strip().isdigit() or _known_whole(ref, name)):
         text = _split_hyphens(ref, name)
         split = [p.strip() for p in _SEPARATORS.split(text)]
-        split = [p for p in split if _names_something(p, d)]
+        split = [p for p in split if _names_something(ref, p)]
         pieces = split if len(split) >= 2 else [text]  # "Cipro-XR" is read as "Cipro/XR": one medicine
     single = len(pieces) == 1
     out = []
@@ -632,13 +637,13 @@ def _hyphenated_words(ref: Reference) -> frozenset[str]:
     return found
 
 
-def _names_something(part: str, d: CautionData) -> bool:
+def _names_something(ref: Reference, part: str) -> bool:
     """Whether a part of a combination names a medicine: a word that is no strength, dosage,
     route or instruction word, or a salt ("calcium acetate" is a medicine; "400 mg" is not)."""
     tokens = norm_name(part).split()
-    if any(not _decoration(tokens, i, d) for i in range(len(tokens))):
+    if any(not _decoration(ref, tokens, i) for i in range(len(tokens))):
         return True
-    salts = set(d.ignore_words) - {"and", "with", "plus"}
+    salts = set(ref.cautions.ignore_words) - {"and", "with", "plus"}
     return any(t in salts for t in tokens)
 
 
@@ -675,11 +680,9 @@ def unknown_gap(ref: Reference, forms: list[Form] | None) -> tuple[float, float]
     for rule in ref.cautions.all_rules():
         if rule.level != "caution" or (rule.applies_to_forms == "antacid" and not antacid):
             continue
-        b, a = rule.drug_before_hours, rule.drug_after_hours
-        if b is None and a is None:
-            continue
-        before = max(before, b if b is not None else a or 0.0)
-        after = max(after, a if a is not None else b or 0.0)
+        hours = timing_hours(rule)
+        if hours is not None:
+            before, after = max(before, hours[0]), max(after, hours[1])
     return before, after
 
 
