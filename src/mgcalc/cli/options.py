@@ -12,7 +12,7 @@ import functools
 import inspect
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
@@ -79,27 +79,62 @@ class Command(TyperCommand):
 _NUMBER = re.compile(r"-(\d|\.\d)")
 
 
-def _refuse_unknown_options(command: Any, ctx: Any, args: list[str]) -> None:
-    """Raise NoSuchOption (with the closest option) for an argument that looks like an unknown option."""
-    takes_value: dict[str, bool] = {}
+def _given(command: Any, ctx: Any, args: list[str]) -> Iterator[tuple[str | None, Any, str | None]]:
+    """The command line as given, before click reads it: (option name, its parameter or None if
+    there is no such option, its value or None for a flag) for each option, and (None, the
+    argument's parameter or None, the text) for each argument ("-5" and "-" are arguments;
+    everything after "--" too). The one reading the checks below share."""
+    options: dict[str, Any] = {}
+    arguments: list[Any] = []
     for p in command.get_params(ctx):
+        if p.param_type_name == "argument":
+            arguments.append(p)
         for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
             if p.param_type_name == "option":
-                takes_value[opt] = not (p.is_flag or p.count)
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
+                options[opt] = p
+    position = 0
+    given = iter(args)
+    for arg in given:
         if arg == "--":
-            return
+            break
         if not arg.startswith("-") or arg == "-" or _NUMBER.match(arg):
+            # arguments are matched by position up to the first that takes any number of them
+            single = position < len(arguments) and arguments[position].nargs == 1
+            yield None, arguments[position] if single else None, arg
+            position += 1
             continue
-        name = arg.split("=", 1)[0] if arg.startswith("--") else arg[:2]
-        if name in takes_value:
-            skip = takes_value[name] and arg == name
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            attached = value if eq else None
+        else:
+            name, attached = arg[:2], arg[2:] or None
+        param = options.get(name)
+        if param is not None and not (param.is_flag or param.count) and attached is None:
+            attached = next(given, None)
+        yield name, param, attached
+    for arg in given:  # after "--": arguments only
+        single = position < len(arguments) and arguments[position].nargs == 1
+        yield None, arguments[position] if single else None, arg
+        position += 1
+
+
+def _annotation(param: Any) -> Any:
+    """The Python type a parameter is declared with (``int``, ``Path``...)."""
+    return getattr(getattr(param, "type_descriptor", None), "annotation", None)
+
+
+def _refuse_unknown_options(command: Any, ctx: Any, args: list[str]) -> None:
+    """Raise NoSuchOption (with the closest option) for an argument that looks like an unknown option."""
+    for name, param, _ in _given(command, ctx, args):
+        if name is None or param is not None:
             continue
-        close = get_close_matches(name, [o for o in takes_value if o.startswith("--")], n=1)
+        known = [
+            o
+            for p in command.get_params(ctx)
+            if p.param_type_name == "option"
+            for o in (*p.opts, *p.secondary_opts)
+        ]
+        close = get_close_matches(name, [o for o in known if o.startswith("--")], n=1)
         hint = (
             f"; did you mean {close[0]}?" if close else f"; see 'mgcalc {ctx.info_name.split()[-1]} --help'"
         )
@@ -110,27 +145,8 @@ def _refuse_digit_separators(command: Any, ctx: Any, args: list[str]) -> None:
     """Raise BadParameter for a number option (``--count``, ``--per-day``, ``--age``...) given with
     a Python digit separator: ``1_0`` is a typo, not ten (the amount grammar refuses ``1_000`` too),
     but Python's ``int`` and ``float`` read it as 10."""
-    numeric: dict[str, Any] = {}
-    for p in command.get_params(ctx):
-        descriptor = getattr(p, "type_descriptor", None)
-        if p.param_type_name == "option" and getattr(descriptor, "annotation", None) in (int, float):
-            for opt in (*p.opts, *p.secondary_opts):
-                numeric[opt] = p
-    given = iter(args)
-    for arg in given:
-        if arg == "--":
-            return
-        name, value = arg, None
-        if arg.startswith("--") and "=" in arg:
-            name, value = arg.split("=", 1)
-        elif not arg.startswith("--") and arg.startswith("-") and len(arg) > 2 and arg[:2] in numeric:
-            name, value = arg[:2], arg[2:]
-        param = numeric.get(name)
-        if param is None:
-            continue
-        if value is None:
-            value = next(given, None)
-        if value is not None and "_" in value:
+    for name, param, value in _given(command, ctx, args):
+        if name is not None and _annotation(param) in (int, float) and value is not None and "_" in value:
             raise BadParameter(
                 f"'{literal(value)}' is not a number: '_' is not a digit (a typo, never read as "
                 f"{literal(value.replace('_', ''))})",
@@ -142,33 +158,8 @@ def _refuse_digit_separators(command: Any, ctx: Any, args: list[str]) -> None:
 def _refuse_empty_paths(command: Any, ctx: Any, args: list[str]) -> None:
     """Raise BadParameter for a file name given as "" (``--catalogue ""``, ``mgcalc plan ""``):
     typer would read it as the current folder, '.', and the error would name a file nobody typed."""
-    paths: dict[str, Any] = {}
-    takes_value: dict[str, bool] = {}
-    arguments = []
-    for p in command.get_params(ctx):
-        is_path = getattr(getattr(p, "type_descriptor", None), "annotation", None) is Path
-        if p.param_type_name == "argument":
-            arguments.append((p, is_path))
-            continue
-        for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
-            takes_value[opt] = not (p.is_flag or p.count)
-            if is_path:
-                paths[opt] = p
-    position = 0
-    given = iter(args)
-    for arg in given:
-        param, value = None, None
-        if arg.startswith("-") and arg != "-" and not _NUMBER.match(arg):
-            name, eq, rest = arg.partition("=")
-            if takes_value.get(name) and not eq:
-                rest = next(given, None) or ""
-                eq = "=" if rest == "" else ""
-            param, value = paths.get(name), rest if eq or rest == "" else None
-        else:
-            if position < len(arguments) and arguments[position][0].nargs == 1:
-                param, value = (arguments[position][0] if arguments[position][1] else None), arg
-            position += 1
-        if param is not None and value == "":
+    for _, param, value in _given(command, ctx, args):
+        if value == "" and _annotation(param) is Path:
             raise BadParameter("the file name is empty: give a file's path", ctx=ctx, param=param)
 
 

@@ -310,9 +310,6 @@ def read_amount(text: str | float | int, what: str = "amount", constants: Consta
     return _amount(amount_parts(text, what, constants))
 
 
-_SPACES = {c: " " for c in (0x00A0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)}
-
-
 def amount_parts(
     text: str | float | int, what: str = "amount", constants: Constants | None = None
 ) -> tuple[float, bool, str]:
@@ -326,13 +323,12 @@ def amount_parts(
     if raw.isascii() and raw.replace(".", "", 1).isdigit():  # the common plain number: no regex
         return check_mg(float(raw), what), False, raw
     field = what.replace(" ", "_")
-    # a no-break, thin or other width of space is a space ("500\u00a0mg", "1\u202f000 mg"), as in
-    # label text; any other character that does not print is refused
-    spaced = raw if raw.isascii() else raw.translate(_SPACES)
-    if not spaced.isprintable():
+    # a no-break, thin or other width of space (Zs) is a space, as ``normalise`` makes it in label
+    # text ("500\u00a0mg"); any other character that does not print is refused
+    if not (raw.isprintable() or all(c.isprintable() or unicodedata.category(c) == "Zs" for c in raw)):
         m = None
     else:
-        m = _whole().match(spaced.strip().lower() if spaced.isascii() else normalise(spaced).strip())
+        m = _whole().match(raw.strip().lower() if raw.isascii() else normalise(raw).strip())
     if m is None:
         raise MgcalcError(
             f"cannot read {what} '{literal(raw)}': expected a number with an optional unit "
