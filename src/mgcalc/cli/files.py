@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+from mgcalc.cli.exits import OutputFailed
 from mgcalc.cli.terminal import current
 from mgcalc.errors import MgcalcError, literal
 
@@ -148,6 +149,21 @@ def write_output(path: Path, data: bytes) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def write_file(flag: str, path: Path, data: bytes) -> None:
+    """``write_output`` for a command's ``flag`` (``--html``, ``--svg``): a failure is OutputFailed
+    (exit 4) naming the flag and the file, and saying the previous file is unchanged where there
+    was one to keep. A closed pipe stays BrokenPipeError (a reader that stopped: not an error)."""
+    try:
+        write_output(path, data)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        kept = "" if streamed(path) else " (any previous file is unchanged)"
+        raise OutputFailed(
+            f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)}{kept}"
+        ) from None
 
 
 def _replace(tmp: str, path: Path) -> None:

@@ -368,10 +368,17 @@ ElementalOpt = Annotated[
 ]
 
 
+def catalogue_path(catalogue: Path | None) -> Path | None:
+    """The user's catalogue file: --catalogue, else $MGCALC_CATALOGUE, else None (the packaged one)."""
+    if catalogue is not None:
+        return catalogue
+    env = os.environ.get(CATALOGUE_ENV)
+    return Path(env) if env else None
+
+
 def reference(catalogue: Path | None) -> Reference:
     """The data bundle: the packaged data, with --catalogue or $MGCALC_CATALOGUE replacing the forms."""
-    path = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
-    return load_reference(path)
+    return load_reference(catalogue_path(catalogue))
 
 
 def mode(json_: bool, plain: bool = False) -> str:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mgcalc.cli.exits import OutputFailed
-from mgcalc.cli.files import check_outputs, streamed, write_output
+from mgcalc.cli.files import check_outputs, streamed, write_file
 from mgcalc.cli.options import (
-    CATALOGUE_ENV,
     CatalogueOpt,
     JsonOpt,
     MealOpt,
     WithMealOpt,
+    catalogue_path,
     command,
     complete_form,
     mode,
@@ -57,20 +55,12 @@ def curve(
     """
 
     m = mode(json_)
-    source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
-    check_outputs({"--svg": svg}, [Path(source)] if source is not None else [])
+    source = catalogue_path(catalogue)
+    check_outputs({"--svg": svg}, [source] if source is not None else [])
     ref = reference(catalogue)
     r = curve_calc(ref, form, max_mg=to_mg(ref, max_, "max"), with_meal=with_meal, meal_mg=meal_mg)
     if svg is not None:
-        try:
-            write_output(svg, curve_svg(r).encode("utf-8"))
-        except BrokenPipeError:
-            raise
-        except OSError as e:
-            kept = "" if streamed(svg) else " (any previous file is unchanged)"
-            raise OutputFailed(
-                f"--svg: cannot write '{literal(svg)}': {literal(e.strerror or e)}{kept}"
-            ) from None
+        write_file("--svg", svg, curve_svg(r).encode("utf-8"))
     status = finish(r, mode=m, view=lambda: curve_view(r))
     if svg is not None and m is Mode.HUMAN:
         print(f"chart {'written' if streamed(svg) else 'saved'} to {literal(svg)}", file=sys.stderr)

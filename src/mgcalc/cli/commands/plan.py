@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,9 +10,8 @@ from typing import Annotated
 import typer
 
 from mgcalc import __version__
-from mgcalc.cli.exits import OutputFailed
-from mgcalc.cli.files import STDOUT, check_outputs, streamed, write_output
-from mgcalc.cli.options import CATALOGUE_ENV, CatalogueOpt, JsonOpt, command, mode, reference
+from mgcalc.cli.files import STDOUT, check_outputs, streamed, write_file
+from mgcalc.cli.options import CatalogueOpt, JsonOpt, catalogue_path, command, mode, reference
 from mgcalc.cli.output import ExitStatus, FailOn, Mode, finish
 from mgcalc.cli.plan_io import (
     fhir_bytes,
@@ -112,9 +110,9 @@ def plan(
     try:
         paths = panel_paths(reg, regimen.parent, allow_outside=allow_outside_panels)
         inputs = [regimen, *paths.values()]
-        source = catalogue if catalogue is not None else (os.environ.get(CATALOGUE_ENV) or None)
+        source = catalogue_path(catalogue)
         if source is not None:
-            inputs.append(Path(source))
+            inputs.append(source)
         check_outputs(outputs, inputs)
         panels = read_panels(ref, reg, regimen.parent, allow_outside=allow_outside_panels)
         r = plan_calc(ref, reg, panels)
@@ -128,15 +126,7 @@ def plan(
     if fhir is not None:
         files.append(("--fhir", fhir, lambda: fhir_bytes(r, ref.catalogue, reg)))
     for flag, path, data in files:
-        try:
-            write_output(path, data())
-        except BrokenPipeError:
-            raise
-        except OSError as e:
-            kept = "" if streamed(path) else " (any previous file is unchanged)"
-            raise OutputFailed(
-                f"{flag}: cannot write '{literal(path)}': {literal(e.strerror or e)}{kept}"
-            ) from None
+        write_file(flag, path, data())
     env = current()
     if to_stdout:  # stdout holds the file: the report goes to stderr, where a person still sees it
         env = Environment(
