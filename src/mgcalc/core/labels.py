@@ -816,9 +816,8 @@ def _nutrient_line(ref: Reference, line: _Line) -> ParseResult:
             # "Magnesium (from 520 mg Magnesium Chloride)": the only amount is the compound's weight
             g_forms, g_unknown, _ = compound_group
             if g_unknown:
-                raise MgcalcError(
-                    f"cannot read the form '{literal(g_unknown[0])}' on this label line: it is not in the "
-                    f"catalogue, and the only amount, {literal(claim.written)}, is the compound's weight"
+                raise _not_in_catalogue(
+                    g_unknown[0], f", and the only amount, {literal(claim.written)}, is the compound's weight"
                 )
             where = line.group_items[claim.where]
             return _compound_result(ref, line, claim, None, g_forms, _bare_ids(ref, v, where))
@@ -903,9 +902,7 @@ def _compound_line(ref: Reference, line: _Line) -> ParseResult:
             stated, claim = claim, None
         elif kinds <= {"empty", "magnesium"}:
             if head_unknown:
-                raise MgcalcError(
-                    f"cannot read the form '{literal(head_unknown[0])}' on this label line: it is not in the catalogue"
-                )
+                raise _not_in_catalogue(head_unknown[0])
             reason = f"the figure in the parentheses, {claim.written}, is stated as magnesium itself"
             reading = _Reading("elemental", reason, claim.mg, claim.mg, [])
             return _result(ref, line, claim, None, reading, head_forms, None)
@@ -924,14 +921,18 @@ def _compound_line(ref: Reference, line: _Line) -> ParseResult:
             claim.mg if claim else None,
         )
     if head_unknown:
-        raise MgcalcError(
-            f"cannot read the form '{literal(head_unknown[0])}' on this label line: it is not in the "
-            "catalogue, and the amount is the compound's weight"
-        )
+        raise _not_in_catalogue(head_unknown[0], ", and the amount is the compound's weight")
     if (g_unknown or g_unread) and claim is None:
         raise MgcalcError(f"cannot read '{literal((g_unknown or g_unread)[0])}' on this label line")
     forms = _unique([*head_forms, *g_forms])
     return _compound_result(ref, line, stated, claim, forms, _bare_ids(ref, v, head_items))
+
+
+def _not_in_catalogue(name: str, more: str = "") -> MgcalcError:
+    """The refusal of a line whose form is not in the catalogue (``more``: what that leaves unread)."""
+    return MgcalcError(
+        f"cannot read the form '{literal(name)}' on this label line: it is not in the catalogue{more}"
+    )
 
 
 def _bare_ids(ref: Reference, v: _Vocab, named: list[Item]) -> set[str]:
